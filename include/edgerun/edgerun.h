@@ -1,0 +1,107 @@
+// edgerun/edgerun.h — load a model once, run it many times.
+//
+//   #include "edgerun/edgerun.h"
+//   auto model = edgerun::Model::load("mobilenet_v2_1.0_224_quant.tflite");
+//   if (!model.ok()) { std::cerr << model.status().message() << "\n"; return 1; }
+//   auto session = edgerun::Session::create(*model);
+//   if (!session.ok()) { std::cerr << session.status().message() << "\n"; return 1; }
+//   std::memcpy(session->input_data(0), pixels, session->input_info(0).bytes());
+//   if (auto st = session->invoke(); !st.ok()) { std::cerr << st.message() << "\n"; return 1; }
+//   const uint8_t* scores = static_cast<const uint8_t*>(session->output_data(0));
+//
+// Ownership: a Model is immutable and shared (std::shared_ptr); it owns the
+// mapped file and the prepared kernels. A Session holds the per-run state (the
+// activation arena) and keeps its Model alive; use one Session per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+
+namespace edgerun {
+
+const char* version();
+
+// Image-model metadata carried inside the model file (TFLite metadata), when present.
+struct ModelMetadata {
+  std::string name;
+  std::vector<float> mean;            // per-channel input normalization: (x - mean) / std
+  std::vector<float> std;
+  std::vector<std::string> labels;    // from an embedded TENSOR_AXIS_LABELS file
+};
+
+struct OpCount {
+  std::string op;
+  int count = 0;
+};
+
+// What `edgerun inspect` shows.
+struct ModelStats {
+  std::vector<OpCount> ops;           // in first-seen order
+  int64_t parameters = 0;             // elements in constant tensors
+  int64_t parameter_bytes = 0;
+  int64_t macs = 0;                   // multiply-accumulates of one inference
+  size_t arena_bytes = 0;             // activation memory after lifetime sharing
+  size_t activation_bytes_unshared = 0;  // sum of all activation tensors, for comparison
+};
+
+struct LoadOptions {
+  // Reserved for kernel selection and threading (issue 3); the reference
+  // kernels are the only ones today.
+};
+
+class Model {
+ public:
+  // Maps `path` (never copies weights), validates every field and prepares
+  // every op. Errors name the file, the operator index and what is wrong.
+  static Result<std::shared_ptr<const Model>> load(const std::string& path, const LoadOptions& options = {});
+  // Same from bytes the caller keeps alive for the Model's lifetime.
+  static Result<std::shared_ptr<const Model>> load_from_buffer(const uint8_t* data, size_t size,
+                                                               const LoadOptions& options = {});
+
+  ~Model();
+  size_t input_count() const;
+  size_t output_count() const;
+  const TensorInfo& input_info(size_t i) const;
+  const TensorInfo& output_info(size_t i) const;
+  const ModelMetadata& metadata() const;
+  const ModelStats& stats() const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Session {
+ public:
+  static Result<Session> create(std::shared_ptr<const Model> model);
+
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();
+
+  const Model& model() const;
+  const TensorInfo& input_info(size_t i) const { return model().input_info(i); }
+  const TensorInfo& output_info(size_t i) const { return model().output_info(i); }
+
+  // Writable input buffers and readable output buffers, valid for the
+  // Session's lifetime, input_info(i).bytes() long.
+  void* input_data(size_t i);
+  const void* output_data(size_t i) const;
+
+  Status invoke();
+
+ private:
+  struct State;
+  explicit Session(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace edgerun

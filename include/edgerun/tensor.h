@@ -1,0 +1,47 @@
+// edgerun/tensor.h — element types, quantization parameters and tensor descriptions.
+//
+//   edgerun::TensorInfo t = session.input_info(0);
+//   std::cout << t.name << " " << edgerun::dtype_name(t.dtype) << " "
+//             << edgerun::shape_string(t.shape) << "\n";   // "input uint8 [1,224,224,3]"
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgerun {
+
+enum class DType : uint8_t { kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool };
+
+const char* dtype_name(DType t);
+size_t dtype_size(DType t);
+
+// Affine quantization: real = scale * (q - zero_point). One entry per tensor,
+// or one per slice along `axis` (per-channel). Empty `scale` means not quantized.
+struct QuantParams {
+  std::vector<float> scale;
+  std::vector<int64_t> zero_point;
+  int32_t axis = 0;
+
+  bool empty() const { return scale.empty(); }
+  bool per_channel() const { return scale.size() > 1; }
+};
+
+using Shape = std::vector<int32_t>;
+
+// Number of elements; 0 for any zero dim, 1 for a scalar (empty shape).
+int64_t shape_elements(const Shape& s);
+std::string shape_string(const Shape& s);  // "[1,224,224,3]"
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  QuantParams quant;
+
+  int64_t elements() const { return shape_elements(shape); }
+  size_t bytes() const { return static_cast<size_t>(elements()) * dtype_size(dtype); }
+};
+
+}  // namespace edgerun

@@ -1,0 +1,116 @@
+// The one graph IR every importer produces and the runtime consumes.
+//
+// A Graph is a list of Values (tensors) and Nodes (ops) in execution order.
+// Constant values point at bytes owned by someone else (the model's mmap);
+// the Graph never copies weights. All shapes are static and already validated
+// against dtype x element count by the importer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "edgerun/tensor.h"
+
+namespace edgerun::ir {
+
+struct Value {
+  TensorInfo info;                     // name, dtype, shape, quantization
+  const uint8_t* data = nullptr;       // constant bytes (not owned), or null for activations
+  size_t data_bytes = 0;
+
+  bool is_constant() const { return data != nullptr; }
+};
+
+enum class OpType : uint8_t {
+  kConv2D,
+  kDepthwiseConv2D,
+  kFullyConnected,
+  kAveragePool2D,
+  kMaxPool2D,
+  kAdd,
+  kMul,
+  kMean,
+  kPad,
+  kReshape,
+  kSqueeze,
+  kConcatenation,
+  kSoftmax,
+  kLogistic,
+  kQuantize,
+  kDequantize,
+  kL2Normalization,
+};
+const char* op_name(OpType op);
+
+enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
+enum class Padding : uint8_t { kSame, kValid };
+
+struct Conv2DAttrs {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  Activation activation = Activation::kNone;
+};
+struct DepthwiseConv2DAttrs {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  int32_t depth_multiplier = 1;
+  Activation activation = Activation::kNone;
+};
+struct Pool2DAttrs {
+  Padding padding = Padding::kSame;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t filter_h = 1, filter_w = 1;
+  Activation activation = Activation::kNone;
+};
+struct FullyConnectedAttrs {
+  Activation activation = Activation::kNone;
+  bool keep_num_dims = false;
+};
+struct ElementwiseAttrs {  // ADD, MUL
+  Activation activation = Activation::kNone;
+};
+struct ConcatenationAttrs {
+  int32_t axis = 0;  // may be negative in the file; importers keep it as read
+  Activation activation = Activation::kNone;
+};
+struct SoftmaxAttrs {
+  float beta = 1.0f;
+};
+struct ReduceAttrs {  // MEAN; the axes are the node's second (constant) input
+  bool keep_dims = false;
+};
+struct SqueezeAttrs {
+  std::vector<int32_t> squeeze_dims;  // empty: squeeze every dim of size 1
+};
+struct L2NormAttrs {
+  Activation activation = Activation::kNone;
+};
+
+// Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
+// their output shape is the output Value's static shape.
+using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
+                           FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
+                           ReduceAttrs, SqueezeAttrs, L2NormAttrs>;
+
+constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
+
+struct Node {
+  OpType op;
+  std::vector<int32_t> inputs;   // indices into Graph::values, or kNoValue
+  std::vector<int32_t> outputs;  // indices into Graph::values
+  Attrs attrs;
+  int32_t source_index = 0;      // operator index in the source file, for error messages
+};
+
+struct Graph {
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // in execution order
+  std::vector<int32_t> inputs;
+  std::vector<int32_t> outputs;
+};
+
+}  // namespace edgerun::ir

@@ -1,0 +1,45 @@
+#include "ops/op_list.h"
+
+namespace edgerun::ops {
+namespace {
+
+using ir::OpType;
+
+// The single list of ops: one line each.
+constexpr OpInfo kOps[] = {
+    {OpType::kConv2D, "CONV_2D", prepare_conv_2d},
+    {OpType::kDepthwiseConv2D, "DEPTHWISE_CONV_2D", prepare_depthwise_conv_2d},
+    {OpType::kFullyConnected, "FULLY_CONNECTED", prepare_fully_connected},
+    {OpType::kAveragePool2D, "AVERAGE_POOL_2D", prepare_average_pool_2d},
+    {OpType::kMaxPool2D, "MAX_POOL_2D", prepare_max_pool_2d},
+    {OpType::kAdd, "ADD", prepare_add},
+    {OpType::kMul, "MUL", prepare_mul},
+    {OpType::kMean, "MEAN", prepare_mean},
+    {OpType::kPad, "PAD", prepare_pad},
+    {OpType::kReshape, "RESHAPE", prepare_reshape},
+    {OpType::kSqueeze, "SQUEEZE", prepare_squeeze},
+    {OpType::kConcatenation, "CONCATENATION", prepare_concatenation},
+    {OpType::kSoftmax, "SOFTMAX", prepare_softmax},
+    {OpType::kLogistic, "LOGISTIC", prepare_logistic},
+    {OpType::kQuantize, "QUANTIZE", prepare_quantize},
+    {OpType::kDequantize, "DEQUANTIZE", prepare_dequantize},
+    {OpType::kL2Normalization, "L2_NORMALIZATION", prepare_l2_normalization},
+};
+
+}  // namespace
+
+const OpInfo* find_op(ir::OpType type) {
+  for (const OpInfo& op : kOps) {
+    if (op.type == type) return &op;
+  }
+  return nullptr;
+}
+
+}  // namespace edgerun::ops
+
+namespace edgerun::ir {
+const char* op_name(OpType op) {
+  const ops::OpInfo* info = ops::find_op(op);
+  return info ? info->name : "UNKNOWN_OP";
+}
+}  // namespace edgerun::ir

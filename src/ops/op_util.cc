@@ -1,0 +1,124 @@
+#include "ops/op_util.h"
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/quant_util.h"
+
+namespace edgerun::ops {
+
+Status node_error(const ir::Node& node, const std::string& what) {
+  const OpInfo* info = find_op(node.op);
+  return InvalidModel(std::string(info ? info->name : ir::op_name(node.op)) + " (operator " +
+                      std::to_string(node.source_index) + "): " + what);
+}
+
+Status expect_arity(const ir::Graph& g, const ir::Node& n, size_t min_inputs, size_t max_inputs,
+                    size_t outputs) {
+  if (n.inputs.size() < min_inputs || n.inputs.size() > max_inputs) {
+    return node_error(n, "input count: expected " + std::to_string(min_inputs) +
+                             (max_inputs != min_inputs ? ".." + std::to_string(max_inputs) : "") +
+                             ", found " + std::to_string(n.inputs.size()));
+  }
+  if (n.outputs.size() != outputs) {
+    return node_error(n, "output count: expected " + std::to_string(outputs) + ", found " +
+                             std::to_string(n.outputs.size()));
+  }
+  const auto count = static_cast<int32_t>(g.values.size());
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const int32_t v = n.inputs[i];
+    const bool optional_absent = v == ir::kNoValue && i >= min_inputs;
+    if (!optional_absent && (v < 0 || v >= count)) {
+      return node_error(n, "input " + std::to_string(i) + " tensor index " + std::to_string(v) +
+                               " out of range [0, " + std::to_string(count) + ")");
+    }
+  }
+  for (size_t i = 0; i < n.outputs.size(); ++i) {
+    if (n.outputs[i] < 0 || n.outputs[i] >= count) {
+      return node_error(n, "output " + std::to_string(i) + " tensor index " + std::to_string(n.outputs[i]) +
+                               " out of range");
+    }
+  }
+  return Status::Ok();
+}
+
+const ir::Value& input(const ir::Graph& g, const ir::Node& n, size_t i) { return g.values[n.inputs[i]]; }
+const ir::Value& output(const ir::Graph& g, const ir::Node& n, size_t i) { return g.values[n.outputs[i]]; }
+bool has_input(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] != ir::kNoValue; }
+
+Status expect_dtype(const ir::Node& n, const char* which, const ir::Value& v, DType expected) {
+  if (v.info.dtype == expected) return Status::Ok();
+  return node_error(n, std::string(which) + " dtype: expected " + dtype_name(expected) + ", found " +
+                           dtype_name(v.info.dtype));
+}
+
+Status expect_rank(const ir::Node& n, const char* which, const ir::Value& v, size_t rank) {
+  if (v.info.shape.size() == rank) return Status::Ok();
+  return node_error(n, std::string(which) + " rank: expected " + std::to_string(rank) + ", found " +
+                           std::to_string(v.info.shape.size()) + " (shape " + shape_string(v.info.shape) + ")");
+}
+
+Status expect_constant(const ir::Node& n, const char* which, const ir::Value& v) {
+  if (v.is_constant()) return Status::Ok();
+  return node_error(n, std::string(which) + " must be a constant tensor (" + v.info.name + ")");
+}
+
+Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::Value& v) {
+  const QuantParams& q = v.info.quant;
+  if (q.scale.size() != 1 || q.zero_point.size() != 1) {
+    return node_error(n, std::string(which) + " quantization: expected one scale and zero point, found " +
+                             std::to_string(q.scale.size()) + " scales");
+  }
+  if (!(q.scale[0] > 0.0f) || !std::isfinite(q.scale[0])) {
+    return node_error(n, std::string(which) + " quantization scale must be positive and finite, found " +
+                             std::to_string(q.scale[0]));
+  }
+  return Status::Ok();
+}
+
+QuantRange activation_range_quantized(ir::Activation act, const ir::Value& out) {
+  int32_t qmin = 0, qmax = 0;
+  switch (out.info.dtype) {
+    case DType::kUInt8: qmin = 0; qmax = 255; break;
+    case DType::kInt8: qmin = -128; qmax = 127; break;
+    case DType::kInt16: qmin = -32768; qmax = 32767; break;
+    default: qmin = std::numeric_limits<int32_t>::min(); qmax = std::numeric_limits<int32_t>::max(); break;
+  }
+  const float scale = out.info.quant.scale.empty() ? 1.0f : out.info.quant.scale[0];
+  const int32_t zp = out.info.quant.zero_point.empty() ? 0 : static_cast<int32_t>(out.info.quant.zero_point[0]);
+  auto quantize = [&](float f) { return zp + static_cast<int32_t>(kernels::round_half_away(f / scale)); };
+  switch (act) {
+    case ir::Activation::kRelu: return {std::max(qmin, quantize(0.0f)), qmax};
+    case ir::Activation::kRelu6: return {std::max(qmin, quantize(0.0f)), std::min(qmax, quantize(6.0f))};
+    case ir::Activation::kReluN1To1: return {std::max(qmin, quantize(-1.0f)), std::min(qmax, quantize(1.0f))};
+    case ir::Activation::kNone: break;
+  }
+  return {qmin, qmax};
+}
+
+FloatRange activation_range_float(ir::Activation act) {
+  switch (act) {
+    case ir::Activation::kRelu: return {0.0f, std::numeric_limits<float>::max()};
+    case ir::Activation::kRelu6: return {0.0f, 6.0f};
+    case ir::Activation::kReluN1To1: return {-1.0f, 1.0f};
+    case ir::Activation::kNone: break;
+  }
+  return {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
+}
+
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+  const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
+  if (stride <= 0) return 0;
+  if (padding == ir::Padding::kSame) return static_cast<int32_t>((in + stride - 1) / stride);
+  return static_cast<int32_t>(std::max<int64_t>(0, (in - effective + stride) / stride));
+}
+
+int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                     int32_t out) {
+  if (padding == ir::Padding::kValid) return 0;
+  const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
+  const int64_t total = (static_cast<int64_t>(out) - 1) * stride + effective - in;
+  return static_cast<int32_t>(std::max<int64_t>(0, total / 2));
+}
+
+}  // namespace edgerun::ops

@@ -1,0 +1,51 @@
+// Validation and parameter helpers shared by the op files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "edgerun/status.h"
+#include "ir/graph.h"
+#include "ops/op.h"
+
+namespace edgerun::ops {
+
+// Checks the node has between min and max inputs and exactly `outputs` outputs,
+// and that every present index is in range (importers check this too; ops must
+// not rely on it).
+Status expect_arity(const ir::Graph& g, const ir::Node& n, size_t min_inputs, size_t max_inputs,
+                    size_t outputs);
+
+// The Value of input i (must be present: call after expect_arity).
+const ir::Value& input(const ir::Graph& g, const ir::Node& n, size_t i);
+const ir::Value& output(const ir::Graph& g, const ir::Node& n, size_t i);
+bool has_input(const ir::Node& n, size_t i);
+
+Status expect_dtype(const ir::Node& n, const char* which, const ir::Value& v, DType expected);
+Status expect_rank(const ir::Node& n, const char* which, const ir::Value& v, size_t rank);
+Status expect_constant(const ir::Node& n, const char* which, const ir::Value& v);
+// Per-tensor quantization (exactly one scale and zero point, scale > 0 and finite).
+Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::Value& v);
+
+// [min, max] of the fused activation in the output's quantized domain, as
+// TFLite's CalculateActivationRangeQuantized computes it.
+struct QuantRange {
+  int32_t min;
+  int32_t max;
+};
+QuantRange activation_range_quantized(ir::Activation act, const ir::Value& out);
+
+// [min, max] of the fused activation for float outputs (CalculateActivationRange).
+struct FloatRange {
+  float min;
+  float max;
+};
+FloatRange activation_range_float(ir::Activation act);
+
+// Output size and leading padding for one spatial dim, as TFLite computes them
+// (ComputeOutSize / ComputePaddingHeightWidth).
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
+int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                     int32_t out);
+
+}  // namespace edgerun::ops

@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+
+namespace edgerun {
+namespace {
+
+Result<int> parse_positive(int x) {
+  if (x <= 0) return InvalidArgument("value: expected > 0, found " + std::to_string(x));
+  return x;
+}
+
+Status twice(int x, int* out) {
+  EDGERUN_ASSIGN_OR_RETURN(int v, parse_positive(x));
+  *out = 2 * v;
+  return Status::Ok();
+}
+
+TEST(Status, OkAndErrorPropagate) {
+  int out = 0;
+  EXPECT_TRUE(twice(4, &out).ok());
+  EXPECT_EQ(out, 8);
+  Status st = twice(-1, &out);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.with_context("flag --n").message(), "flag --n: value: expected > 0, found -1");
+}
+
+TEST(Status, ResultFromOkStatusIsAnError) {
+  Result<int> r{Status::Ok()};
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+}
+
+TEST(Tensor, ShapeHelpers) {
+  EXPECT_EQ(shape_elements({1, 224, 224, 3}), 150528);
+  EXPECT_EQ(shape_elements({}), 1);
+  EXPECT_EQ(shape_elements({4, 0}), 0);
+  EXPECT_EQ(shape_string({1, 3}), "[1,3]");
+  EXPECT_EQ(dtype_size(DType::kInt64), 8u);
+  EXPECT_STREQ(dtype_name(DType::kUInt8), "uint8");
+}
+
+}  // namespace
+}  // namespace edgerun
