@@ -1,2 +1,65 @@
 #include <iostream>
-int main() { std::cout << "edgerun\n"; return 0; }
+
+#include "cli.h"
+
+namespace edgerun::cli {
+
+int fail(const std::string& message) {
+  std::cerr << "edgerun: " << message << "\n";
+  return 1;
+}
+int fail(const Status& status) { return fail(status.message()); }
+
+std::shared_ptr<const Model> load_model_or_report(const std::string& path) {
+  auto model = Model::load(path);
+  if (!model.ok()) {
+    fail(model.status());
+    return nullptr;
+  }
+  if (!(*model)->metadata().warning.empty()) {
+    std::cerr << "edgerun: warning: " << path << ": " << (*model)->metadata().warning << "\n";
+  }
+  return *model;
+}
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("EDGERUN_MODEL"); env && *env) return env;
+  return EDGERUN_DEFAULT_MODEL;
+}
+
+}  // namespace edgerun::cli
+
+int main(int argc, char** argv) {
+  using namespace edgerun::cli;
+  CLI::App app{"edgerun: run vision models on the CPU, fast, private and offline.", "edgerun"};
+  app.set_version_flag("--version", std::string("edgerun ") + edgerun::version());
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  edgerun classify photo.jpg                      top-5 labels with the default model\n"
+      "  edgerun classify --model m.tflite --json a.jpg  JSON for scripts\n"
+      "  edgerun inspect m.tflite                        inputs, outputs, ops, MACs, arena size\n"
+      "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
+      "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
+  Runner classify = add_classify(app);
+  Runner inspect = add_inspect(app);
+  Runner run = add_run(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "edgerun: " << e.what() << " (see 'edgerun --help')\n";
+    return 2;
+  }
+  for (CLI::App* sub : app.get_subcommands()) {
+    if (sub->get_name() == "classify") return classify();
+    if (sub->get_name() == "inspect") return inspect();
+    if (sub->get_name() == "run") return run();
+  }
+  return 2;
+}

@@ -32,6 +32,7 @@ struct ModelMetadata {
   std::vector<float> mean;            // per-channel input normalization: (x - mean) / std
   std::vector<float> std;
   std::vector<std::string> labels;    // from an embedded TENSOR_AXIS_LABELS file
+  std::string warning;                // set when metadata exists but could not be read
 };
 
 struct OpCount {

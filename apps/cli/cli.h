@@ -1,0 +1,30 @@
+// Shared pieces of the edgerun command-line tool: one file per subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "edgerun/edgerun.h"
+
+namespace edgerun::cli {
+
+// Each subcommand registers its flags on `app` and returns the function that
+// runs it (exit code: 0 ok, 1 runtime failure, 2 bad usage).
+using Runner = std::function<int()>;
+Runner add_classify(CLI::App& app);
+Runner add_inspect(CLI::App& app);
+Runner add_run(CLI::App& app);
+
+// Prints "edgerun: <message>" to stderr and returns 1.
+int fail(const std::string& message);
+int fail(const Status& status);
+
+// Loads a model, or prints the error; null on failure.
+std::shared_ptr<const Model> load_model_or_report(const std::string& path);
+
+// The model used when --model is not given: $EDGERUN_MODEL, else the one the
+// setup script places in the source tree's models/ folder.
+std::string default_model_path();
+
+}  // namespace edgerun::cli

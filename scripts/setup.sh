@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a classified photo:
+#   1. installs the build dependencies (Debian/Ubuntu packages),
+#   2. configures and builds edgerun in ./build,
+#   3. obtains the default model into ./models, checking its pinned SHA-256:
+#      from a local mirror folder when one is configured ($EDGERUN_MODEL_MIRROR,
+#      else ../shared/models beside the repo if it exists), otherwise from its
+#      public URL,
+#   4. classifies a photo with it.
+#
+# Options (environment): EDGERUN_SKIP_APT=1 skips step 1; EDGERUN_BUILD_DIR
+# (default build); EDGERUN_MODEL_MIRROR (folder holding the model files);
+# EDGERUN_SHARED_DIR (default ../shared) for the sample photo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${EDGERUN_BUILD_DIR:-build}
+shared=${EDGERUN_SHARED_DIR:-$root/../shared}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+packages=(build-essential cmake ninja-build pkg-config libflatbuffers-dev libjpeg62-turbo-dev libpng-dev
+          libstb-dev libzip-dev libcli11-dev nlohmann-json3-dev libgtest-dev curl ca-certificates)
+if [ "${EDGERUN_SKIP_APT:-0}" != 1 ]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing packages: ${missing[*]}"
+    sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+  fi
+fi
+
+step "building edgerun in $build"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build"
+
+step "obtaining the default model"
+mkdir -p models
+mirror=${EDGERUN_MODEL_MIRROR:-}
+[ -z "$mirror" ] && [ -d "$shared/models" ] && mirror=$shared/models
+fetch() {  # name sha256 url
+  local name=$1 sum=$2 url=$3 dest=models/$1
+  if [ -f "$dest" ] && echo "$sum  $dest" | sha256sum -c --quiet - 2>/dev/null; then
+    echo "$dest: present, SHA-256 ok"; return 0
+  fi
+  if [ -n "$mirror" ] && [ -f "$mirror/$name" ]; then
+    echo "$dest: copying from mirror $mirror"
+    cp "$mirror/$name" "$dest.part"
+  else
+    echo "$dest: downloading $url"
+    curl -fL --retry 3 --connect-timeout 20 -o "$dest.part" "$url"
+  fi
+  if ! echo "$sum  $dest.part" | sha256sum -c --quiet - 2>/dev/null; then
+    rm -f "$dest.part"
+    echo "error: $name: SHA-256 mismatch (expected $sum); refusing to use it" >&2; return 1
+  fi
+  mv "$dest.part" "$dest"
+  echo "$dest: SHA-256 ok"
+}
+default_line=$(grep -v '^#' scripts/models.txt | head -n 1)
+fetch $default_line
+
+step "classifying a photo with the default model"
+photo=$shared/images/grace_hopper.bmp
+if [ ! -f "$photo" ]; then
+  echo "sample photo $photo not found (set EDGERUN_SHARED_DIR); skipping the demo"
+  exit 0
+fi
+"$build/edgerun" classify "$photo"

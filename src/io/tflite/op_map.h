@@ -1,0 +1,33 @@
+// TFLite builtin operator → IR op, one line per op (op_map.cc).
+#pragma once
+
+#include <cstdint>
+
+#include "edgerun/status.h"
+#include "io/tflite/schema.h"
+#include "ir/graph.h"
+
+namespace edgerun::tflite {
+
+// What an options parser sees of one operator.
+struct OpContext {
+  int32_t builtin_code;
+  int32_t operator_index;
+  uint8_t options_type;      // BuiltinOptions union tag, 0 = none
+  const fb::Table* options;  // not yet verified: the parser verifies it with its layout
+  const uint8_t* file;       // whole flatbuffer, for the verifier
+  size_t file_size;
+};
+
+using ParseOptionsFn = Result<ir::Attrs> (*)(const OpContext& ctx);
+
+struct OpMapEntry {
+  int32_t builtin_code;
+  ir::OpType op;
+  ParseOptionsFn parse;
+};
+
+const OpMapEntry* find_builtin(int32_t code);
+const char* builtin_name(int32_t code);
+
+}  // namespace edgerun::tflite

@@ -1,0 +1,140 @@
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <variant>
+
+#include "core/mapped_file.h"
+#include "edgerun/edgerun.h"
+#include "io/tflite/reader.h"
+#include "ops/op.h"
+#include "runtime/model_impl.h"
+
+namespace edgerun {
+
+const char* version() { return EDGERUN_VERSION; }
+
+namespace {
+
+constexpr size_t kArenaAlignment = 64;
+
+int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
+  auto shape_of = [&](int32_t id) -> const Shape& { return g.values[id].info.shape; };
+  switch (n.op) {
+    case ir::OpType::kConv2D: {
+      if (n.inputs.size() < 2 || n.outputs.empty()) return 0;
+      const Shape& w = shape_of(n.inputs[1]);  // [out, kh, kw, in]
+      if (w.size() != 4) return 0;
+      return shape_elements(shape_of(n.outputs[0])) * w[1] * w[2] * w[3];
+    }
+    case ir::OpType::kDepthwiseConv2D: {
+      if (n.inputs.size() < 2 || n.outputs.empty()) return 0;
+      const Shape& w = shape_of(n.inputs[1]);  // [1, kh, kw, out]
+      if (w.size() != 4) return 0;
+      return shape_elements(shape_of(n.outputs[0])) * w[1] * w[2];
+    }
+    case ir::OpType::kFullyConnected: {
+      if (n.inputs.size() < 2 || n.outputs.empty()) return 0;
+      const Shape& w = shape_of(n.inputs[1]);  // [out, in]
+      if (w.size() != 2) return 0;
+      return shape_elements(shape_of(n.outputs[0])) * w[1];
+    }
+    default:
+      return 0;
+  }
+}
+
+// Lifetimes of every activation value: [producer, last consumer]; graph inputs
+// start at 0 and graph outputs stay live to the end.
+std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, std::vector<int32_t>* request_of_value) {
+  const auto last = static_cast<int32_t>(g.nodes.size());
+  std::vector<int32_t> first(g.values.size(), -1), final_use(g.values.size(), -1);
+  for (int32_t id : g.inputs) first[id] = 0, final_use[id] = 0;
+  for (int32_t i = 0; i < last; ++i) {
+    for (int32_t id : g.nodes[i].outputs) first[id] = i, final_use[id] = std::max(final_use[id], i);
+    for (int32_t id : g.nodes[i].inputs) {
+      if (id != ir::kNoValue) final_use[id] = std::max(final_use[id], i);
+    }
+  }
+  for (int32_t id : g.outputs) final_use[id] = last;
+  std::vector<runtime::BufferRequest> requests;
+  request_of_value->assign(g.values.size(), -1);
+  for (size_t id = 0; id < g.values.size(); ++id) {
+    if (g.values[id].is_constant() || first[id] < 0) continue;
+    (*request_of_value)[id] = static_cast<int32_t>(requests.size());
+    requests.push_back({g.values[id].info.bytes(), first[id], final_use[id]});
+  }
+  return requests;
+}
+
+Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size) {
+  EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
+  const ir::Graph& g = impl->imported.graph;
+
+  for (const ir::Node& node : g.nodes) {
+    const ops::OpInfo* info = ops::find_op(node.op);
+    if (info == nullptr) return Internal(std::string("op ") + ir::op_name(node.op) + " is missing from the op list");
+    EDGERUN_ASSIGN_OR_RETURN(auto kernel, info->prepare(g, node));
+    impl->kernels.push_back(std::move(kernel));
+  }
+
+  auto requests = lifetimes(g, &impl->request_of_value);
+  impl->plan = runtime::plan_memory(requests, kArenaAlignment);
+
+  for (int32_t id : g.inputs) impl->inputs.push_back(g.values[id].info);
+  for (int32_t id : g.outputs) impl->outputs.push_back(g.values[id].info);
+
+  ModelStats& s = impl->stats;
+  for (const ir::Node& node : g.nodes) {
+    const std::string name = ir::op_name(node.op);
+    auto it = std::find_if(s.ops.begin(), s.ops.end(), [&](const OpCount& c) { return c.op == name; });
+    if (it == s.ops.end()) {
+      s.ops.push_back({name, 1});
+    } else {
+      ++it->count;
+    }
+    s.macs += node_macs(g, node);
+  }
+  for (const ir::Value& v : g.values) {
+    if (v.is_constant()) {
+      s.parameters += v.info.elements();
+      s.parameter_bytes += static_cast<int64_t>(v.data_bytes);
+    }
+  }
+  for (const auto& r : requests) s.activation_bytes_unshared += r.size;
+  s.arena_bytes = impl->plan.arena_bytes;
+  impl->metadata = impl->imported.metadata;
+  impl->metadata.warning = impl->imported.metadata_error;
+  return impl;
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const LoadOptions& options) {
+  EDGERUN_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
+  auto impl = std::make_unique<Impl>();
+  impl->file = std::move(file);
+  const uint8_t* data = impl->file.data();
+  const size_t size = impl->file.size();
+  auto built = build(std::move(impl), data, size);
+  if (!built.ok()) return built.status().with_context(path);
+  return std::shared_ptr<const Model>(new Model(std::move(built).value()));
+}
+
+Result<std::shared_ptr<const Model>> Model::load_from_buffer(const uint8_t* data, size_t size,
+                                                             const LoadOptions& options) {
+  if (data == nullptr || size == 0) return InvalidArgument("model buffer is empty");
+  EDGERUN_ASSIGN_OR_RETURN(auto impl, build(std::make_unique<Impl>(), data, size));
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+size_t Model::input_count() const { return impl_->inputs.size(); }
+size_t Model::output_count() const { return impl_->outputs.size(); }
+const TensorInfo& Model::input_info(size_t i) const { return impl_->inputs.at(i); }
+const TensorInfo& Model::output_info(size_t i) const { return impl_->outputs.at(i); }
+const ModelMetadata& Model::metadata() const { return impl_->metadata; }
+const ModelStats& Model::stats() const { return impl_->stats; }
+
+}  // namespace edgerun

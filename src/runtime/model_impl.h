@@ -1,0 +1,26 @@
+// Model internals shared by model.cc and session.cc.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "edgerun/edgerun.h"
+#include "io/tflite/reader.h"
+#include "ops/op.h"
+#include "runtime/memory_planner.h"
+
+namespace edgerun {
+
+struct Model::Impl {
+  MappedFile file;  // empty when loaded from a caller's buffer
+  tflite::ImportedModel imported;
+  std::vector<std::unique_ptr<ops::Kernel>> kernels;  // one per graph node
+  std::vector<int32_t> request_of_value;              // value id -> plan index, -1 for constants
+  runtime::MemoryPlan plan;
+  std::vector<TensorInfo> inputs, outputs;
+  ModelMetadata metadata;
+  ModelStats stats;
+};
+
+}  // namespace edgerun
