@@ -1,0 +1,144 @@
+// The edgerun command-line tool, run as a user would run it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "io/npy/npy.h"
+#include "shared_data.h"
+
+namespace edgerun {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_cli(const std::string& args) {
+  const std::string cmd = std::string(EDGERUN_CLI_PATH) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe.release());
+  return {WEXITSTATUS(status), out};
+}
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+TEST(Cli, ClassifiesCatWithMobilenetV1) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.5_160_quant.tflite");
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  auto r = run_cli("classify --model " + quote(model) + " --resize nearest --json " + quote(image));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  const auto& top = j["results"][0]["top_k"][0];
+  EXPECT_EQ(top["label"], "Egyptian cat") << r.output;
+  EXPECT_GT(top["score"].get<double>(), 0.6);
+  EXPECT_EQ(j["results"][0]["top_k"].size(), 5u);
+}
+
+TEST(Cli, ClassifiesGraceHopperWithMobilenetV2) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v2_1.0_224_quant.tflite");
+  EDGERUN_REQUIRE_SHARED(image, "images/grace_hopper.bmp");
+  auto r = run_cli("classify -m " + quote(model) + " --top-k 3 " + quote(image));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Text output: the first ranked line names the label.
+  const auto line = r.output.find("  1. ");
+  ASSERT_NE(line, std::string::npos) << r.output;
+  EXPECT_NE(r.output.substr(line, r.output.find('\n', line) - line).find("military uniform"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("  4. "), std::string::npos) << "--top-k 3 printed a 4th line";
+}
+
+TEST(Cli, ExternalLabelFileWithBackgroundOffset) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite");
+  EDGERUN_REQUIRE_SHARED(labels, "models/imagenet_labels.txt");
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  // No embedded labels and 1024 outputs: labels fall back to "class N" past the list... the
+  // embedding extractor is not a classifier, so only check it runs and prints 2 entries.
+  auto r = run_cli("classify -m " + quote(model) + " -k 2 --json " + quote(image));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["results"][0]["top_k"].size(), 2u);
+}
+
+TEST(Cli, InspectReportsModelFacts) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v2_1.0_224_quant.tflite");
+  auto r = run_cli("inspect --json " + quote(model));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({1, 224, 224, 3}));
+  EXPECT_EQ(j["inputs"][0]["dtype"], "uint8");
+  EXPECT_EQ(j["outputs"][0]["shape"], nlohmann::json({1, 1001}));
+  // MobileNetV2 1.0/224 has ~300 M multiply-accumulates and ~3.5 M parameters.
+  EXPECT_GT(j["macs"].get<int64_t>(), 280'000'000);
+  EXPECT_LT(j["macs"].get<int64_t>(), 320'000'000);
+  EXPECT_GT(j["parameters"].get<int64_t>(), 3'400'000);
+  EXPECT_LT(j["parameters"].get<int64_t>(), 3'600'000);
+  // Lifetime sharing must beat one buffer per tensor by a wide margin.
+  EXPECT_LT(j["arena_bytes"].get<int64_t>() * 3, j["activation_bytes_unshared"].get<int64_t>());
+  EXPECT_EQ(j["metadata"]["labels"], 1001);
+  auto text = run_cli("inspect " + quote(model));
+  EXPECT_NE(text.output.find("DEPTHWISE_CONV_2D"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("Arena:"), std::string::npos) << text.output;
+}
+
+TEST(Cli, RunWritesNpyOutputs) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("edgerun_cli_run_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<uint8_t> pixels(128 * 128 * 3, 128);
+  ASSERT_TRUE(npy::write_npy((dir / "in.npy").string(), DType::kUInt8, {1, 128, 128, 3}, pixels.data()).ok());
+  auto r = run_cli("run " + quote(model) + " --input " + quote((dir / "in.npy").string()) + " --output " +
+                   quote((dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto out = npy::read_npy((dir / "out" / "output_0.npy").string());
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->dtype, DType::kUInt8);
+  EXPECT_EQ(out->shape, (Shape{1, 1001}));
+  int sum = 0;
+  for (uint8_t v : out->data) sum += v;
+  EXPECT_NEAR(sum, 256, 40);  // a softmax in 1/256 steps sums to about 256
+
+  std::vector<float> wrong(10, 0.f);
+  ASSERT_TRUE(npy::write_npy((dir / "bad.npy").string(), DType::kFloat32, {10}, wrong.data()).ok());
+  auto bad = run_cli("run " + quote(model) + " -i " + quote((dir / "bad.npy").string()) + " -o " +
+                     quote((dir / "out").string()));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("expects uint8 [1,128,128,3], found float32 [10]"), std::string::npos) << bad.output;
+}
+
+TEST(Cli, BadArgumentsGetOneClearLine) {
+  auto none = run_cli("");
+  EXPECT_NE(none.exit_code, 0);
+  auto unknown = run_cli("frobnicate");
+  EXPECT_NE(unknown.exit_code, 0);
+  auto missing_model = run_cli("inspect /nonexistent/model.tflite");
+  EXPECT_EQ(missing_model.exit_code, 1);
+  EXPECT_EQ(missing_model.output, "edgerun: /nonexistent/model.tflite: no such file\n");
+  auto bad_k = run_cli("classify --top-k 0 x.jpg");
+  EXPECT_EQ(bad_k.exit_code, 2) << bad_k.output;
+  auto help = run_cli("classify --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--resize"), std::string::npos);
+}
+
+TEST(Cli, MissingImageFailsButOthersStillClassify) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  auto r = run_cli("classify -m " + quote(model) + " /nonexistent.jpg " + quote(image));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("/nonexistent.jpg"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cat.bmp"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace edgerun
