@@ -93,7 +93,8 @@ class Session {
   const TensorInfo& output_info(size_t i) const { return model().output_info(i); }
 
   // Writable input buffers and readable output buffers, valid for the
-  // Session's lifetime, input_info(i).bytes() long.
+  // Session's lifetime, input_info(i).bytes() long. invoke() never overwrites
+  // the inputs, so the same input can be run again.
   void* input_data(size_t i);
   const void* output_data(size_t i) const;
 

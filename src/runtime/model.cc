@@ -43,8 +43,9 @@ int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
   }
 }
 
-// Lifetimes of every activation value: [producer, last consumer]; graph inputs
-// start at 0 and graph outputs stay live to the end.
+// Lifetimes of every activation value: [producer, last consumer]. Graph inputs
+// and outputs live for the whole inference, so callers can read back the input
+// they wrote (and invoke again with it) after invoke().
 std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, std::vector<int32_t>* request_of_value) {
   const auto last = static_cast<int32_t>(g.nodes.size());
   std::vector<int32_t> first(g.values.size(), -1), final_use(g.values.size(), -1);
@@ -55,6 +56,7 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, std::vector<in
       if (id != ir::kNoValue) final_use[id] = std::max(final_use[id], i);
     }
   }
+  for (int32_t id : g.inputs) final_use[id] = last;
   for (int32_t id : g.outputs) final_use[id] = last;
   std::vector<runtime::BufferRequest> requests;
   request_of_value->assign(g.values.size(), -1);
