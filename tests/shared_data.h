@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace edgerun::testing {
+namespace edgerun::testdata {
 
 // $EDGERUN_SHARED_DIR, else <source dir>/../shared.
 inline std::string shared_dir() {
@@ -26,11 +26,11 @@ inline std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-}  // namespace edgerun::testing
+}  // namespace edgerun::testdata
 
 // Declares `var` = shared/<sub>, or skips the test saying plainly where it looked.
 #define EDGERUN_REQUIRE_SHARED(var, sub)                                                                  \
-  const std::string var = ::edgerun::testing::shared_path(sub);                                           \
+  const std::string var = ::edgerun::testdata::shared_path(sub);                                           \
   if (!std::filesystem::exists(var)) {                                                                    \
     GTEST_SKIP() << "shared test data not found at " << var                                               \
                  << " (set EDGERUN_SHARED_DIR to the shared folder; default is <source dir>/../shared)";  \

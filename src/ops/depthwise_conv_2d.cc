@@ -1,9 +1,151 @@
+// DEPTHWISE_CONV_2D: input [N, H, W, Cin], filter [1, KH, KW, Cout] (constant)
+// with Cout = Cin * depth_multiplier, optional bias [Cout] (constant), output
+// [N, OH, OW, Cout]. Output channel oc = ic * depth_multiplier + m. float32;
+// uint8 per-tensor; int8 with per-tensor or per-channel (axis 3) symmetric filters.
+#include <memory>
+#include <vector>
+
+#include "kernels/ref/conv.h"
+#include "ops/conv_util.h"
 #include "ops/op_list.h"
+#include "ops/op_util.h"
 
 namespace edgerun::ops {
+namespace {
+
+template <typename T, typename B>
+using DwConvFn = void (*)(const kernels::ConvParams&, const T*, const T*, const B*, T*, size_t, size_t);
+
+template <typename T, typename B>
+class DepthwiseConv2DKernel final : public Kernel {
+ public:
+  DepthwiseConv2DKernel(kernels::ConvParams params, DwConvFn<T, B> fn, std::vector<int32_t> multiplier,
+                        std::vector<int32_t> shift)
+      : params_(params), fn_(fn), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
+    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
+    params_.shift = shift_.empty() ? nullptr : shift_.data();
+  }
+  // params_ points into this object's vectors: never copy it.
+  DepthwiseConv2DKernel(const DepthwiseConv2DKernel&) = delete;
+  DepthwiseConv2DKernel& operator=(const DepthwiseConv2DKernel&) = delete;
+
+  void run(const KernelIO& io) const override {
+    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
+        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0,
+        kernels::conv_rows(params_));
+  }
+
+ private:
+  kernels::ConvParams params_;
+  DwConvFn<T, B> fn_;
+  std::vector<int32_t> multiplier_;
+  std::vector<int32_t> shift_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n) {
-  return node_error(n, "not implemented yet");
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
+  const auto* attrs = std::get_if<ir::DepthwiseConv2DAttrs>(&n.attrs);
+  if (attrs == nullptr) return node_error(n, "attributes: expected DepthwiseConv2DAttrs");
+  const ir::Value& in = input(g, n, 0);
+  const ir::Value& filter = input(g, n, 1);
+  const ir::Value* bias = has_input(n, 2) ? &input(g, n, 2) : nullptr;
+  const ir::Value& out = output(g, n, 0);
+
+  const DType dtype = in.info.dtype;
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8) {
+    return node_error(n, std::string("input dtype: expected float32, uint8 or int8, found ") + dtype_name(dtype));
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "filter", filter, dtype));
+  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, dtype));
+  if (bias) EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "bias", *bias, dtype == DType::kFloat32 ? dtype : DType::kInt32));
+
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "input", in, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "filter", filter, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "output", out, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "input", in));
+  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "filter", filter));
+  EDGERUN_RETURN_IF_ERROR(expect_constant_data(n, "filter", filter));
+  const Shape& is = in.info.shape;
+  const Shape& fs = filter.info.shape;
+  if (fs[0] != 1) {
+    return node_error(n, "filter shape: expected [1, KH, KW, Cout], found " + shape_string(fs));
+  }
+  const int32_t in_c = is[3];
+  const int32_t out_c = fs[3];
+  if (in_c <= 0 || out_c % in_c != 0) {
+    return node_error(n, "filter output channels: expected a multiple of the input channels " +
+                             std::to_string(in_c) + ", found " + std::to_string(out_c));
+  }
+  const int32_t depth_multiplier = out_c / in_c;
+  // TFLite derives the multiplier from the shapes; an explicit one must agree
+  // (0 means "not set" in the flatbuffer).
+  if (attrs->depth_multiplier < 0 || (attrs->depth_multiplier != 0 && attrs->depth_multiplier != depth_multiplier)) {
+    return node_error(n, "depth_multiplier: expected " + std::to_string(depth_multiplier) + " (filter channels " +
+                             std::to_string(out_c) + " / input channels " + std::to_string(in_c) + "), found " +
+                             std::to_string(attrs->depth_multiplier));
+  }
+  if (bias) {
+    EDGERUN_RETURN_IF_ERROR(expect_rank(n, "bias", *bias, 1));
+    if (bias->info.shape[0] != out_c) {
+      return node_error(n, "bias length: expected " + std::to_string(out_c) + " (output channels), found " +
+                               std::to_string(bias->info.shape[0]));
+    }
+    EDGERUN_RETURN_IF_ERROR(expect_constant_data(n, "bias", *bias));
+  }
+  Window2DAttrs wa;
+  wa.padding = attrs->padding;
+  wa.filter_h = fs[1];
+  wa.filter_w = fs[2];
+  wa.stride_h = attrs->stride_h;
+  wa.stride_w = attrs->stride_w;
+  wa.dilation_h = attrs->dilation_h;
+  wa.dilation_w = attrs->dilation_w;
+  EDGERUN_ASSIGN_OR_RETURN(const Window2D w, compute_window_2d(n, wa, is[1], is[2]));
+  EDGERUN_RETURN_IF_ERROR(
+      expect_output_shape(n, out, {is[0], w.out_h, w.out_w, out_c}, "from input, filter, padding, stride, dilation"));
+
+  kernels::ConvParams p;
+  p.batch = is[0];
+  p.in_h = is[1];
+  p.in_w = is[2];
+  p.in_c = in_c;
+  p.out_h = w.out_h;
+  p.out_w = w.out_w;
+  p.out_c = out_c;
+  p.filter_h = fs[1];
+  p.filter_w = fs[2];
+  p.stride_h = attrs->stride_h;
+  p.stride_w = attrs->stride_w;
+  p.dilation_h = attrs->dilation_h;
+  p.dilation_w = attrs->dilation_w;
+  p.pad_top = w.pad_top;
+  p.pad_left = w.pad_left;
+  p.depth_multiplier = depth_multiplier;
+
+  if (dtype == DType::kFloat32) {
+    const FloatRange range = activation_range_float(attrs->activation);
+    p.f32_min = range.min;
+    p.f32_max = range.max;
+    return std::unique_ptr<Kernel>(
+        new DepthwiseConv2DKernel<float, float>(p, kernels::f32_dwconv2d_minmax__ref, {}, {}));
+  }
+
+  EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
+                           prepare_quant_conv(n, QuantConvKind::kDepthwiseConv2D, in, filter, bias, out, out_c,
+                                              /*channel_axis=*/3, attrs->activation));
+  p.input_offset = q.input_offset;
+  p.filter_offset = q.filter_offset;
+  p.output_offset = q.output_offset;
+  p.act_min = q.act_min;
+  p.act_max = q.act_max;
+  if (dtype == DType::kUInt8) {
+    return std::unique_ptr<Kernel>(new DepthwiseConv2DKernel<uint8_t, int32_t>(
+        p, kernels::qu8_dwconv2d__ref, std::move(q.multiplier), std::move(q.shift)));
+  }
+  return std::unique_ptr<Kernel>(new DepthwiseConv2DKernel<int8_t, int32_t>(
+      p, kernels::qs8_dwconv2d__ref, std::move(q.multiplier), std::move(q.shift)));
 }
 
 }  // namespace edgerun::ops

@@ -76,6 +76,18 @@ Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::V
   return Status::Ok();
 }
 
+Status expect_quant8(const ir::Node& n, const std::string& which, const ir::Value& v) {
+  EDGERUN_RETURN_IF_ERROR(expect_per_tensor_quant(n, which.c_str(), v));
+  const int64_t zp = v.info.quant.zero_point[0];
+  const int64_t lo = v.info.dtype == DType::kUInt8 ? 0 : -128;
+  const int64_t hi = v.info.dtype == DType::kUInt8 ? 255 : 127;
+  if (zp < lo || zp > hi) {
+    return node_error(n, which + " zero point: expected in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                             "] for " + dtype_name(v.info.dtype) + ", found " + std::to_string(zp));
+  }
+  return Status::Ok();
+}
+
 QuantRange activation_range_quantized(ir::Activation act, const ir::Value& out) {
   int32_t qmin = 0, qmax = 0;
   switch (out.info.dtype) {
@@ -104,13 +116,6 @@ FloatRange activation_range_float(ir::Activation act) {
     case ir::Activation::kNone: break;
   }
   return {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
-}
-
-int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
-  const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
-  if (stride <= 0) return 0;
-  if (padding == ir::Padding::kSame) return static_cast<int32_t>((in + stride - 1) / stride);
-  return static_cast<int32_t>(std::max<int64_t>(0, (in - effective + stride) / stride));
 }
 
 int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,

@@ -27,6 +27,10 @@ Status expect_constant(const ir::Node& n, const char* which, const ir::Value& v)
 // Per-tensor quantization (exactly one scale and zero point, scale > 0 and finite).
 Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::Value& v);
 
+// Per-tensor quantization with a zero point in the 8-bit dtype's range
+// ([0, 255] for uint8, [-128, 127] for int8).
+Status expect_quant8(const ir::Node& n, const std::string& which, const ir::Value& v);
+
 // [min, max] of the fused activation in the output's quantized domain, as
 // TFLite's CalculateActivationRangeQuantized computes it.
 struct QuantRange {
@@ -42,9 +46,8 @@ struct FloatRange {
 };
 FloatRange activation_range_float(ir::Activation act);
 
-// Output size and leading padding for one spatial dim, as TFLite computes them
-// (ComputeOutSize / ComputePaddingHeightWidth).
-int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
+// Leading padding for one spatial dim, as TFLite's ComputePaddingHeightWidth
+// computes it, given the output size.
 int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                      int32_t out);
 

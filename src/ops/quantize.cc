@@ -1,9 +1,98 @@
+// QUANTIZE: float32 -> uint8/int8 (per-tensor affine), or requantize between
+// uint8/int8 with a new scale and zero point (TFLite's reference Requantize).
+#include <memory>
+#include <string>
+
+#include "kernels/quant_util.h"
+#include "kernels/ref/quantize.h"
 #include "ops/op_list.h"
+#include "ops/op_util.h"
 
 namespace edgerun::ops {
+namespace {
+
+namespace ref = kernels::ref;
+
+class QuantizeKernel final : public Kernel {
+ public:
+  DType in_dtype = DType::kFloat32;
+  DType out_dtype = DType::kUInt8;
+  int64_t count = 0;
+  ref::AffineQuantizeParams affine{};
+  ref::RequantizeParams requant{};
+
+  void run(const KernelIO& io) const override {
+    const void* x = io.inputs[0];
+    void* y = io.outputs[0];
+    if (in_dtype == DType::kFloat32) {
+      if (out_dtype == DType::kUInt8) {
+        ref::f32_qu8_quantize__ref(static_cast<const float*>(x), static_cast<uint8_t*>(y), affine, 0, count);
+      } else {
+        ref::f32_qs8_quantize__ref(static_cast<const float*>(x), static_cast<int8_t*>(y), affine, 0, count);
+      }
+    } else if (in_dtype == DType::kUInt8) {
+      if (out_dtype == DType::kUInt8) {
+        ref::qu8_qu8_requantize__ref(static_cast<const uint8_t*>(x), static_cast<uint8_t*>(y), requant, 0, count);
+      } else {
+        ref::qu8_qs8_requantize__ref(static_cast<const uint8_t*>(x), static_cast<int8_t*>(y), requant, 0, count);
+      }
+    } else {
+      if (out_dtype == DType::kUInt8) {
+        ref::qs8_qu8_requantize__ref(static_cast<const int8_t*>(x), static_cast<uint8_t*>(y), requant, 0, count);
+      } else {
+        ref::qs8_qs8_requantize__ref(static_cast<const int8_t*>(x), static_cast<int8_t*>(y), requant, 0, count);
+      }
+    }
+  }
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::Node& n) {
-  return node_error(n, "not implemented yet");
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
+  const ir::Value& in = input(g, n, 0);
+  const ir::Value& out = output(g, n, 0);
+  const DType idt = in.info.dtype;
+  const DType odt = out.info.dtype;
+  if (idt != DType::kFloat32 && idt != DType::kUInt8 && idt != DType::kInt8) {
+    return node_error(n, std::string("input 0 dtype: expected float32, uint8 or int8, found ") + dtype_name(idt));
+  }
+  if (odt != DType::kUInt8 && odt != DType::kInt8) {
+    return node_error(n, std::string("output dtype: expected uint8 or int8, found ") + dtype_name(odt));
+  }
+  if (in.info.shape != out.info.shape) {
+    return node_error(n, "output shape: expected " + shape_string(in.info.shape) + " (the input's), found " +
+                             shape_string(out.info.shape));
+  }
+  if (out.info.quant.per_channel()) {
+    return node_error(n, "output quantization: per-channel QUANTIZE is not supported, expected one scale, found " +
+                             std::to_string(out.info.quant.scale.size()));
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
+
+  auto k = std::make_unique<QuantizeKernel>();
+  k->in_dtype = idt;
+  k->out_dtype = odt;
+  k->count = in.info.elements();
+  const float out_scale = out.info.quant.scale[0];
+  const auto out_zp = static_cast<int32_t>(out.info.quant.zero_point[0]);
+  if (idt == DType::kFloat32) {
+    k->affine = {out_scale, out_zp};
+    return std::unique_ptr<Kernel>(std::move(k));
+  }
+
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 0", in));
+  const double real_multiplier =
+      static_cast<double>(in.info.quant.scale[0]) / static_cast<double>(out_scale);
+  // (x - zp) is at most 255 in magnitude; it is shifted left by the multiplier's exponent.
+  if (!(real_multiplier < static_cast<double>(1 << 22))) {
+    return node_error(n, "quantization: expected input_scale / output_scale < 2^22, found " +
+                             std::to_string(real_multiplier));
+  }
+  k->requant.input_zero_point = static_cast<int32_t>(in.info.quant.zero_point[0]);
+  k->requant.output_zero_point = out_zp;
+  kernels::quantize_multiplier(real_multiplier, &k->requant.multiplier, &k->requant.shift);
+  return std::unique_ptr<Kernel>(std::move(k));
 }
 
 }  // namespace edgerun::ops

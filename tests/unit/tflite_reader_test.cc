@@ -13,7 +13,7 @@
 namespace edgerun {
 namespace {
 
-using testing::read_file_bytes;
+using testdata::read_file_bytes;
 
 const char* kClassifiers[] = {
     "mobilenet_v1_0.25_128_quant.tflite",         "mobilenet_v1_0.5_160_quant.tflite",

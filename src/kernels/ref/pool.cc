@@ -1,0 +1,134 @@
+#include "kernels/ref/pool.h"
+
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+
+namespace edgerun::kernels {
+namespace {
+
+// The input window of one output position, clipped to the image.
+struct Window {
+  int64_t y0, y1, x0, x1;  // input rows [y0, y1), columns [x0, x1)
+};
+
+inline Window window(const PoolParams& p, int64_t oy, int64_t ox) {
+  const int64_t in_y_origin = oy * p.stride_h - p.pad_top;
+  const int64_t in_x_origin = ox * p.stride_w - p.pad_left;
+  Window w;
+  w.y0 = in_y_origin + std::max<int64_t>(0, -in_y_origin);
+  w.y1 = in_y_origin + std::min<int64_t>(p.filter_h, p.in_h - in_y_origin);
+  w.x0 = in_x_origin + std::max<int64_t>(0, -in_x_origin);
+  w.x1 = in_x_origin + std::min<int64_t>(p.filter_w, p.in_w - in_x_origin);
+  return w;
+}
+
+// Calls visit(batch, output element offset, window) for each output pixel of the rows.
+template <typename F>
+void for_each_pixel(const PoolParams& p, size_t row_begin, size_t row_end, F&& visit) {
+  const size_t out_h = static_cast<size_t>(p.out_h);
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const auto b = static_cast<int64_t>(r / out_h);
+    const auto oy = static_cast<int64_t>(r % out_h);
+    for (int64_t ox = 0; ox < p.out_w; ++ox) {
+      const size_t out_offset = ((static_cast<size_t>(r) * static_cast<size_t>(p.out_w)) + static_cast<size_t>(ox)) *
+                                static_cast<size_t>(p.channels);
+      visit(b, out_offset, window(p, oy, ox));
+    }
+  }
+}
+
+inline size_t in_offset(const PoolParams& p, int64_t b, int64_t y, int64_t x) {
+  return static_cast<size_t>(((b * p.in_h + y) * p.in_w + x) * p.channels);
+}
+
+template <typename T>
+void quant_avgpool(const PoolParams& p, const T* input, T* output, size_t row_begin, size_t row_end) {
+  for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
+    const int32_t count = static_cast<int32_t>((w.y1 - w.y0) * (w.x1 - w.x0));
+    for (int32_t c = 0; c < p.channels; ++c) {
+      // TFLite sums in int32; the exact sum reduced mod 2^32 is what it holds.
+      int64_t sum = 0;
+      for (int64_t y = w.y0; y < w.y1; ++y) {
+        for (int64_t x = w.x0; x < w.x1; ++x) sum += input[in_offset(p, b, y, x) + static_cast<size_t>(c)];
+      }
+      int32_t acc = static_cast<int32_t>(sum);
+      if (count > 0) {
+        if constexpr (std::is_same_v<T, uint8_t>) {
+          acc = (acc + count / 2) / count;
+        } else {
+          acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+        }
+      } else {
+        acc = 0;  // unreachable for validated geometry: every window holds a pixel
+      }
+      acc = std::min(std::max(acc, p.act_min), p.act_max);
+      output[out_offset + static_cast<size_t>(c)] = static_cast<T>(acc);
+    }
+  });
+}
+
+template <typename T>
+void quant_maxpool(const PoolParams& p, const T* input, T* output, size_t row_begin, size_t row_end) {
+  for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
+    for (int32_t c = 0; c < p.channels; ++c) {
+      T max = std::numeric_limits<T>::lowest();
+      for (int64_t y = w.y0; y < w.y1; ++y) {
+        for (int64_t x = w.x0; x < w.x1; ++x) max = std::max(max, input[in_offset(p, b, y, x) + static_cast<size_t>(c)]);
+      }
+      const int32_t v = std::min(std::max(static_cast<int32_t>(max), p.act_min), p.act_max);
+      output[out_offset + static_cast<size_t>(c)] = static_cast<T>(v);
+    }
+  });
+}
+
+}  // namespace
+
+void f32_avgpool_minmax__ref(const PoolParams& p, const float* input, float* output, size_t row_begin,
+                             size_t row_end) {
+  for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
+    for (int32_t c = 0; c < p.channels; ++c) {
+      float total = 0.0f;
+      float count = 0.0f;
+      for (int64_t y = w.y0; y < w.y1; ++y) {
+        for (int64_t x = w.x0; x < w.x1; ++x) {
+          total += input[in_offset(p, b, y, x) + static_cast<size_t>(c)];
+          count += 1.0f;
+        }
+      }
+      const float average = count > 0.0f ? total / count : 0.0f;
+      output[out_offset + static_cast<size_t>(c)] = std::min(std::max(average, p.f32_min), p.f32_max);
+    }
+  });
+}
+
+void qu8_avgpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end) {
+  quant_avgpool<uint8_t>(p, input, output, row_begin, row_end);
+}
+
+void qs8_avgpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end) {
+  quant_avgpool<int8_t>(p, input, output, row_begin, row_end);
+}
+
+void f32_maxpool_minmax__ref(const PoolParams& p, const float* input, float* output, size_t row_begin,
+                             size_t row_end) {
+  for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
+    for (int32_t c = 0; c < p.channels; ++c) {
+      float max = std::numeric_limits<float>::lowest();
+      for (int64_t y = w.y0; y < w.y1; ++y) {
+        for (int64_t x = w.x0; x < w.x1; ++x) max = std::max(max, input[in_offset(p, b, y, x) + static_cast<size_t>(c)]);
+      }
+      output[out_offset + static_cast<size_t>(c)] = std::min(std::max(max, p.f32_min), p.f32_max);
+    }
+  });
+}
+
+void qu8_maxpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end) {
+  quant_maxpool<uint8_t>(p, input, output, row_begin, row_end);
+}
+
+void qs8_maxpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end) {
+  quant_maxpool<int8_t>(p, input, output, row_begin, row_end);
+}
+
+}  // namespace edgerun::kernels

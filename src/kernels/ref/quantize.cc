@@ -1,0 +1,85 @@
+#include "kernels/ref/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/quant_util.h"
+
+namespace edgerun::kernels::ref {
+namespace {
+
+template <typename T>
+void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_t begin, int64_t end) {
+  constexpr int32_t kMin = std::numeric_limits<T>::min();
+  constexpr int32_t kMax = std::numeric_limits<T>::max();
+  for (int64_t i = begin; i < end; ++i) {
+    // TFLite: static_cast<int32_t>(round(x / scale)) + zero_point, then clamp.
+    // Out-of-range and NaN conversions are undefined in C++; x86 (where LiteRT
+    // was checked) yields INT32_MIN and the add wraps, so reproduce exactly that.
+    const float r = std::round(x[i] / p.scale);
+    const int32_t q = (r >= -2147483648.0f && r < 2147483648.0f) ? static_cast<int32_t>(r)
+                                                                  : std::numeric_limits<int32_t>::min();
+    const auto unclamped =
+        static_cast<int32_t>(static_cast<uint32_t>(q) + static_cast<uint32_t>(p.zero_point));
+    y[i] = static_cast<T>(std::min(std::max(unclamped, kMin), kMax));
+  }
+}
+
+template <typename In, typename Out>
+void requantize(const In* x, Out* y, const RequantizeParams& p, int64_t begin, int64_t end) {
+  constexpr int32_t kMin = std::numeric_limits<Out>::min();
+  constexpr int32_t kMax = std::numeric_limits<Out>::max();
+  for (int64_t i = begin; i < end; ++i) {
+    const int32_t in = static_cast<int32_t>(x[i]) - p.input_zero_point;
+    const int32_t out = multiply_by_quantized_multiplier(in, p.multiplier, p.shift) + p.output_zero_point;
+    y[i] = static_cast<Out>(std::max(std::min(out, kMax), kMin));
+  }
+}
+
+template <typename T>
+void dequantize(const T* x, float* y, const DequantizeParams& p, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const int32_t v = static_cast<int32_t>(x[i]);
+    y[i] = static_cast<float>(p.scale * (v - p.zero_point));
+  }
+}
+
+}  // namespace
+
+void f32_qu8_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin,
+                           int64_t end) {
+  affine_quantize(x, y, params, begin, end);
+}
+void f32_qs8_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin,
+                           int64_t end) {
+  affine_quantize(x, y, params, begin, end);
+}
+
+void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  requantize(x, y, params, begin, end);
+}
+void qu8_qs8_requantize__ref(const uint8_t* x, int8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  requantize(x, y, params, begin, end);
+}
+void qs8_qu8_requantize__ref(const int8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  requantize(x, y, params, begin, end);
+}
+void qs8_qs8_requantize__ref(const int8_t* x, int8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  requantize(x, y, params, begin, end);
+}
+
+void qu8_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  dequantize(x, y, params, begin, end);
+}
+void qs8_f32_dequantize__ref(const int8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                             int64_t end) {
+  dequantize(x, y, params, begin, end);
+}
+
+}  // namespace edgerun::kernels::ref

@@ -1,0 +1,51 @@
+// Reference QUANTIZE / requantize / DEQUANTIZE kernels, bit exact with TFLite's
+// reference_ops::AffineQuantize, reference_ops::Requantize and
+// reference_ops::Dequantize. Each computes elements [begin, end).
+#pragma once
+
+#include <cstdint>
+
+namespace edgerun::kernels::ref {
+
+// float -> quantized: q = clamp(int32(round_half_away(x / scale)) + zero_point),
+// in float like TFLite (out-of-int32-range values and NaN follow x86: INT32_MIN).
+struct AffineQuantizeParams {
+  float scale;
+  int32_t zero_point;
+};
+
+// quantized -> quantized: q = clamp(MultiplyByQuantizedMultiplier(x - in_zp) + out_zp),
+// multiplier = input_scale / output_scale.
+struct RequantizeParams {
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int shift;
+};
+
+// quantized -> float: y = float(double(scale) * (x - zero_point)).
+struct DequantizeParams {
+  double scale;
+  int32_t zero_point;
+};
+
+void f32_qu8_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin,
+                           int64_t end);
+void f32_qs8_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin,
+                           int64_t end);
+
+void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end);
+void qu8_qs8_requantize__ref(const uint8_t* x, int8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end);
+void qs8_qu8_requantize__ref(const int8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end);
+void qs8_qs8_requantize__ref(const int8_t* x, int8_t* y, const RequantizeParams& params, int64_t begin,
+                             int64_t end);
+
+void qu8_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                             int64_t end);
+void qs8_f32_dequantize__ref(const int8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                             int64_t end);
+
+}  // namespace edgerun::kernels::ref

@@ -1,0 +1,81 @@
+// Validation and parameter helpers shared by the conv-like ops (CONV_2D,
+// DEPTHWISE_CONV_2D, FULLY_CONNECTED), the pools and the data-movement ops.
+// Every helper returns a node_error Status in the op layer's one style.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "ir/graph.h"
+#include "kernels/ref/pool.h"
+#include "ops/op_util.h"
+
+namespace edgerun::ops {
+
+// `v` must be constant and its stored bytes must cover its shape.
+Status expect_constant_data(const ir::Node& n, const char* which, const ir::Value& v);
+
+// Every dim of `v` is >= 0.
+Status expect_valid_shape(const ir::Node& n, const char* which, const ir::Value& v);
+
+// Output shape must equal `expected`.
+Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape& expected, const char* how);
+
+// Input and output of a non-requantizing op (pool, pad, reshape, squeeze) must
+// share dtype and, for quantized dtypes, scale and zero point (scales within
+// 1e-6, as TFLite's pooling asserts).
+Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out);
+
+// A per-tensor quantized uint8/int8 tensor whose zero point lies in its dtype's range.
+Status expect_quantized_8bit(const ir::Node& n, const char* which, const ir::Value& v);
+
+// The sliding-window geometry of one conv / pool node.
+struct Window2D {
+  int32_t out_h = 0, out_w = 0;
+  int32_t pad_top = 0, pad_left = 0;
+};
+struct Window2DAttrs {
+  ir::Padding padding = ir::Padding::kSame;
+  int32_t filter_h = 1, filter_w = 1;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+};
+// Checks strides, dilations and filter sizes are >= 1 and the effective filter
+// fits, then computes output size and leading padding as TFLite does
+// (ComputeOutSize / ComputePaddingHeightWidth), in 64-bit so no attribute can
+// overflow.
+Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, int32_t in_h, int32_t in_w);
+
+// Quantized parameters of a conv-like op, as TFLite's Prepare computes them.
+enum class QuantConvKind { kConv2D, kDepthwiseConv2D, kFullyConnected };
+struct QuantConvParams {
+  int32_t input_offset = 0;   // -input zero point
+  int32_t filter_offset = 0;  // -filter zero point (0 for symmetric int8 filters)
+  int32_t output_offset = 0;  // output zero point
+  std::vector<int32_t> multiplier;  // one per output channel
+  std::vector<int32_t> shift;       // one per output channel, TFLite exponent (> 0: left)
+  int32_t act_min = 0, act_max = 0;
+};
+// Validates the quantization of input / filter / bias / output (dtypes must
+// already be checked to be uint8 or int8 and equal, bias int32) and computes
+// the per-channel output multipliers:
+//  * uint8 (any op) and FULLY_CONNECTED with one int8 filter scale follow
+//    GetQuantizedConvolutionMultipler: double(float(in_scale * filter_scale)) / double(out_scale),
+//    one multiplier broadcast to every channel; a bias scale must be within 2%
+//    of output scale of in_scale * filter_scale.
+//  * int8 CONV_2D / DEPTHWISE_CONV_2D (per-channel or per-tensor filter) and
+//    per-channel int8 FULLY_CONNECTED follow PopulateConvolutionQuantizationParams:
+//    double(in_scale) * double(filter_scale[c]) / double(out_scale).
+// `channels` is the number of output channels and `channel_axis` the filter's
+// quantized dimension (0 for conv and FC, 3 for depthwise).
+Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind, const ir::Value& input,
+                                           const ir::Value& filter, const ir::Value* bias, const ir::Value& output,
+                                           int32_t channels, int32_t channel_axis, ir::Activation activation);
+
+// Validates an AVERAGE_POOL_2D / MAX_POOL_2D node (one float32 / uint8 / int8
+// NHWC input, output of the same dtype and quantization and of the shape the
+// window gives) and returns its kernel parameters, activation range included.
+Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n);
+
+}  // namespace edgerun::ops

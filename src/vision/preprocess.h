@@ -1,0 +1,58 @@
+// vision/preprocess.h — write an RGB8 image into a model's NHWC input tensor.
+//
+//   const TensorInfo& in = session.input_info(0);          // uint8 [1,224,224,3]
+//   Image img = resize(decoded, in.shape[2], in.shape[1], ResizeMethod::kBilinear);
+//   Status st = fill_input(img, in, std::nullopt, session.input_data(0));
+//
+// The tensor must be NHWC [1, H, W, 3] with H and W equal to the image height and
+// width, of dtype float32, uint8 or int8. Pixel p (0..255) becomes:
+//
+//   float32, no norm:  (p - 127.5) / 127.5                     range [-1, 1]
+//   float32, norm:     (p - mean[c]) / std[c]
+//   uint8,   no norm:  p                                       raw pixels
+//   int8,    no norm:  p - 128                                 (see below)
+//   uint8/int8, norm:  real = (p - mean[c]) / std[c]
+//                      q = round(real / scale) + zero_point    clamped to the dtype
+//
+// int8 without normalization: image models quantized from [0, 255] input
+// (uint8 scale 1, zero point 0, re-expressed as int8 with zero point -128) expect
+// the pixel shifted by -128; this is that convention, and it ignores the tensor's
+// quantization parameters, as uint8 raw-pixel input does.
+//
+// With a normalization, a quantized input needs exactly one (per-tensor) scale > 0
+// and zero point. All arithmetic is float32; round() is half away from zero (like
+// TFLite's Quantize). `mean` and `std` hold 1 value (all channels) or 3 (R, G, B);
+// every std must be nonzero and finite.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+#include "vision/image.h"
+#include "vision/resize.h"
+
+namespace edgerun::vision {
+
+struct Normalization {
+  std::vector<float> mean;  // 1 or 3 values
+  std::vector<float> std;   // 1 or 3 values
+};
+
+// Checks that `info` is an image input this module can fill: NHWC [1, H, W, 3],
+// float32/uint8/int8, and (when `norm` is given) valid normalization and, for a
+// quantized dtype, per-tensor quantization with a scale > 0 and a zero point in
+// the dtype's range. Messages name the tensor.
+Status check_input_info(const TensorInfo& info, const std::optional<Normalization>& norm);
+
+// Writes info.bytes() bytes to `dst`. `resized` must already be H x W.
+Status fill_input(const Image& resized, const TensorInfo& info, const std::optional<Normalization>& norm, void* dst);
+
+// Convenience: resizes `img` to the tensor's H x W with `method`, then fills a new
+// buffer of info.bytes() bytes.
+Result<std::vector<uint8_t>> preprocess(const Image& img, const TensorInfo& info,
+                                        const std::optional<Normalization>& norm,
+                                        ResizeMethod method = ResizeMethod::kBilinear);
+
+}  // namespace edgerun::vision

@@ -1,0 +1,210 @@
+// ADD: float32 / uint8 / int8, broadcasting, fused activations, TFLite rounding
+// and validation. Quantized expectations are derived by hand from TFLite's
+// integer ADD (inputs << 20, rescaled to twice the larger input scale,
+// MultiplyByQuantizedMultiplierSmallerThanOneExp, round half away from zero).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ops/op_tester.h"
+
+namespace edgerun {
+namespace {
+
+using testing::OpTester;
+
+QuantParams qp(float scale, int64_t zp) { return QuantParams{{scale}, {zp}, 0}; }
+
+void expect_error(const Status& st, const std::vector<std::string>& needles) {
+  ASSERT_FALSE(st.ok());
+  for (const auto& s : needles) EXPECT_NE(st.message().find(s), std::string::npos) << st.message();
+}
+
+TEST(AddOp, Float) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<float>({1, 3}, {1.f, 2.f, -3.5f});
+  t.input<float>({1, 3}, {3.f, 4.f, 1.25f});
+  t.output({1, 3}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0), (std::vector<float>{4.f, 6.f, -2.25f}));
+}
+
+TEST(AddOp, FloatActivations) {
+  const std::vector<float> a = {-3.f, 0.25f, 2.5f, 8.f};
+  const std::vector<float> b = {1.f, 0.25f, 1.f, 1.f};
+  struct Case {
+    ir::Activation act;
+    std::vector<float> expected;
+  };
+  for (const Case& c : {Case{ir::Activation::kRelu, {0.f, 0.5f, 3.5f, 9.f}},
+                        Case{ir::Activation::kRelu6, {0.f, 0.5f, 3.5f, 6.f}},
+                        Case{ir::Activation::kReluN1To1, {-1.f, 0.5f, 1.f, 1.f}}}) {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{c.act});
+    t.input<float>({4}, a);
+    t.input<float>({4}, b);
+    t.output({4}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), c.expected);
+  }
+}
+
+TEST(AddOp, FloatBroadcastRowAndOuter) {
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+    t.input<float>({3}, {10, 20, 30});
+    t.output({2, 3}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{11, 22, 33, 14, 25, 36}));
+  }
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<float>({2, 1}, {1, 2});
+    t.input<float>({1, 3}, {10, 20, 30});
+    t.output({2, 3}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{11, 21, 31, 12, 22, 32}));
+  }
+  {  // rank-4 NHWC tensor plus a per-channel vector, and a scalar-like [1,1,1,1]
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<float>({1, 2, 1, 2}, {1, 2, 3, 4});
+    t.input<float>({1, 1, 1, 1}, {0.5f});
+    t.output({1, 2, 1, 2}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{1.5f, 2.5f, 3.5f, 4.5f}));
+  }
+}
+
+TEST(AddOp, Uint8SameScales) {
+  // real = 0.5 * (q - 128); output scale 1, zp 128.
+  // 130,132 -> 1 + 2 = 3 -> 131;  140,100 -> 6 - 14 = -8 -> 120.
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({2}, {130, 140}, qp(0.5f, 128));
+  t.input<uint8_t>({2}, {132, 100}, qp(0.5f, 128));
+  t.output({2}, DType::kUInt8, qp(1.0f, 128));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{131, 120}));
+}
+
+TEST(AddOp, Uint8TiesRoundHalfAwayFromZero) {
+  // 0.5 + 0.5 = 1.0 -> 1.0 / 2.0 = +0.5 -> +1;  -1.0 / 2.0 = -0.5 -> -1.
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({2}, {129, 127}, qp(0.5f, 128));
+  t.input<uint8_t>({2}, {129, 127}, qp(0.5f, 128));
+  t.output({2}, DType::kUInt8, qp(2.0f, 128));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{129, 127}));
+}
+
+TEST(AddOp, Uint8ActivationClamps) {
+  // Sums (real): -8, 12, 72 on an output with scale 1, zp 128.
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{ir::Activation::kRelu});
+    t.input<uint8_t>({3}, {120, 140, 200}, qp(0.5f, 128));
+    t.input<uint8_t>({3}, {120, 140, 200}, qp(0.5f, 128));
+    t.output({3}, DType::kUInt8, qp(1.0f, 128));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{128, 140, 200}));
+  }
+  {  // RELU6: [128 + 0, 128 + 6]
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{ir::Activation::kRelu6});
+    t.input<uint8_t>({3}, {120, 134, 200}, qp(0.5f, 128));
+    t.input<uint8_t>({3}, {120, 134, 200}, qp(0.5f, 128));
+    t.output({3}, DType::kUInt8, qp(1.0f, 128));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{128, 134, 134}));
+  }
+}
+
+TEST(AddOp, Int8DifferentScalesAndSaturation) {
+  // a: scale 0.5, b: scale 0.25, out: scale 0.5 (all zp 0).
+  // (1 + 1) / 0.5 = 4;  (-2 + 1.5) / 0.5 = -1;  (50 + 31.75) / 0.5 = 163.5 -> 127.
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<int8_t>({3}, {2, -4, 100}, qp(0.5f, 0));
+  t.input<int8_t>({3}, {4, 6, 127}, qp(0.25f, 0));
+  t.output({3}, DType::kInt8, qp(0.5f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{4, -1, 127}));
+}
+
+TEST(AddOp, Int8Broadcast) {
+  // [[1, 2], [-3, 4]] + [1, -2] = [[2, 0], [-2, 2]] -> / 0.5.
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<int8_t>({2, 2}, {2, 4, -6, 8}, qp(0.5f, 0));
+  t.input<int8_t>({2}, {4, -8}, qp(0.25f, 0));
+  t.output({2, 2}, DType::kInt8, qp(0.5f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{4, 0, -4, 4}));
+}
+
+TEST(AddOp, Int8BroadcastFirstInputSmaller) {
+  // Input 0 is the broadcast one: [2] + [2,2], with zero points.
+  // a real: (q + 10) * 0.5 -> [1, -1]; b real: (q - 4) * 0.5 -> [[1, 2], [3, 4]].
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<int8_t>({2}, {-8, -12}, qp(0.5f, -10));
+  t.input<int8_t>({2, 2}, {6, 8, 10, 12}, qp(0.5f, 4));
+  t.output({2, 2}, DType::kInt8, qp(0.25f, -20));
+  ASSERT_TRUE(t.run().ok());
+  // sums [[2, 1], [4, 3]] / 0.25 - 20
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{-12, -16, -4, -8}));
+}
+
+TEST(AddOp, RejectsIncompatibleShapes) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<float>({2, 3}, std::vector<float>(6));
+  t.input<float>({4}, std::vector<float>(4));
+  t.output({2, 3}, DType::kFloat32);
+  expect_error(t.run(), {"ADD", "shapes", "[2,3]", "[4]"});
+}
+
+TEST(AddOp, RejectsWrongOutputShape) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<float>({2, 1}, std::vector<float>(2));
+  t.input<float>({1, 3}, std::vector<float>(3));
+  t.output({2, 1}, DType::kFloat32);
+  expect_error(t.run(), {"ADD", "output shape", "expected [2,3]", "found [2,1]"});
+}
+
+TEST(AddOp, RejectsMixedDtypes) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({2}, {1, 2}, qp(0.5f, 0));
+  t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+  t.output({2}, DType::kUInt8, qp(0.5f, 0));
+  expect_error(t.run(), {"ADD", "input 1 dtype", "expected uint8", "found int8"});
+}
+
+TEST(AddOp, RejectsMissingQuantization) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({2}, {1, 2}, qp(0.5f, 0));
+  t.input<uint8_t>({2}, {1, 2});  // no scale / zero point
+  t.output({2}, DType::kUInt8, qp(0.5f, 0));
+  expect_error(t.run(), {"ADD", "input 1 quantization"});
+}
+
+TEST(AddOp, RejectsZeroPointOutOfRange) {
+  OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+  t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+  t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+  t.output({2}, DType::kInt8, qp(0.5f, 200));
+  expect_error(t.run(), {"ADD", "output zero point", "[-128, 127]", "200"});
+}
+
+TEST(AddOp, RejectsUnsupportedDtypeAndArity) {
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<int32_t>({2}, {1, 2});
+    t.input<int32_t>({2}, {1, 2});
+    t.output({2}, DType::kInt32);
+    expect_error(t.run(), {"ADD", "dtype", "int32"});
+  }
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<float>({2}, {1, 2});
+    t.output({2}, DType::kFloat32);
+    expect_error(t.run(), {"ADD", "input count", "expected 2", "found 1"});
+  }
+}
+
+}  // namespace
+}  // namespace edgerun

@@ -1,0 +1,120 @@
+// MUL: float32 / uint8 / int8, broadcasting, activations, TFLite rounding and
+// validation. Quantized expectations follow TFLite's MultiplyByQuantizedMultiplier:
+// a rounding doubling high multiply (ties toward +infinity) then a rounding
+// right shift (ties away from zero).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ops/op_tester.h"
+
+namespace edgerun {
+namespace {
+
+using testing::OpTester;
+
+QuantParams qp(float scale, int64_t zp) { return QuantParams{{scale}, {zp}, 0}; }
+
+void expect_error(const Status& st, const std::vector<std::string>& needles) {
+  ASSERT_FALSE(st.ok());
+  for (const auto& s : needles) EXPECT_NE(st.message().find(s), std::string::npos) << st.message();
+}
+
+TEST(MulOp, FloatAndRelu) {
+  {
+    OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+    t.input<float>({2}, {2.f, 3.f});
+    t.input<float>({2}, {4.f, -5.f});
+    t.output({2}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{8.f, -15.f}));
+  }
+  {
+    OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{ir::Activation::kRelu});
+    t.input<float>({2}, {2.f, 3.f});
+    t.input<float>({2}, {4.f, -5.f});
+    t.output({2}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{8.f, 0.f}));
+  }
+}
+
+TEST(MulOp, FloatBroadcast) {
+  OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+  t.input<float>({2, 1, 2}, {1, 2, 3, 4});
+  t.input<float>({3, 1}, {1, 10, 100});
+  t.output({2, 3, 2}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0),
+            (std::vector<float>{1, 2, 10, 20, 100, 200, 3, 4, 30, 40, 300, 400}));
+}
+
+TEST(MulOp, Uint8) {
+  // real a = 0.5 (q - 10): [2, 1]; real b: [1, -2]; products [2, -2] / 0.25 -> [8, -8 -> 0].
+  OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({2}, {14, 12}, qp(0.5f, 10));
+  t.input<uint8_t>({2}, {12, 6}, qp(0.5f, 10));
+  t.output({2}, DType::kUInt8, qp(0.25f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{8, 0}));
+}
+
+TEST(MulOp, Int8TiesFollowTflite) {
+  // Multiplier 0.25 / 0.5 = 0.5 (Q31 2^30, shift 0): integer products 3, -3, 1, -1
+  // scale to 1.5, -1.5, 0.5, -0.5, which the doubling high multiply rounds
+  // toward +infinity: 2, -1, 1, 0 (not the symmetric 2, -2, 1, -1).
+  OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+  t.input<int8_t>({4}, {3, -3, 1, -1}, qp(0.5f, 0));
+  t.input<int8_t>({4}, {1, 1, 1, 1}, qp(0.5f, 0));
+  t.output({4}, DType::kInt8, qp(0.5f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{2, -1, 1, 0}));
+}
+
+TEST(MulOp, Int8BroadcastScalarWithRelu6) {
+  // [-2, 2, 5] * 2 = [-4, 4, 10] on scale 0.25: RELU6 clamps to [0, 24].
+  OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{ir::Activation::kRelu6});
+  t.input<int8_t>({3}, {-4, 4, 10}, qp(0.5f, 0));
+  t.input<int8_t>({1}, {4}, qp(0.5f, 0));
+  t.output({3}, DType::kInt8, qp(0.25f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{0, 16, 24}));
+}
+
+TEST(MulOp, Uint8MultiplierAboveOne) {
+  // 0.5 * 0.5 / 0.125 = 2: products of (q - 100): 1*1, 2*-3, 10*12 -> 2, -12, 240 (+ zp 128).
+  OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+  t.input<uint8_t>({3}, {101, 102, 110}, qp(0.5f, 100));
+  t.input<uint8_t>({3}, {101, 97, 112}, qp(0.5f, 100));
+  t.output({3}, DType::kUInt8, qp(0.125f, 128));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{130, 116, 255}));
+}
+
+TEST(MulOp, RejectsBadShapesAndQuantization) {
+  {
+    OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+    t.input<float>({3}, std::vector<float>(3));
+    t.input<float>({2}, std::vector<float>(2));
+    t.output({3}, DType::kFloat32);
+    expect_error(t.run(), {"MUL", "shapes", "[3]", "[2]"});
+  }
+  {
+    OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+    t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+    t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+    t.output({2}, DType::kInt8);  // output has no quantization
+    expect_error(t.run(), {"MUL", "output quantization"});
+  }
+  {
+    OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+    t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+    t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+    t.output({2}, DType::kUInt8, qp(0.5f, 0));
+    expect_error(t.run(), {"MUL", "output dtype", "expected int8", "found uint8"});
+  }
+}
+
+}  // namespace
+}  // namespace edgerun
