@@ -90,7 +90,7 @@ Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const 
   }
   if (axis < 0) axis += rank;
   const bool quantized = dtype != DType::kFloat32;
-  if (quantized) EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, "output", out));
+  if (quantized) EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
 
   Shape expected = in0.info.shape;
   int64_t axis_sum = 0;
@@ -107,7 +107,7 @@ Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const 
       }
     }
     axis_sum += in.info.shape[axis];
-    if (quantized) EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, which.c_str(), in));
+    if (quantized) EDGERUN_RETURN_IF_ERROR(expect_quant8(n, which, in));
   }
   if (axis_sum > std::numeric_limits<int32_t>::max()) return node_error(n, "concatenated dim is too large");
   expected[axis] = static_cast<int32_t>(axis_sum);

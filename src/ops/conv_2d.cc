@@ -10,39 +10,6 @@
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-namespace {
-
-template <typename T, typename B>
-using ConvFn = void (*)(const kernels::ConvParams&, const T*, const T*, const B*, T*, size_t, size_t);
-
-template <typename T, typename B>
-class Conv2DKernel final : public Kernel {
- public:
-  Conv2DKernel(kernels::ConvParams params, ConvFn<T, B> fn, std::vector<int32_t> multiplier,
-               std::vector<int32_t> shift)
-      : params_(params), fn_(fn), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
-    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
-    params_.shift = shift_.empty() ? nullptr : shift_.data();
-  }
-  // params_ points into this object's vectors: never copy it.
-  Conv2DKernel(const Conv2DKernel&) = delete;
-  Conv2DKernel& operator=(const Conv2DKernel&) = delete;
-
-  void run(const KernelIO& io) const override {
-    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
-        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0,
-        kernels::conv_rows(params_));
-  }
-
- private:
-  kernels::ConvParams params_;
-  ConvFn<T, B> fn_;
-  std::vector<int32_t> multiplier_;
-  std::vector<int32_t> shift_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::Conv2DAttrs>(&n.attrs);
@@ -116,8 +83,8 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;
     p.f32_max = range.max;
-    return std::unique_ptr<Kernel>(
-        new Conv2DKernel<float, float>(p, kernels::f32_conv2d_minmax__ref, {}, {}));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, float, float>(
+        p, kernels::f32_conv2d_minmax__ref, kernels::conv_rows(p)));
   }
 
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q, prepare_quant_conv(n, QuantConvKind::kConv2D, in, filter, bias, out,
@@ -128,11 +95,11 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.act_min = q.act_min;
   p.act_max = q.act_max;
   if (dtype == DType::kUInt8) {
-    return std::unique_ptr<Kernel>(new Conv2DKernel<uint8_t, int32_t>(p, kernels::qu8_conv2d__ref,
-                                                                      std::move(q.multiplier), std::move(q.shift)));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
+        p, kernels::qu8_conv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
   }
-  return std::unique_ptr<Kernel>(
-      new Conv2DKernel<int8_t, int32_t>(p, kernels::qs8_conv2d__ref, std::move(q.multiplier), std::move(q.shift)));
+  return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
+      p, kernels::qs8_conv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
 }
 
 }  // namespace edgerun::ops

@@ -71,21 +71,11 @@ Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape&
                            shape_string(out.info.shape));
 }
 
-Status expect_quantized_8bit(const ir::Node& n, const char* which, const ir::Value& v) {
-  EDGERUN_RETURN_IF_ERROR(expect_per_tensor_quant(n, which, v));
-  const int64_t zp = v.info.quant.zero_point[0];
-  if (zp < qmin(v.info.dtype) || zp > qmax(v.info.dtype)) {
-    return node_error(n, std::string(which) + " zero point: expected within [" + str(qmin(v.info.dtype)) + ", " +
-                             str(qmax(v.info.dtype)) + "] for " + dtype_name(v.info.dtype) + ", found " + str(zp));
-  }
-  return Status::Ok();
-}
-
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out) {
   EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, in.info.dtype));
   if (!is_quantized_8bit(in.info.dtype)) return Status::Ok();
-  EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, "input", in));
-  EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, "output", out));
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input", in));
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
   const float in_scale = in.info.quant.scale[0];
   const float out_scale = out.info.quant.scale[0];
   if (std::abs(in_scale - out_scale) > 1.0e-6f || in.info.quant.zero_point[0] != out.info.quant.zero_point[0]) {
@@ -109,8 +99,8 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
                                            const ir::Value& filter, const ir::Value* bias, const ir::Value& output,
                                            int32_t channels, int32_t channel_axis, ir::Activation activation) {
   const DType dtype = input.info.dtype;
-  EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, "input", input));
-  EDGERUN_RETURN_IF_ERROR(expect_quantized_8bit(n, "output", output));
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input", input));
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", output));
 
   // Filter quantization: one scale, or (int8 only) one per output channel.
   const QuantParams& fq = filter.info.quant;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "edgerun/status.h"
@@ -27,8 +28,34 @@ Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape&
 // 1e-6, as TFLite's pooling asserts).
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out);
 
-// A per-tensor quantized uint8/int8 tensor whose zero point lies in its dtype's range.
-Status expect_quantized_8bit(const ir::Node& n, const char* which, const ir::Value& v);
+// The Kernel of a weighted op (conv, depthwise, fully connected): a reference
+// kernel function over [0, rows) plus the per-channel requantization arrays its
+// params point into (so the kernel object is never copied).
+template <typename Params, typename T, typename B>
+class WeightedKernel final : public Kernel {
+ public:
+  using Fn = void (*)(const Params&, const T*, const T*, const B*, T*, size_t, size_t);
+  WeightedKernel(Params params, Fn fn, size_t rows, std::vector<int32_t> multiplier = {},
+                 std::vector<int32_t> shift = {})
+      : params_(params), fn_(fn), rows_(rows), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
+    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
+    params_.shift = shift_.empty() ? nullptr : shift_.data();
+  }
+  WeightedKernel(const WeightedKernel&) = delete;
+  WeightedKernel& operator=(const WeightedKernel&) = delete;
+
+  void run(const KernelIO& io) const override {
+    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
+        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0, rows_);
+  }
+
+ private:
+  Params params_;
+  Fn fn_;
+  size_t rows_;
+  std::vector<int32_t> multiplier_;
+  std::vector<int32_t> shift_;
+};
 
 // The sliding-window geometry of one conv / pool node.
 struct Window2D {
@@ -50,9 +77,9 @@ Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, in
 // Quantized parameters of a conv-like op, as TFLite's Prepare computes them.
 enum class QuantConvKind { kConv2D, kDepthwiseConv2D, kFullyConnected };
 struct QuantConvParams {
-  int32_t input_offset = 0;   // -input zero point
-  int32_t filter_offset = 0;  // -filter zero point (0 for symmetric int8 filters)
-  int32_t output_offset = 0;  // output zero point
+  int32_t input_offset = 0;         // -input zero point
+  int32_t filter_offset = 0;        // -filter zero point (0 for symmetric int8 filters)
+  int32_t output_offset = 0;        // output zero point
   std::vector<int32_t> multiplier;  // one per output channel
   std::vector<int32_t> shift;       // one per output channel, TFLite exponent (> 0: left)
   int32_t act_min = 0, act_max = 0;

@@ -11,39 +11,6 @@
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-namespace {
-
-template <typename T, typename B>
-using DwConvFn = void (*)(const kernels::ConvParams&, const T*, const T*, const B*, T*, size_t, size_t);
-
-template <typename T, typename B>
-class DepthwiseConv2DKernel final : public Kernel {
- public:
-  DepthwiseConv2DKernel(kernels::ConvParams params, DwConvFn<T, B> fn, std::vector<int32_t> multiplier,
-                        std::vector<int32_t> shift)
-      : params_(params), fn_(fn), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
-    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
-    params_.shift = shift_.empty() ? nullptr : shift_.data();
-  }
-  // params_ points into this object's vectors: never copy it.
-  DepthwiseConv2DKernel(const DepthwiseConv2DKernel&) = delete;
-  DepthwiseConv2DKernel& operator=(const DepthwiseConv2DKernel&) = delete;
-
-  void run(const KernelIO& io) const override {
-    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
-        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0,
-        kernels::conv_rows(params_));
-  }
-
- private:
-  kernels::ConvParams params_;
-  DwConvFn<T, B> fn_;
-  std::vector<int32_t> multiplier_;
-  std::vector<int32_t> shift_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::DepthwiseConv2DAttrs>(&n.attrs);
@@ -75,8 +42,8 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   const int32_t in_c = is[3];
   const int32_t out_c = fs[3];
   if (in_c <= 0 || out_c % in_c != 0) {
-    return node_error(n, "filter output channels: expected a multiple of the input channels " +
-                             std::to_string(in_c) + ", found " + std::to_string(out_c));
+    return node_error(n, "filter output channels: expected a multiple of the input channels " + std::to_string(in_c) +
+                             ", found " + std::to_string(out_c));
   }
   const int32_t depth_multiplier = out_c / in_c;
   // TFLite derives the multiplier from the shapes; an explicit one must agree
@@ -128,8 +95,8 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;
     p.f32_max = range.max;
-    return std::unique_ptr<Kernel>(
-        new DepthwiseConv2DKernel<float, float>(p, kernels::f32_dwconv2d_minmax__ref, {}, {}));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, float, float>(
+        p, kernels::f32_dwconv2d_minmax__ref, kernels::conv_rows(p)));
   }
 
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
@@ -141,11 +108,11 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   p.act_min = q.act_min;
   p.act_max = q.act_max;
   if (dtype == DType::kUInt8) {
-    return std::unique_ptr<Kernel>(new DepthwiseConv2DKernel<uint8_t, int32_t>(
-        p, kernels::qu8_dwconv2d__ref, std::move(q.multiplier), std::move(q.shift)));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
+        p, kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
   }
-  return std::unique_ptr<Kernel>(new DepthwiseConv2DKernel<int8_t, int32_t>(
-      p, kernels::qs8_dwconv2d__ref, std::move(q.multiplier), std::move(q.shift)));
+  return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
+      p, kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
 }
 
 }  // namespace edgerun::ops

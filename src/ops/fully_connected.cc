@@ -3,49 +3,17 @@
 // shape with its last dim replaced by U when keep_num_dims. float32; uint8
 // per-tensor; int8 per-tensor (weights zero point applied) or per-channel
 // (symmetric, one scale per unit).
+#include "kernels/ref/fully_connected.h"
+
 #include <limits>
 #include <memory>
 #include <vector>
 
-#include "kernels/ref/fully_connected.h"
 #include "ops/conv_util.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-namespace {
-
-template <typename T, typename B>
-using FcFn = void (*)(const kernels::FullyConnectedParams&, const T*, const T*, const B*, T*, size_t, size_t);
-
-template <typename T, typename B>
-class FullyConnectedKernel final : public Kernel {
- public:
-  FullyConnectedKernel(kernels::FullyConnectedParams params, FcFn<T, B> fn, std::vector<int32_t> multiplier,
-                       std::vector<int32_t> shift)
-      : params_(params), fn_(fn), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
-    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
-    params_.shift = shift_.empty() ? nullptr : shift_.data();
-  }
-  // params_ points into this object's vectors: never copy it.
-  FullyConnectedKernel(const FullyConnectedKernel&) = delete;
-  FullyConnectedKernel& operator=(const FullyConnectedKernel&) = delete;
-
-  void run(const KernelIO& io) const override {
-    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
-        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0,
-        static_cast<size_t>(params_.batch));
-  }
-
- private:
-  kernels::FullyConnectedParams params_;
-  FcFn<T, B> fn_;
-  std::vector<int32_t> multiplier_;
-  std::vector<int32_t> shift_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, const ir::Node& n) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::FullyConnectedAttrs>(&n.attrs);
@@ -108,8 +76,8 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;
     p.f32_max = range.max;
-    return std::unique_ptr<Kernel>(
-        new FullyConnectedKernel<float, float>(p, kernels::f32_fully_connected_minmax__ref, {}, {}));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, float, float>(
+        p, kernels::f32_fully_connected_minmax__ref, static_cast<size_t>(p.batch)));
   }
 
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
@@ -121,11 +89,12 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
   p.act_min = q.act_min;
   p.act_max = q.act_max;
   if (dtype == DType::kUInt8) {
-    return std::unique_ptr<Kernel>(new FullyConnectedKernel<uint8_t, int32_t>(
-        p, kernels::qu8_fully_connected__ref, std::move(q.multiplier), std::move(q.shift)));
+    return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, uint8_t, int32_t>(
+        p, kernels::qu8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(q.multiplier),
+        std::move(q.shift)));
   }
-  return std::unique_ptr<Kernel>(new FullyConnectedKernel<int8_t, int32_t>(
-      p, kernels::qs8_fully_connected__ref, std::move(q.multiplier), std::move(q.shift)));
+  return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, int8_t, int32_t>(
+      p, kernels::qs8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(q.multiplier), std::move(q.shift)));
 }
 
 }  // namespace edgerun::ops
