@@ -39,30 +39,11 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build"
 
 step "obtaining the default model"
-mkdir -p models
 mirror=${EDGERUN_MODEL_MIRROR:-}
 [ -z "$mirror" ] && [ -d "$shared/models" ] && mirror=$shared/models
-fetch() {  # name sha256 url
-  local name=$1 sum=$2 url=$3 dest=models/$1
-  if [ -f "$dest" ] && echo "$sum  $dest" | sha256sum -c --quiet - 2>/dev/null; then
-    echo "$dest: present, SHA-256 ok"; return 0
-  fi
-  if [ -n "$mirror" ] && [ -f "$mirror/$name" ]; then
-    echo "$dest: copying from mirror $mirror"
-    cp "$mirror/$name" "$dest.part"
-  else
-    echo "$dest: downloading $url"
-    curl -fL --retry 3 --connect-timeout 20 -o "$dest.part" "$url"
-  fi
-  if ! echo "$sum  $dest.part" | sha256sum -c --quiet - 2>/dev/null; then
-    rm -f "$dest.part"
-    echo "error: $name: SHA-256 mismatch (expected $sum); refusing to use it" >&2; return 1
-  fi
-  mv "$dest.part" "$dest"
-  echo "$dest: SHA-256 ok"
-}
 default_line=$(grep -v '^#' scripts/models.txt | head -n 1)
-fetch $default_line
+read -r name sum url <<<"$default_line"
+scripts/fetch_model.sh "$name" "$sum" "$url" models "$mirror"
 
 step "classifying a photo with the default model"
 photo=$shared/images/grace_hopper.bmp
