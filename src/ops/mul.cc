@@ -9,6 +9,7 @@
 
 #include "kernels/quant_util.h"
 #include "kernels/ref/mul.h"
+#include "ops/binary_util.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -48,42 +49,20 @@ class MulKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& n) {
-  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 2, 1));
-  const auto* attrs = std::get_if<ir::ElementwiseAttrs>(&n.attrs);
-  if (!attrs) return node_error(n, "attributes: expected ElementwiseAttrs");
+  EDGERUN_ASSIGN_OR_RETURN(BinaryOpShape shape, prepare_binary_elementwise(g, n));
   const ir::Value& a = input(g, n, 0);
   const ir::Value& b = input(g, n, 1);
   const ir::Value& out = output(g, n, 0);
-  const DType dt = a.info.dtype;
-  if (dt != DType::kFloat32 && dt != DType::kUInt8 && dt != DType::kInt8) {
-    return node_error(n, std::string("input 0 dtype: expected float32, uint8 or int8, found ") + dtype_name(dt));
-  }
-  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "input 1", b, dt));
-  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, dt));
-
   auto k = std::make_unique<MulKernel>();
-  k->dtype = dt;
-  Shape bshape;
-  if (!ref::make_broadcast_index(a.info.shape, b.info.shape, &bshape, &k->bc)) {
-    return node_error(n, "input shapes: expected broadcast-compatible shapes of rank <= " +
-                             std::to_string(ref::kMaxIndexRank) + ", found " + shape_string(a.info.shape) + " and " +
-                             shape_string(b.info.shape));
-  }
-  if (bshape != out.info.shape) {
-    return node_error(n, "output shape: expected " + shape_string(bshape) + ", found " +
-                             shape_string(out.info.shape));
-  }
-  k->count = shape_elements(bshape);
-
-  if (dt == DType::kFloat32) {
-    const FloatRange r = activation_range_float(attrs->activation);
+  k->dtype = shape.dtype;
+  k->bc = shape.bc;
+  k->count = shape.count;
+  if (shape.dtype == DType::kFloat32) {
+    const FloatRange r = activation_range_float(shape.activation);
     k->f32 = {r.min, r.max};
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
-  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 0", a));
-  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 1", b));
-  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
   const float s1 = a.info.quant.scale[0];
   const float s2 = b.info.quant.scale[0];
   const float so = out.info.quant.scale[0];
@@ -102,7 +81,7 @@ Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& 
     return node_error(n, "quantization: input1_scale * input2_scale / output_scale = " +
                              std::to_string(real_multiplier) + " is too large (the int32 product would overflow)");
   }
-  const QuantRange range = activation_range_quantized(attrs->activation, out);
+  const QuantRange range = activation_range_quantized(shape.activation, out);
   q.output_min = range.min;
   q.output_max = range.max;
   if (q.output_min > q.output_max) {
