@@ -42,6 +42,13 @@ inline void quantize_multiplier(double m, int32_t* quantized_multiplier, int* sh
   *quantized_multiplier = static_cast<int32_t>(q_fixed);
 }
 
+// static_cast<int32_t>(r) for an already-rounded value as TFLite computes it on
+// x86: values outside int32 (and NaN) become INT32_MIN, as cvttsd2si gives,
+// instead of C++'s undefined behaviour.
+inline int32_t rounded_to_int32_x86(double r) {
+  return (r >= -2147483648.0 && r < 2147483648.0) ? static_cast<int32_t>(r) : std::numeric_limits<int32_t>::min();
+}
+
 // gemmlowp::SaturatingRoundingDoublingHighMul.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   const bool overflow = a == b && a == std::numeric_limits<int32_t>::min();

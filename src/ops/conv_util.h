@@ -9,6 +9,8 @@
 
 #include "edgerun/status.h"
 #include "ir/graph.h"
+#include "kernels/ref/conv.h"
+#include "kernels/ref/fully_connected.h"
 #include "kernels/ref/pool.h"
 #include "ops/op_util.h"
 
@@ -28,18 +30,30 @@ Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape&
 // 1e-6, as TFLite's pooling asserts).
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out);
 
+// Per-output-channel requantization data a weighted kernel's params point into.
+struct Requantization {
+  std::vector<int32_t> multiplier;  // conv / depthwise: TFLite Q31 multipliers
+  std::vector<int32_t> shift;       // conv / depthwise: TFLite exponents
+  std::vector<double> scale;        // fully connected: input * filter / output scale
+};
+inline void bind_requantization(kernels::ConvParams& p, const Requantization& r) {
+  p.multiplier = r.multiplier.empty() ? nullptr : r.multiplier.data();
+  p.shift = r.shift.empty() ? nullptr : r.shift.data();
+}
+inline void bind_requantization(kernels::FullyConnectedParams& p, const Requantization& r) {
+  p.output_scale = r.scale.empty() ? nullptr : r.scale.data();
+}
+
 // The Kernel of a weighted op (conv, depthwise, fully connected): a reference
-// kernel function over [0, rows) plus the per-channel requantization arrays its
-// params point into (so the kernel object is never copied).
+// kernel function over [0, rows) plus the requantization arrays its params
+// point into (so the kernel object is never copied).
 template <typename Params, typename T, typename B>
 class WeightedKernel final : public Kernel {
  public:
   using Fn = void (*)(const Params&, const T*, const T*, const B*, T*, size_t, size_t);
-  WeightedKernel(Params params, Fn fn, size_t rows, std::vector<int32_t> multiplier = {},
-                 std::vector<int32_t> shift = {})
-      : params_(params), fn_(fn), rows_(rows), multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
-    params_.multiplier = multiplier_.empty() ? nullptr : multiplier_.data();
-    params_.shift = shift_.empty() ? nullptr : shift_.data();
+  WeightedKernel(Params params, Fn fn, size_t rows, Requantization requant = {})
+      : params_(params), fn_(fn), rows_(rows), requant_(std::move(requant)) {
+    bind_requantization(params_, requant_);
   }
   WeightedKernel(const WeightedKernel&) = delete;
   WeightedKernel& operator=(const WeightedKernel&) = delete;
@@ -53,8 +67,7 @@ class WeightedKernel final : public Kernel {
   Params params_;
   Fn fn_;
   size_t rows_;
-  std::vector<int32_t> multiplier_;
-  std::vector<int32_t> shift_;
+  Requantization requant_;
 };
 
 // The sliding-window geometry of one conv / pool node.

@@ -109,10 +109,10 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   p.act_max = q.act_max;
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
-        p, kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
+        p, kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
-      p, kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), std::move(q.multiplier), std::move(q.shift)));
+      p, kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
 }
 
 }  // namespace edgerun::ops

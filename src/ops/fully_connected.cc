@@ -88,13 +88,21 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
   p.output_offset = q.output_offset;
   p.act_min = q.act_min;
   p.act_max = q.act_max;
+  // LiteRT's reference FULLY_CONNECTED rescales in double with one rounding:
+  // round(acc * in_scale * filter_scale / out_scale), unlike conv's fixed-point multiplier.
+  Requantization r;
+  const auto& filter_scales = weights.info.quant.scale;
+  for (int32_t o = 0; o < units; ++o) {
+    const double filter_scale = filter_scales.size() > 1 ? filter_scales[o] : filter_scales[0];
+    r.scale.push_back(static_cast<double>(in.info.quant.scale[0]) * filter_scale /
+                      static_cast<double>(out.info.quant.scale[0]));
+  }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, uint8_t, int32_t>(
-        p, kernels::qu8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(q.multiplier),
-        std::move(q.shift)));
+        p, kernels::qu8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(r)));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, int8_t, int32_t>(
-      p, kernels::qs8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(q.multiplier), std::move(q.shift)));
+      p, kernels::qs8_fully_connected__ref, static_cast<size_t>(p.batch), std::move(r)));
 }
 
 }  // namespace edgerun::ops

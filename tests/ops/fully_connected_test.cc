@@ -114,11 +114,12 @@ TEST(FullyConnectedOp, Int8PerChannel) {
   EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{0, -6}));
 }
 
-// Multiplier rules (see Conv2DTest.Uint8MultiplierFromFloatProduct): with
-// in_scale 1/3f, weights scale 3, out scale 2^20 and acc = 105381885 the
-// float-product rule gives 100 and the double-product rule 101. TFLite uses the
-// float product for uint8 and for int8 with one weights scale, the double one
-// for per-channel int8.
+// Rescaling rule: LiteRT's reference FULLY_CONNECTED rescales the accumulator in
+// double with a single rounding, for every dtype: with in_scale 1/3f, weights
+// scale 3, out scale 2^20 and acc = 105381885,
+//   105381885 * (double(1/3f) * 3 / 2^20) = 100.50000013 -> 101,
+// where conv's fixed-point multiplier from the float product (as TFLite's uint8
+// conv computes it) would give 100.
 TEST(FullyConnectedOp, MultiplierRules) {
   {
     OpTester t(ir::OpType::kFullyConnected, fc_attrs());
@@ -127,7 +128,7 @@ TEST(FullyConnectedOp, MultiplierRules) {
     t.constant<int32_t>({1}, {105381885}, q(1.0f, 0));
     t.output({1, 1}, DType::kUInt8, q(1048576.0f, 0));
     ASSERT_TRUE(t.run().ok());
-    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{100}));
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{101}));
   }
   {
     OpTester t(ir::OpType::kFullyConnected, fc_attrs());
@@ -136,7 +137,7 @@ TEST(FullyConnectedOp, MultiplierRules) {
     t.constant<int32_t>({1}, {105381885});
     t.output({1, 1}, DType::kInt8, q(1048576.0f, 0));
     ASSERT_TRUE(t.run().ok());
-    EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{100}));
+    EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{101}));
   }
   {
     OpTester t(ir::OpType::kFullyConnected, fc_attrs());

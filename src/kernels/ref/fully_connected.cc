@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <cmath>
+
 #include "kernels/ref/output_stage.h"
 
 namespace edgerun::kernels {
@@ -20,9 +22,11 @@ void quant_fully_connected(const FullyConnectedParams& p, const T* input, const 
       for (size_t d = 0; d < depth; ++d) {
         acc += (static_cast<int32_t>(w[d]) + p.filter_offset) * (static_cast<int32_t>(in[d]) + p.input_offset);
       }
-      const auto c = static_cast<int32_t>(o);
-      output[b * units + o] = static_cast<T>(
-          output_stage(acc, bias, c, p.multiplier[o], p.shift[o], p.output_offset, p.act_min, p.act_max));
+      int32_t acc32 = static_cast<int32_t>(acc);  // TFLite's wrapping int32 accumulator
+      if (bias != nullptr) acc32 = wrapping_add(acc32, bias[o]);
+      const int32_t scaled = rounded_to_int32_x86(std::round(static_cast<double>(acc32) * p.output_scale[o]));
+      const int32_t shifted = wrapping_add(scaled, p.output_offset);
+      output[b * units + o] = static_cast<T>(std::min(std::max(shifted, p.act_min), p.act_max));
     }
   }
 }

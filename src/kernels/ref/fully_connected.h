@@ -1,13 +1,12 @@
 // Reference kernels for FULLY_CONNECTED: output[b, o] = sum_d input[b, d] * weights[o, d] + bias[o].
 // Rows are batches: a call computes batches [row_begin, row_end).
 //
-// Quantized kernels match TFLite bit for bit:
-//   qu8_fully_connected__ref  reference_ops::FullyConnected (uint8)
-//   qs8_fully_connected__ref  reference_integer_ops::FullyConnected (per-tensor weights,
-//                             filter_offset = -weights zero point) and
-//                             FullyConnectedPerChannel (filter_offset = 0, one
-//                             multiplier/shift per output unit)
-// Per-tensor weights use the same multiplier for every unit (broadcast by the op).
+// Quantized kernels match LiteRT's reference FULLY_CONNECTED bit for bit: the
+// int32 accumulator (+ bias) is rescaled in double with one rounding,
+// round(acc * output_scale[o]) with output_scale = in_scale * filter_scale / out_scale
+// (per unit for per-channel int8 weights, the same value broadcast otherwise),
+// then offset and clamped. uint8 and per-tensor int8 apply the weight zero point
+// (filter_offset); per-channel int8 weights are symmetric (filter_offset = 0).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +22,7 @@ struct FullyConnectedParams {
   float f32_min = 0.0f, f32_max = 0.0f;
 
   int32_t input_offset = 0, filter_offset = 0, output_offset = 0;
-  const int32_t* multiplier = nullptr;  // [units]
-  const int32_t* shift = nullptr;       // [units], TFLite exponent
+  const double* output_scale = nullptr;  // [units]
   int32_t act_min = 0, act_max = 0;
 };
 

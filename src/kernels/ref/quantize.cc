@@ -18,8 +18,7 @@ void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_
     // Out-of-range and NaN conversions are undefined in C++; x86 (where LiteRT
     // was checked) yields INT32_MIN and the add wraps, so reproduce exactly that.
     const float r = std::round(x[i] / p.scale);
-    const int32_t q = (r >= -2147483648.0f && r < 2147483648.0f) ? static_cast<int32_t>(r)
-                                                                  : std::numeric_limits<int32_t>::min();
+    const int32_t q = rounded_to_int32_x86(r);
     const auto unclamped =
         static_cast<int32_t>(static_cast<uint32_t>(q) + static_cast<uint32_t>(p.zero_point));
     y[i] = static_cast<T>(std::min(std::max(unclamped, kMin), kMax));
