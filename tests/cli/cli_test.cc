@@ -163,3 +163,49 @@ TEST(Cli, MissingImageFailsButOthersStillClassify) {
 
 }  // namespace
 }  // namespace edgerun
+
+namespace edgerun {
+namespace {
+
+// The float path of classify: a float32 model without metadata takes
+// (p - 127.5) / 127.5 by default, and --mean/--std override it.
+TEST(Cli, ClassifiesWithAFloatModel) {
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  const std::string goldens = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/ops/";
+  const std::string model = goldens + "tiny_float_classifier.tflite";
+  std::ifstream f(goldens + "tiny_float_classifier.json");
+  const auto golden = nlohmann::json::parse(f);
+  const auto& cat = golden["cases"][0];
+  ASSERT_EQ(cat["params"]["image"], "cat.bmp");
+  const std::vector<float> expected_input = cat["inputs"][0]["values"];
+  const std::vector<float> expected_probs = cat["outputs"][0]["reference"];
+
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("edgerun_cli_float_" + std::to_string(getpid()));
+  auto r = run_cli("classify -m " + quote(model) + " --resize nearest -k 10 --json --dump-inputs " +
+                   quote(dir.string()) + " " + quote(image));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto dumped = npy::read_npy((dir / "0.npy").string());
+  ASSERT_TRUE(dumped.ok()) << dumped.status().message();
+  ASSERT_EQ(dumped->dtype, DType::kFloat32);
+  ASSERT_EQ(dumped->data.size(), expected_input.size() * sizeof(float));
+  EXPECT_EQ(std::memcmp(dumped->data.data(), expected_input.data(), dumped->data.size()), 0)
+      << "classify's float input differs from (p - 127.5) / 127.5 of the nearest-resized photo";
+  auto j = nlohmann::json::parse(r.output);
+  for (const auto& p : j["results"][0]["top_k"]) {
+    const int index = p["index"];
+    EXPECT_NEAR(p["score"].get<double>(), expected_probs[index], 1e-6) << "class " << index;
+  }
+
+  auto scaled = run_cli("classify -m " + quote(model) + " --resize nearest -k 1 --json --mean 0 --std 255 " +
+                        "--dump-inputs " + quote(dir.string()) + " " + quote(image));
+  ASSERT_EQ(scaled.exit_code, 0) << scaled.output;
+  auto in01 = npy::read_npy((dir / "0.npy").string());
+  ASSERT_TRUE(in01.ok());
+  const float* v = reinterpret_cast<const float*>(in01->data.data());
+  // (p - 0) / 255 maps back to the golden's (p - 127.5) / 127.5 by x01 = (x + 1) / 2.
+  EXPECT_NEAR(v[0], (expected_input[0] + 1.0f) / 2.0f, 1e-6);
+  EXPECT_NEAR(v[5], (expected_input[5] + 1.0f) / 2.0f, 1e-6);
+}
+
+}  // namespace
+}  // namespace edgerun
