@@ -40,10 +40,12 @@ int main(int argc, char** argv) {
       "  edgerun classify --model m.tflite --json a.jpg  JSON for scripts\n"
       "  edgerun inspect m.tflite                        inputs, outputs, ops, MACs, arena size\n"
       "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
+      "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
   Runner run = add_run(app);
+  Runner bench = add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "classify") return classify();
     if (sub->get_name() == "inspect") return inspect();
     if (sub->get_name() == "run") return run();
+    if (sub->get_name() == "bench") return bench();
   }
   return 2;
 }

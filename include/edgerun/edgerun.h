@@ -50,6 +50,24 @@ struct ModelStats {
   size_t activation_bytes_unshared = 0;  // sum of all activation tensors, for comparison
 };
 
+// One graph node, in execution order (Model::nodes()). Node i is the i-th
+// operator of the model file.
+struct NodeInfo {
+  std::string op;        // "CONV_2D"
+  Shape output_shape;    // of the node's first output
+  int64_t macs = 0;      // multiply-accumulates of one run; 0 for ops without (ADD, RESHAPE, ...)
+};
+
+// Per-node time from Session::invoke_profiled().
+struct OpTiming {
+  int32_t node = 0;      // index into Model::nodes()
+  std::string op;
+  Shape output_shape;
+  int64_t macs = 0;      // of one run
+  double ms = 0;         // accumulated over `runs` profiled invokes
+  int64_t runs = 0;
+};
+
 struct LoadOptions {
   // Reserved for kernel selection and threading (issue 3); the reference
   // kernels are the only ones today.
@@ -71,6 +89,8 @@ class Model {
   const TensorInfo& output_info(size_t i) const;
   const ModelMetadata& metadata() const;
   const ModelStats& stats() const;
+  // Every node in execution order; stats().macs is the sum of their macs.
+  const std::vector<NodeInfo>& nodes() const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
@@ -99,6 +119,17 @@ class Session {
   const void* output_data(size_t i) const;
 
   Status invoke();
+
+  // invoke() that also times every node, for profiling (`edgerun bench
+  // --profile`). invoke() itself is untouched and never reads a clock; this
+  // costs two steady_clock reads per node. `timings` accumulates: when it does
+  // not hold one entry per node it is reset to Model::nodes(), then each
+  // entry's ms and runs grow with every call, so one vector can sum many runs.
+  //
+  //   std::vector<edgerun::OpTiming> t;
+  //   for (int r = 0; r < 10; ++r) session->invoke_profiled(&t);
+  //   for (const auto& op : t) printf("%s %.3f ms/run\n", op.op.c_str(), op.ms / op.runs);
+  Status invoke_profiled(std::vector<OpTiming>* timings);
 
  private:
   struct State;

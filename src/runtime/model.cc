@@ -94,7 +94,11 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
     } else {
       ++it->count;
     }
-    s.macs += node_macs(g, node);
+    NodeInfo& info = impl->nodes.emplace_back();
+    info.op = name;
+    if (!node.outputs.empty()) info.output_shape = g.values[node.outputs[0]].info.shape;
+    info.macs = node_macs(g, node);
+    s.macs += info.macs;
   }
   for (const ir::Value& v : g.values) {
     if (v.is_constant()) {
@@ -138,5 +142,6 @@ const TensorInfo& Model::input_info(size_t i) const { return impl_->inputs.at(i)
 const TensorInfo& Model::output_info(size_t i) const { return impl_->outputs.at(i); }
 const ModelMetadata& Model::metadata() const { return impl_->metadata; }
 const ModelStats& Model::stats() const { return impl_->stats; }
+const std::vector<NodeInfo>& Model::nodes() const { return impl_->nodes; }
 
 }  // namespace edgerun

@@ -21,6 +21,7 @@ struct Model::Impl {
   std::vector<TensorInfo> inputs, outputs;
   ModelMetadata metadata;
   ModelStats stats;
+  std::vector<NodeInfo> nodes;  // one per graph node
 };
 
 }  // namespace edgerun

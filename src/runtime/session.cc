@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -59,6 +60,32 @@ Status Session::invoke() {
   const auto& kernels = state_->model->impl().kernels;
   for (size_t i = 0; i < kernels.size(); ++i) {
     kernels[i]->run(ops::KernelIO{state_->node_inputs[i], state_->node_outputs[i]});
+  }
+  return Status::Ok();
+}
+
+Status Session::invoke_profiled(std::vector<OpTiming>* timings) {
+  if (timings == nullptr) return InvalidArgument("Session::invoke_profiled: timings is null");
+  const auto& kernels = state_->model->impl().kernels;
+  const auto& nodes = state_->model->nodes();
+  if (timings->size() != kernels.size()) {
+    timings->assign(kernels.size(), OpTiming{});
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      OpTiming& t = (*timings)[i];
+      t.node = static_cast<int32_t>(i);
+      t.op = nodes[i].op;
+      t.output_shape = nodes[i].output_shape;
+      t.macs = nodes[i].macs;
+    }
+  }
+  using Clock = std::chrono::steady_clock;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const auto t0 = Clock::now();
+    kernels[i]->run(ops::KernelIO{state_->node_inputs[i], state_->node_outputs[i]});
+    const auto t1 = Clock::now();
+    OpTiming& t = (*timings)[i];
+    t.ms += std::chrono::duration<double, std::milli>(t1 - t0).count();
+    ++t.runs;
   }
   return Status::Ok();
 }
