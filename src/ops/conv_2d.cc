@@ -4,12 +4,75 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.h"
+#include "kernels/q8_conv1x1.h"
 #include "kernels/ref/conv.h"
 #include "ops/conv_util.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
+namespace {
+
+// A quantized pointwise conv run by a fast kernel from the dispatch table over
+// weights packed once here (kernels/q8_conv1x1.h); owns the packed weights and
+// the requantization arrays its params point into.
+template <typename T, typename Fn>
+class Conv1x1Kernel final : public Kernel {
+ public:
+  Conv1x1Kernel(kernels::Conv1x1Params params, Fn fn, size_t pixels, std::vector<int16_t> packed,
+                std::vector<int32_t> multiplier, std::vector<int32_t> shift)
+      : params_(params), fn_(fn), pixels_(pixels), packed_(std::move(packed)),
+        multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
+    params_.packed_weights = packed_.data();
+    params_.multiplier = multiplier_.data();
+    params_.shift = shift_.data();
+  }
+  Conv1x1Kernel(const Conv1x1Kernel&) = delete;
+  Conv1x1Kernel& operator=(const Conv1x1Kernel&) = delete;
+
+  void run(const KernelIO& io) const override {
+    fn_(params_, static_cast<const T*>(io.inputs[0]),
+        io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]),
+        0, pixels_);
+  }
+
+ private:
+  kernels::Conv1x1Params params_;
+  Fn fn_;
+  size_t pixels_;
+  std::vector<int16_t> packed_;
+  std::vector<int32_t> multiplier_, shift_;
+};
+
+// Whether a quantized conv is a pointwise GEMM the q8_conv1x1 kernels cover:
+// 1x1 filter, stride 1, dilation 1, no padding, offsets small enough that
+// (x + offset) fits int16 (always so for validated 8-bit zero points).
+bool is_pointwise(const kernels::ConvParams& p) {
+  return p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+         p.dilation_w == 1 && p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w &&
+         p.input_offset >= -255 && p.input_offset <= 255 && p.filter_offset >= -255 && p.filter_offset <= 255;
+}
+
+template <typename T, typename Fn, typename PackFn>
+std::unique_ptr<Kernel> make_conv1x1(const kernels::ConvParams& p, const ir::Value& filter, Fn fn, PackFn pack,
+                                     QuantConvParams& q) {
+  kernels::Conv1x1Params c;
+  c.in_c = p.in_c;
+  c.out_c = p.out_c;
+  c.input_offset = p.input_offset;
+  c.output_offset = p.output_offset;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  std::vector<int16_t> packed(kernels::q8_conv1x1_packed_size(p.in_c, p.out_c));
+  pack(reinterpret_cast<const T*>(filter.data), p.in_c, p.out_c, p.filter_offset, packed.data());
+  const size_t pixels = static_cast<size_t>(p.batch) * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
+  return std::unique_ptr<Kernel>(new Conv1x1Kernel<T, Fn>(c, fn, pixels, std::move(packed), std::move(q.multiplier),
+                                                         std::move(q.shift)));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::Conv2DAttrs>(&n.attrs);
@@ -94,6 +157,16 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.output_offset = q.output_offset;
   p.act_min = q.act_min;
   p.act_max = q.act_max;
+  // Fast pointwise path, when the dispatch table has a kernel for this CPU.
+  if (is_pointwise(p)) {
+    const kernels::Q8Conv1x1Table& t = kernels::q8_conv1x1_table();
+    if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
+      return make_conv1x1<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
+    }
+    if (dtype == DType::kInt8 && t.qs8 != nullptr) {
+      return make_conv1x1<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
+    }
+  }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
         p, kernels::qu8_conv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));

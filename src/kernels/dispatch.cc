@@ -1,0 +1,30 @@
+#include "kernels/dispatch.h"
+
+#include "kernels/cpu_features.h"
+
+namespace edgerun::kernels {
+namespace {
+
+// The kernel list for the quantized 1x1 conv, best first.
+Q8Conv1x1Table make_q8_conv1x1_table(const CpuFeatures& f) {
+  Q8Conv1x1Table t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2) {
+    t.name = "avx2";
+    t.qu8 = qu8_conv1x1__avx2;
+    t.qs8 = qs8_conv1x1__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
+}  // namespace
+
+const Q8Conv1x1Table& q8_conv1x1_table() {
+  static const Q8Conv1x1Table table = make_q8_conv1x1_table(cpu_features());
+  return table;
+}
+
+}  // namespace edgerun::kernels
