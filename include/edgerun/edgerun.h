@@ -69,8 +69,9 @@ struct OpTiming {
 };
 
 struct LoadOptions {
-  // Reserved for kernel selection and threading (issue 3); the reference
-  // kernels are the only ones today.
+  // Reserved for kernel selection and threading (issue 3). Today kernels are
+  // chosen from the CPU's features; EDGERUN_KERNELS=reference forces the
+  // portable reference kernels.
 };
 
 class Model {
