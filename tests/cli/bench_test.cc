@@ -12,32 +12,18 @@
 #include <vector>
 
 #include "edgerun/edgerun.h"
+#include "cli/cli_runner.h"
 #include "shared_data.h"
 
 namespace edgerun {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_bench_cli(const std::string& args, bool with_stderr = true) {
-  const std::string cmd = std::string(EDGERUN_CLI_PATH) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using testcli::quote;
+using testcli::run_cli;
 
 TEST(CliBench, JsonProfileIsConsistent) {
   EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
-  auto r = run_bench_cli("bench " + quote(model) + " --runs 3 --warmup 1 --json --profile", false);
+  auto r = run_cli("bench " + quote(model) + " --runs 3 --warmup 1 --json --profile", false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
 
@@ -73,7 +59,7 @@ TEST(CliBench, JsonProfileIsConsistent) {
 
   // Profile: one row per op node, sorted by time, shares sum to 100 %,
   // MACs sum to what `inspect` reports for the whole model.
-  auto inspect = run_bench_cli("inspect --json " + quote(model), false);
+  auto inspect = run_cli("inspect --json " + quote(model), false);
   ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
   const auto ij = nlohmann::json::parse(inspect.output);
   int op_nodes = 0;
@@ -109,31 +95,31 @@ TEST(CliBench, JsonProfileIsConsistent) {
 
 TEST(CliBench, TextOutputWithProfile) {
   EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
-  auto r = run_bench_cli("bench " + quote(model) + " --runs 2 --warmup 0 --profile");
+  auto r = run_cli("bench " + quote(model) + " --runs 2 --warmup 0 --profile");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* s : {"Latency (ms): min ", "median", "p90", "p99", "inferences/s", "Cold start:", "peak RSS",
                         "Profile", "CONV_2D", "DEPTHWISE_CONV_2D", "GMAC/s"}) {
     EXPECT_NE(r.output.find(s), std::string::npos) << s << " missing in:\n" << r.output;
   }
-  auto plain = run_bench_cli("bench " + quote(model) + " --runs 1 --warmup 0");
+  auto plain = run_cli("bench " + quote(model) + " --runs 1 --warmup 0");
   ASSERT_EQ(plain.exit_code, 0) << plain.output;
   EXPECT_EQ(plain.output.find("Profile"), std::string::npos) << "profile printed without --profile";
 }
 
 TEST(CliBench, OnlyOneThreadIsSupported) {
   EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
-  auto r = run_bench_cli("bench " + quote(model) + " --threads 2");
+  auto r = run_cli("bench " + quote(model) + " --threads 2");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(r.output, "edgerun: --threads 2: only 1 thread is supported until the thread pool lands (issue 3)\n");
-  auto ok = run_bench_cli("bench " + quote(model) + " --threads 1 --runs 1 --warmup 0 --json", false);
+  auto ok = run_cli("bench " + quote(model) + " --threads 1 --runs 1 --warmup 0 --json", false);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
 TEST(CliBench, BadArgumentsGetOneLine) {
-  auto missing = run_bench_cli("bench /nonexistent/model.tflite --runs 1");
+  auto missing = run_cli("bench /nonexistent/model.tflite --runs 1");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.output, "edgerun: /nonexistent/model.tflite: no such file\n");
-  auto zero_runs = run_bench_cli("bench /nonexistent/model.tflite --runs 0");
+  auto zero_runs = run_cli("bench /nonexistent/model.tflite --runs 0");
   EXPECT_EQ(zero_runs.exit_code, 2) << zero_runs.output;
 }
 

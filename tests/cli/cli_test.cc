@@ -13,28 +13,14 @@
 
 #include "edgerun/edgerun.h"
 #include "io/npy/npy.h"
+#include "cli/cli_runner.h"
 #include "shared_data.h"
 
 namespace edgerun {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(EDGERUN_CLI_PATH) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using testcli::quote;
+using testcli::run_cli;
 
 TEST(Cli, ClassifiesCatWithMobilenetV1) {
   EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.5_160_quant.tflite");
