@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "edgerun: " << e.what() << " (see 'edgerun --help')\n";
+    // Point at the help of the subcommand being parsed, when there is one.
+    std::string help = "edgerun --help";
+    for (const CLI::App* sub : app.get_subcommands()) help = "edgerun " + sub->get_name() + " --help";
+    std::cerr << "edgerun: " << e.what() << " (see '" << help << "')\n";
     return 2;
   }
   for (CLI::App* sub : app.get_subcommands()) {
