@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kernels/q8_conv1x1.h"
+#include "kernels/ref/conv.h"
 
 namespace edgerun::kernels {
 
@@ -15,5 +16,27 @@ struct Q8Conv1x1Table {
   Qs8Conv1x1Fn qs8 = nullptr;
 };
 const Q8Conv1x1Table& q8_conv1x1_table();
+
+// Quantized depthwise convolution with depth_multiplier 1 (any filter size,
+// stride, dilation, padding): same signature and bit-exact results as
+// qu8_dwconv2d__ref / qs8_dwconv2d__ref (kernels/ref/conv.h).
+using Qu8DwConvFn = void (*)(const ConvParams& p, const uint8_t* input, const uint8_t* filter, const int32_t* bias,
+                             uint8_t* output, size_t row_begin, size_t row_end);
+using Qs8DwConvFn = void (*)(const ConvParams& p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                             int8_t* output, size_t row_begin, size_t row_end);
+struct Q8DwConvTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  Qu8DwConvFn qu8 = nullptr;
+  Qs8DwConvFn qs8 = nullptr;
+};
+const Q8DwConvTable& q8_dwconv_table();
+
+// Only built (and only referenced by the dispatch table) on x86-64:
+// src/kernels/x86/q8-dwconv-avx2.cc (16 channels at a time, vpmaddwd over tap
+// pairs). A depth_multiplier other than 1 falls back to the reference kernel.
+void qu8_dwconv2d__avx2(const ConvParams& p, const uint8_t* input, const uint8_t* filter, const int32_t* bias,
+                        uint8_t* output, size_t row_begin, size_t row_end);
+void qs8_dwconv2d__avx2(const ConvParams& p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                        int8_t* output, size_t row_begin, size_t row_end);
 
 }  // namespace edgerun::kernels

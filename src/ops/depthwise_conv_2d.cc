@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.h"
 #include "kernels/ref/conv.h"
 #include "ops/conv_util.h"
 #include "ops/op_list.h"
@@ -107,12 +108,16 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   p.output_offset = q.output_offset;
   p.act_min = q.act_min;
   p.act_max = q.act_max;
+  // depth_multiplier 1: the dispatch table's SIMD kernel when there is one
+  // (bit-exact with the reference); otherwise the reference kernel.
+  const kernels::Q8DwConvTable& dw = kernels::q8_dwconv_table();
+  const bool fast = depth_multiplier == 1;
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
-        p, kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+        p, fast && dw.qu8 != nullptr ? dw.qu8 : kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
-      p, kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+      p, fast && dw.qs8 != nullptr ? dw.qs8 : kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
 }
 
 }  // namespace edgerun::ops

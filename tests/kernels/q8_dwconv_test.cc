@@ -1,0 +1,179 @@
+// Differential tests of the quantized depthwise conv SIMD kernels
+// (qu8_dwconv2d__avx2 / qs8_dwconv2d__avx2, kernels/dispatch.h) against the
+// reference kernels (qu8_dwconv2d__ref / qs8_dwconv2d__ref): bit-exact on random
+// data over channels, spatial sizes, filter sizes, strides, dilations and
+// SAME/VALID padding, with every buffer the kernel touches ending exactly at a
+// PROT_NONE guard page so any over-read or over-write faults.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <type_traits>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernels/cpu_features.h"
+#include "kernels/dispatch.h"
+#include "kernels/guard_page.h"
+#include "kernels/quant_util.h"
+#include "kernels/ref/conv.h"
+
+namespace edgerun::kernels {
+namespace {
+
+constexpr uint32_t kSeed = 0xd3c0417u;
+
+template <typename T>
+struct DwTraits;
+template <>
+struct DwTraits<uint8_t> {
+  static constexpr int32_t lo = 0, hi = 255;
+  static constexpr auto ref = qu8_dwconv2d__ref;
+};
+template <>
+struct DwTraits<int8_t> {
+  static constexpr int32_t lo = -128, hi = 127;
+  static constexpr auto ref = qs8_dwconv2d__ref;
+};
+
+const int32_t kChannels[] = {1, 3, 7, 8, 9, 15, 16, 17, 33, 144};
+const int32_t kSpatial[] = {1, 2, 5, 7, 14, 15};
+const int32_t kFilters[] = {1, 3, 5};
+
+// TFLite's output size and SAME padding (ops/conv_util.cc compute_window_2d).
+// Returns false when VALID padding leaves no output.
+bool window(bool same, int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t* out, int32_t* pad) {
+  const int32_t effective = (filter - 1) * dilation + 1;
+  if (!same && effective > in) return false;
+  *out = same ? (in + stride - 1) / stride : (in + stride - effective) / stride;
+  *pad = same ? std::max(0, ((*out - 1) * stride + effective - in) / 2) : 0;
+  return *out > 0;
+}
+
+enum class Quant { kPerTensor, kPerChannel };
+
+// Runs `fn` against the reference depthwise conv over every combination; the
+// kernel computes the rows in two slices split at a random point.
+template <typename T, typename Fn>
+void check_against_reference(Fn fn, Quant quant, uint32_t seed) {
+  using Tr = DwTraits<T>;
+  std::mt19937 rng(seed);
+  auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
+  int cases = 0;
+  for (int32_t channels : kChannels) {
+    for (int32_t spatial : kSpatial) {
+      for (int32_t filter_size : kFilters) {
+        for (int32_t stride = 1; stride <= 2; ++stride) {
+          for (int32_t dilation = 1; dilation <= 2; ++dilation) {
+            for (bool same : {true, false}) {
+              ConvParams p;
+              p.batch = uniform(0, 3) == 0 ? 2 : 1;
+              p.in_h = spatial;
+              p.in_w = kSpatial[uniform(0, 5)];
+              p.in_c = p.out_c = channels;
+              p.depth_multiplier = 1;
+              p.filter_h = filter_size;
+              p.filter_w = uniform(0, 3) == 0 ? kFilters[uniform(0, 2)] : filter_size;
+              p.stride_h = stride;
+              p.stride_w = uniform(0, 3) == 0 ? 3 - stride : stride;
+              p.dilation_h = dilation;
+              p.dilation_w = dilation;
+              if (!window(same, p.in_h, p.filter_h, p.stride_h, p.dilation_h, &p.out_h, &p.pad_top) ||
+                  !window(same, p.in_w, p.filter_w, p.stride_w, p.dilation_w, &p.out_w, &p.pad_left)) {
+                continue;
+              }
+              p.input_offset = -uniform(Tr::lo, Tr::hi);
+              p.filter_offset = std::is_same_v<T, uint8_t> || uniform(0, 3) == 0 ? -uniform(Tr::lo, Tr::hi) : 0;
+              p.output_offset = uniform(Tr::lo, Tr::hi);
+              int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
+              if (uniform(0, 2) == 0) {
+                a = Tr::lo;
+                b = Tr::hi;
+              }
+              p.act_min = std::min(a, b);
+              p.act_max = std::max(a, b);
+
+              const size_t in_size = static_cast<size_t>(p.batch) * p.in_h * p.in_w * channels;
+              const size_t out_size = static_cast<size_t>(p.batch) * p.out_h * p.out_w * channels;
+              const size_t f_size = static_cast<size_t>(p.filter_h) * p.filter_w * channels;
+              GuardBuffer<T> input(in_size), filter(f_size), output(out_size);
+              GuardBuffer<int32_t> bias(channels), mult(channels), shift(channels);
+              ASSERT_TRUE(input.ok() && filter.ok() && output.ok() && bias.ok() && mult.ok() && shift.ok());
+              std::vector<T> in_v(in_size), f_v(f_size);
+              for (T& v : in_v) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
+              for (T& v : f_v) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
+              input.assign(in_v);
+              filter.assign(f_v);
+              for (int32_t c = 0; c < channels; ++c) {
+                if (c == 0 || quant == Quant::kPerChannel) {
+                  // Real multipliers from 2^-24 to ~4, now and then a zero one.
+                  double real = std::ldexp(1.0 + uniform(0, 1 << 20) / double(1 << 20), uniform(-24, 1));
+                  if (uniform(0, 15) == 0) real = 0.0;
+                  int s = 0;
+                  quantize_multiplier(real, &mult.data()[c], &s);
+                  shift.data()[c] = s;
+                } else {
+                  mult.data()[c] = mult.data()[0];
+                  shift.data()[c] = shift.data()[0];
+                }
+                bias.data()[c] = uniform(-60000, 60000);
+              }
+              const bool with_bias = uniform(0, 4) != 0;
+              p.multiplier = mult.data();
+              p.shift = shift.data();
+              const int32_t* bias_p = with_bias ? bias.data() : nullptr;
+
+              std::vector<T> expected(out_size);
+              Tr::ref(p, in_v.data(), f_v.data(), bias_p, expected.data(), 0, conv_rows(p));
+
+              std::memset(output.data(), 0x5a, out_size * sizeof(T));
+              const size_t rows = conv_rows(p);
+              const size_t split = static_cast<size_t>(uniform(0, static_cast<int32_t>(rows)));
+              fn(p, input.data(), filter.data(), bias_p, output.data(), 0, split);
+              fn(p, input.data(), filter.data(), bias_p, output.data(), split, rows);
+
+              const std::vector<T> got(output.data(), output.data() + out_size);
+              ASSERT_EQ(got, expected) << "seed " << seed << ", channels " << channels << ", batch " << p.batch
+                                       << ", in " << p.in_h << "x" << p.in_w << ", filter " << p.filter_h << "x"
+                                       << p.filter_w << ", stride " << p.stride_h << "x" << p.stride_w
+                                       << ", dilation " << dilation << ", " << (same ? "SAME" : "VALID")
+                                       << ", split " << split << ", input_offset " << p.input_offset
+                                       << ", filter_offset " << p.filter_offset << ", output_offset "
+                                       << p.output_offset << ", act [" << p.act_min << ", " << p.act_max
+                                       << "], bias " << with_bias;
+              ++cases;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(cases, 600);
+}
+
+#if defined(__x86_64__)
+TEST(Q8DwConv, Qu8Avx2MatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<uint8_t>(qu8_dwconv2d__avx2, Quant::kPerTensor, kSeed);
+}
+TEST(Q8DwConv, Qs8Avx2PerChannelMatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerChannel, kSeed + 1);
+}
+TEST(Q8DwConv, Qs8Avx2PerTensorMatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerTensor, kSeed + 2);
+}
+#endif
+
+TEST(Q8DwConv, DispatchTableFollowsCpuFeatures) {
+  const Q8DwConvTable& t = q8_dwconv_table();
+  const bool fast = cpu_features().avx2;
+  EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
+  EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
+}
+
+}  // namespace
+}  // namespace edgerun::kernels
