@@ -4,6 +4,7 @@
 // tables, never ISA macros.
 #pragma once
 
+#include "kernels/q8_conv.h"
 #include "kernels/q8_conv1x1.h"
 #include "kernels/ref/conv.h"
 
@@ -16,6 +17,16 @@ struct Q8Conv1x1Table {
   Qs8Conv1x1Fn qs8 = nullptr;
 };
 const Q8Conv1x1Table& q8_conv1x1_table();
+
+// Quantized general convolution (any filter size, stride, dilation, padding)
+// over weights packed with K = filter_h * filter_w * in_c as the depth
+// (kernels/q8_conv.h); taken for non-pointwise convs with K <= kQ8ConvMaxDepth.
+struct Q8ConvTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  Qu8ConvFn qu8 = nullptr;
+  Qs8ConvFn qs8 = nullptr;
+};
+const Q8ConvTable& q8_conv_table();
 
 // Quantized depthwise convolution with depth_multiplier 1 (any filter size,
 // stride, dilation, padding): same signature and bit-exact results as

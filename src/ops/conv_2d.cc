@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/dispatch.h"
+#include "kernels/q8_conv.h"
 #include "kernels/q8_conv1x1.h"
 #include "kernels/ref/conv.h"
 #include "ops/conv_util.h"
@@ -69,6 +70,54 @@ std::unique_ptr<Kernel> make_conv1x1(const kernels::ConvParams& p, const ir::Val
   const size_t pixels = static_cast<size_t>(p.batch) * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
   return std::unique_ptr<Kernel>(new Conv1x1Kernel<T, Fn>(c, fn, pixels, std::move(packed), std::move(q.multiplier),
                                                          std::move(q.shift)));
+}
+
+// A quantized general conv run by a fast kernel from the dispatch table
+// (kernels/q8_conv.h) over weights packed once here with K = filter_h *
+// filter_w * in_c as the depth; owns the packed weights and the requantization
+// arrays its params point into.
+template <typename T, typename Fn>
+class ConvGemmKernel final : public Kernel {
+ public:
+  ConvGemmKernel(kernels::ConvParams params, Fn fn, std::vector<int16_t> packed, std::vector<int32_t> multiplier,
+                 std::vector<int32_t> shift)
+      : params_(params), fn_(fn), packed_(std::move(packed)), multiplier_(std::move(multiplier)),
+        shift_(std::move(shift)) {
+    params_.multiplier = multiplier_.data();
+    params_.shift = shift_.data();
+  }
+  ConvGemmKernel(const ConvGemmKernel&) = delete;
+  ConvGemmKernel& operator=(const ConvGemmKernel&) = delete;
+
+  void run(const KernelIO& io) const override {
+    fn_(params_, packed_.data(), static_cast<const T*>(io.inputs[0]),
+        io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]),
+        0, kernels::conv_rows(params_));
+  }
+
+ private:
+  kernels::ConvParams params_;
+  Fn fn_;
+  std::vector<int16_t> packed_;
+  std::vector<int32_t> multiplier_, shift_;
+};
+
+// Whether the q8_conv kernels cover a (non-pointwise) quantized conv: K within
+// their cap and offsets small enough that (x + offset) fits int16.
+bool fits_conv_gemm(const kernels::ConvParams& p) {
+  const int64_t k = kernels::q8_conv_depth(p);
+  return k >= 1 && k <= kernels::kQ8ConvMaxDepth && p.input_offset >= -255 && p.input_offset <= 255 &&
+         p.filter_offset >= -255 && p.filter_offset <= 255;
+}
+
+template <typename T, typename Fn, typename PackFn>
+std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& p, const ir::Value& filter, Fn fn, PackFn pack,
+                                       QuantConvParams& q) {
+  const int32_t k = static_cast<int32_t>(kernels::q8_conv_depth(p));
+  std::vector<int16_t> packed(kernels::q8_conv1x1_packed_size(k, p.out_c));
+  pack(reinterpret_cast<const T*>(filter.data), k, p.out_c, p.filter_offset, packed.data());
+  return std::unique_ptr<Kernel>(
+      new ConvGemmKernel<T, Fn>(p, fn, std::move(packed), std::move(q.multiplier), std::move(q.shift)));
 }
 
 }  // namespace
@@ -165,6 +214,14 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
     }
     if (dtype == DType::kInt8 && t.qs8 != nullptr) {
       return make_conv1x1<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
+    }
+  } else if (fits_conv_gemm(p)) {  // fast general path (any filter, stride, dilation, padding)
+    const kernels::Q8ConvTable& t = kernels::q8_conv_table();
+    if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
+      return make_conv_gemm<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
+    }
+    if (dtype == DType::kInt8 && t.qs8 != nullptr) {
+      return make_conv_gemm<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
     }
   }
   if (dtype == DType::kUInt8) {

@@ -5,7 +5,9 @@
 
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace edgerun::kernels::avx2 {
 
@@ -57,6 +59,64 @@ inline __m256i requantize_shift(__m256i acc, __m256i bias, __m256i mult, __m256i
   const __m256i left = _mm256_max_epi32(shift, zero);
   const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
   return requantize(acc, bias, mult, left, right, out_off, vmin, vmax);
+}
+
+// Two vectors of 8 in-range int32 (channels 0..7, 8..15) -> 16 bytes in order.
+template <typename T>
+inline __m128i narrow16(__m256i lo, __m256i hi);
+template <>
+inline __m128i narrow16<uint8_t>(__m256i lo, __m256i hi) {
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
+  return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+}
+template <>
+inline __m128i narrow16<int8_t>(__m256i lo, __m256i hi) {
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
+  return _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+}
+
+// Requantizes MR rows of 16 int32 accumulators (output channels [oc0, oc0 + n),
+// n <= 16) and stores them at out + r * out_stride + oc0. The out_c tail goes
+// through zero-padded copies of bias / multiplier / shift and a partial store,
+// so nothing past channel oc0 + n is read or written.
+template <typename T, int MR>
+inline void requantize_store_block(const __m256i (&acc)[MR][2], const int32_t* bias, const int32_t* multiplier,
+                                   const int32_t* shift, size_t oc0, size_t n, __m256i out_off, __m256i vmin,
+                                   __m256i vmax, T* out, size_t out_stride) {
+  alignas(32) int32_t tb[16] = {0}, tm[16] = {0}, ts[16] = {0};
+  const int32_t* bp = bias != nullptr ? bias + oc0 : tb;
+  const int32_t* mp = multiplier + oc0;
+  const int32_t* sp = shift + oc0;
+  if (n < 16) {
+    if (bias != nullptr) std::memcpy(tb, bias + oc0, n * sizeof(int32_t));
+    std::memcpy(tm, mp, n * sizeof(int32_t));
+    std::memcpy(ts, sp, n * sizeof(int32_t));
+    bp = tb;
+    mp = tm;
+    sp = ts;
+  }
+  __m256i qb[2], qm[2], ql[2], qr[2];
+  for (int h = 0; h < 2; ++h) {
+    qb[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8 * h));
+    qm[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mp + 8 * h));
+    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp + 8 * h));
+    ql[h] = _mm256_max_epi32(s, _mm256_setzero_si256());
+    qr[h] = _mm256_max_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), s), _mm256_setzero_si256());
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r) {
+    const __m256i lo = requantize(acc[r][0], qb[0], qm[0], ql[0], qr[0], out_off, vmin, vmax);
+    const __m256i hi = requantize(acc[r][1], qb[1], qm[1], ql[1], qr[1], out_off, vmin, vmax);
+    const __m128i bytes = narrow16<T>(lo, hi);
+    T* o = out + r * out_stride + oc0;
+    if (n == 16) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
+    } else {
+      alignas(16) T tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      std::memcpy(o, tmp, n * sizeof(T));
+    }
+  }
 }
 
 }  // namespace edgerun::kernels::avx2

@@ -24,33 +24,12 @@ namespace edgerun::kernels {
 namespace {
 
 using avx2::load8_widen;
-using avx2::requantize;
-
-// Per-block requantization constants (16 channels as two halves of 8).
-struct BlockQuant {
-  __m256i bias[2], mult[2], left[2], right[2];
-};
-
-// Two vectors of 8 in-range int32 (channels 0..7, 8..15) -> 16 bytes in order.
-template <typename T>
-inline __m128i narrow16(__m256i lo, __m256i hi);
-template <>
-inline __m128i narrow16<uint8_t>(__m256i lo, __m256i hi) {
-  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
-  return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-}
-template <>
-inline __m128i narrow16<int8_t>(__m256i lo, __m256i hi) {
-  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
-  return _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-}
 
 // Computes MR pixels (rows of `in` / `out`) for every output channel.
 template <typename T, int MR>
 inline void tile(const Conv1x1Params& p, const T* in, const int32_t* bias, T* out) {
   const size_t in_c = static_cast<size_t>(p.in_c);
   const size_t out_c = static_cast<size_t>(p.out_c);
-  const size_t pairs = (in_c + 1) / 2;
   const __m128i voff = _mm_set1_epi16(static_cast<int16_t>(p.input_offset));
   const __m256i out_off = _mm256_set1_epi32(p.output_offset);
   const __m256i vmin = _mm256_set1_epi32(p.act_min);
@@ -103,44 +82,8 @@ inline void tile(const Conv1x1Params& p, const T* in, const int32_t* bias, T* ou
       }
       w += 32;
     }
-    (void)pairs;
 
-    // Requantization constants for this block; the out_c tail goes through
-    // zero-padded copies so nothing past out_c is read.
-    alignas(32) int32_t tb[16] = {0}, tm[16] = {0}, ts[16] = {0};
-    const int32_t* bp = bias != nullptr ? bias + oc0 : tb;
-    const int32_t* mp = p.multiplier + oc0;
-    const int32_t* sp = p.shift + oc0;
-    if (n < 16) {
-      if (bias != nullptr) std::memcpy(tb, bias + oc0, n * sizeof(int32_t));
-      std::memcpy(tm, mp, n * sizeof(int32_t));
-      std::memcpy(ts, sp, n * sizeof(int32_t));
-      bp = tb;
-      mp = tm;
-      sp = ts;
-    }
-    BlockQuant q;
-    for (int h = 0; h < 2; ++h) {
-      q.bias[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8 * h));
-      q.mult[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mp + 8 * h));
-      const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp + 8 * h));
-      q.left[h] = _mm256_max_epi32(s, _mm256_setzero_si256());
-      q.right[h] = _mm256_max_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), s), _mm256_setzero_si256());
-    }
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; ++r) {
-      const __m256i lo = requantize(acc[r][0], q.bias[0], q.mult[0], q.left[0], q.right[0], out_off, vmin, vmax);
-      const __m256i hi = requantize(acc[r][1], q.bias[1], q.mult[1], q.left[1], q.right[1], out_off, vmin, vmax);
-      const __m128i bytes = narrow16<T>(lo, hi);
-      T* o = out + r * out_c + oc0;
-      if (n == 16) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
-      } else {
-        alignas(16) T tmp[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-        std::memcpy(o, tmp, n * sizeof(T));
-      }
-    }
+    avx2::requantize_store_block<T, MR>(acc, bias, p.multiplier, p.shift, oc0, n, out_off, vmin, vmax, out, out_c);
   }
 }
 
