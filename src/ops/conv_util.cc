@@ -71,6 +71,23 @@ Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape&
                            shape_string(out.info.shape));
 }
 
+Status expect_conv_tensors(const ir::Node& n, const ir::Value& in, const ir::Value& filter, const ir::Value* bias,
+                           const ir::Value& out) {
+  const DType dtype = in.info.dtype;
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8) {
+    return node_error(n, std::string("input dtype: expected float32, uint8 or int8, found ") + dtype_name(dtype));
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "filter", filter, dtype));
+  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, dtype));
+  if (bias) EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "bias", *bias, dtype == DType::kFloat32 ? dtype : DType::kInt32));
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "input", in, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "filter", filter, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "output", out, 4));
+  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "input", in));
+  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "filter", filter));
+  return expect_constant_data(n, "filter", filter);
+}
+
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out) {
   EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, in.info.dtype));
   if (!is_quantized_8bit(in.info.dtype)) return Status::Ok();

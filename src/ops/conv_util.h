@@ -22,6 +22,12 @@ Status expect_constant_data(const ir::Node& n, const char* which, const ir::Valu
 // Every dim of `v` is >= 0.
 Status expect_valid_shape(const ir::Node& n, const char* which, const ir::Value& v);
 
+// The tensors of CONV_2D / DEPTHWISE_CONV_2D: input, filter and output of one
+// dtype (float32, uint8 or int8), rank 4 with valid dims, constant filter data,
+// bias float32 (float) or int32 (quantized) when present.
+Status expect_conv_tensors(const ir::Node& n, const ir::Value& in, const ir::Value& filter, const ir::Value* bias,
+                           const ir::Value& out);
+
 // Output shape must equal `expected`.
 Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape& expected, const char* how);
 

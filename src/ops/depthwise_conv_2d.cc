@@ -21,20 +21,8 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   const ir::Value* bias = has_input(n, 2) ? &input(g, n, 2) : nullptr;
   const ir::Value& out = output(g, n, 0);
 
+  EDGERUN_RETURN_IF_ERROR(expect_conv_tensors(n, in, filter, bias, out));
   const DType dtype = in.info.dtype;
-  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8) {
-    return node_error(n, std::string("input dtype: expected float32, uint8 or int8, found ") + dtype_name(dtype));
-  }
-  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "filter", filter, dtype));
-  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, dtype));
-  if (bias) EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "bias", *bias, dtype == DType::kFloat32 ? dtype : DType::kInt32));
-
-  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "input", in, 4));
-  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "filter", filter, 4));
-  EDGERUN_RETURN_IF_ERROR(expect_rank(n, "output", out, 4));
-  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "input", in));
-  EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "filter", filter));
-  EDGERUN_RETURN_IF_ERROR(expect_constant_data(n, "filter", filter));
   const Shape& is = in.info.shape;
   const Shape& fs = filter.info.shape;
   if (fs[0] != 1) {
