@@ -101,7 +101,7 @@ double percentile(const std::vector<double>& sorted, double p) {
 
 struct Options {
   std::string model;
-  int threads = 1;
+  EngineOptions engine;
   int runs = 20;
   int warmup = 3;
   bool profile = false;
@@ -109,16 +109,11 @@ struct Options {
 };
 
 int bench(const Options& o) {
-  if (o.threads != 1) {
-    std::cerr << "edgerun: --threads " << o.threads
-              << ": only 1 thread is supported until the thread pool lands (issue 3)\n";
-    return 2;
-  }
   const double rss_before_load = proc_status_mib("VmRSS:");
   const auto t_load = Clock::now();
-  auto model = load_model_or_report(o.model);
+  auto model = load_model_or_report(o.model, o.engine.load());
   if (!model) return 1;
-  auto session = Session::create(model);
+  auto session = Session::create(model, o.engine.session());
   if (!session.ok()) return fail(session.status());
   const double load_ms = ms_since(t_load);  // Model::load + Session::create
   fill_inputs(*session, *model);
@@ -172,7 +167,8 @@ int bench(const Options& o) {
   if (o.json) {
     nlohmann::json j;
     j["model"] = o.model;
-    j["threads"] = o.threads;
+    j["threads"] = o.engine.threads;
+    j["kernels"] = o.engine.kernels;
     j["warmup"] = o.warmup;
     j["runs"] = o.runs;
     j["input_seed"] = kInputSeed;
@@ -215,7 +211,8 @@ int bench(const Options& o) {
     std::cout << "Input " << i << ": " << dtype_name(t.dtype) << " " << shape_string(t.shape)
               << ", pseudo-random (seed " << kInputSeed << ")\n";
   }
-  std::printf("Runs: %d timed after %d warm-up, 1 thread\n", o.runs, o.warmup);
+  std::printf("Runs: %d timed after %d warm-up, %d thread%s, %s kernels\n", o.runs, o.warmup, o.engine.threads,
+              o.engine.threads == 1 ? "" : "s", o.engine.kernels.c_str());
   std::printf("Latency (ms): min %.2f  median %.2f  p90 %.2f  p99 %.2f  mean %.2f\n", sorted.front(), median,
               percentile(sorted, 90), percentile(sorted, 99), mean);
   std::printf("Throughput: %.2f inferences/s (1000 / median), %.2f GMAC/s\n", ips,
@@ -245,7 +242,7 @@ Runner add_bench(CLI::App& app) {
       "bench", "Measure latency, throughput, memory and cold start of a model on pseudo-random input");
   auto o = std::make_shared<Options>();
   cmd->add_option("MODEL", o->model, "Model file (.tflite)")->required();
-  cmd->add_option("--threads", o->threads, "Threads (only 1 until the thread pool lands)")->default_val(1);
+  add_engine_options(cmd, &o->engine);
   cmd->add_option("--runs", o->runs, "Timed inferences")->default_val(20)->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", o->warmup, "Untimed inferences before the timed ones")
       ->default_val(3)

@@ -25,6 +25,7 @@ struct ClassifyOptions {
   std::string resize = "bilinear";
   std::vector<float> mean, std;
   std::string dump_inputs;
+  EngineOptions engine;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -56,7 +57,7 @@ int run_classify(const ClassifyOptions& o) {
     return fail("no --model given and the default model is missing at " + model_path +
                 " (run scripts/setup.sh to fetch it, set EDGERUN_MODEL, or pass --model)");
   }
-  auto model = load_model_or_report(model_path);
+  auto model = load_model_or_report(model_path, o.engine.load());
   if (!model) return 1;
   if (model->input_count() != 1) {
     return fail(model_path + ": classify needs a model with one image input, found " +
@@ -77,7 +78,7 @@ int run_classify(const ClassifyOptions& o) {
   const TensorInfo& out = model->output_info(0);
   const int num_classes = out.shape.empty() ? 1 : out.shape.back();
 
-  auto session = Session::create(model);
+  auto session = Session::create(model, o.engine.session());
   if (!session.ok()) return fail(session.status());
   if (!o.dump_inputs.empty()) {
     std::error_code ec;
@@ -145,6 +146,7 @@ Runner add_classify(CLI::App& app) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON instead of text");
+  add_engine_options(cmd, &o->engine);
   cmd->add_option("--resize", o->resize,
                   "Resize method to the model's input size: bilinear (half-pixel centers) or nearest")
       ->check(CLI::IsMember({"bilinear", "nearest"}))

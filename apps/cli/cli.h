@@ -21,8 +21,17 @@ Runner add_bench(CLI::App& app);
 int fail(const std::string& message);
 int fail(const Status& status);
 
+// The engine flags of every subcommand that runs a model: --threads, --kernels.
+struct EngineOptions {
+  int threads = 1;
+  std::string kernels = "auto";
+  LoadOptions load() const;
+  SessionOptions session() const;
+};
+void add_engine_options(CLI::App* cmd, EngineOptions* o);
+
 // Loads a model, or prints the error; null on failure.
-std::shared_ptr<const Model> load_model_or_report(const std::string& path);
+std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options = {});
 
 // The model used when --model is not given: $EDGERUN_MODEL, else the one the
 // setup script places in the source tree's models/ folder.

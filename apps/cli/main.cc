@@ -10,8 +10,31 @@ int fail(const std::string& message) {
 }
 int fail(const Status& status) { return fail(status.message()); }
 
-std::shared_ptr<const Model> load_model_or_report(const std::string& path) {
-  auto model = Model::load(path);
+LoadOptions EngineOptions::load() const {
+  LoadOptions l;
+  l.kernels = kernels == "reference" ? KernelChoice::kReference : KernelChoice::kAuto;
+  return l;
+}
+
+SessionOptions EngineOptions::session() const {
+  SessionOptions s;
+  s.threads = threads;
+  return s;
+}
+
+void add_engine_options(CLI::App* cmd, EngineOptions* o) {
+  cmd->add_option("--threads,-t", o->threads, "Threads per inference, the calling thread included")
+      ->default_val(1)
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--kernels", o->kernels,
+                  "auto: the fastest kernels for this CPU (AVX2+FMA when present); reference: the portable "
+                  "reference kernels only (slow; the correctness oracle)")
+      ->default_val("auto")
+      ->check(CLI::IsMember({"auto", "reference"}));
+}
+
+std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {
+  auto model = Model::load(path, options);
   if (!model.ok()) {
     fail(model.status());
     return nullptr;

@@ -17,20 +17,22 @@ Runner add_run(CLI::App& app) {
     std::vector<std::string> inputs;
     std::string output_dir;
     bool json = false;
+    EngineOptions engine;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("MODEL", o->model, "Model file (.tflite)")->required();
   cmd->add_option("--input,-i", o->inputs, "One .npy file per model input, in input order")->required();
   cmd->add_option("--output,-o", o->output_dir, "Folder for output_<i>.npy files (created if missing)")->required();
   cmd->add_flag("--json", o->json, "Print a JSON summary");
+  add_engine_options(cmd, &o->engine);
   return [o]() -> int {
-    auto model = load_model_or_report(o->model);
+    auto model = load_model_or_report(o->model, o->engine.load());
     if (!model) return 1;
     if (o->inputs.size() != model->input_count()) {
       return fail("--input: the model has " + std::to_string(model->input_count()) + " input(s), " +
                   std::to_string(o->inputs.size()) + " file(s) given");
     }
-    auto session = Session::create(model);
+    auto session = Session::create(model, o->engine.session());
     if (!session.ok()) return fail(session.status());
     for (size_t i = 0; i < o->inputs.size(); ++i) {
       auto arr = npy::read_npy(o->inputs[i]);

@@ -68,10 +68,22 @@ struct OpTiming {
   int64_t runs = 0;
 };
 
+// Which kernels Model::load prepares.
+enum class KernelChoice {
+  kAuto,       // the fastest for this CPU (AVX2 + FMA on x86-64), detected at run
+               // time; the environment variable EDGERUN_KERNELS=reference turns
+               // this into kReference for the whole process
+  kReference,  // the portable reference kernels only (the oracle; slow)
+};
+
 struct LoadOptions {
-  // Reserved for kernel selection and threading (issue 3). Today kernels are
-  // chosen from the CPU's features; EDGERUN_KERNELS=reference forces the
-  // portable reference kernels.
+  KernelChoice kernels = KernelChoice::kAuto;
+};
+
+struct SessionOptions {
+  // Threads an inference uses, the calling thread included (>= 1). The pool is
+  // created with the Session; invoke() never creates threads or allocates.
+  int threads = 1;
 };
 
 class Model {
@@ -103,13 +115,14 @@ class Model {
 
 class Session {
  public:
-  static Result<Session> create(std::shared_ptr<const Model> model);
+  static Result<Session> create(std::shared_ptr<const Model> model, const SessionOptions& options = {});
 
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
   ~Session();
 
   const Model& model() const;
+  int threads() const;
   const TensorInfo& input_info(size_t i) const { return model().input_info(i); }
   const TensorInfo& output_info(size_t i) const { return model().output_info(i); }
 

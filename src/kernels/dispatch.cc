@@ -52,19 +52,17 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
 
 }  // namespace
 
-const Q8Conv1x1Table& q8_conv1x1_table() {
-  static const Q8Conv1x1Table table = make_q8_conv1x1_table(cpu_features());
-  return table;
+const KernelTables& detected_kernel_tables() {
+  static const KernelTables tables = [] {
+    const CpuFeatures& f = cpu_features();
+    return KernelTables{make_q8_conv1x1_table(f), make_q8_conv_table(f), make_q8_dwconv_table(f)};
+  }();
+  return tables;
 }
 
-const Q8ConvTable& q8_conv_table() {
-  static const Q8ConvTable table = make_q8_conv_table(cpu_features());
-  return table;
-}
-
-const Q8DwConvTable& q8_dwconv_table() {
-  static const Q8DwConvTable table = make_q8_dwconv_table(cpu_features());
-  return table;
+const KernelTables& reference_kernel_tables() {
+  static const KernelTables tables;
+  return tables;
 }
 
 }  // namespace edgerun::kernels

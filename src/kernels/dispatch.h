@@ -1,7 +1,8 @@
-// Kernel dispatch tables: one small struct per kernel family, filled once from
-// cpu_features() (so EDGERUN_KERNELS=reference empties them). A null entry means
-// no fast kernel: the op keeps its reference kernel. Op code uses only these
-// tables, never ISA macros.
+// Kernel dispatch tables: one small struct per kernel family, gathered in
+// KernelTables and filled once from cpu_features() (so EDGERUN_KERNELS=reference
+// empties them). A null entry means no fast kernel: the op keeps its reference
+// kernel. Op code uses only the tables its PrepareContext hands it, never ISA
+// macros.
 #pragma once
 
 #include "kernels/q8_conv.h"
@@ -16,7 +17,6 @@ struct Q8Conv1x1Table {
   Qu8Conv1x1Fn qu8 = nullptr;
   Qs8Conv1x1Fn qs8 = nullptr;
 };
-const Q8Conv1x1Table& q8_conv1x1_table();
 
 // Quantized general convolution (any filter size, stride, dilation, padding)
 // over weights packed with K = filter_h * filter_w * in_c as the depth
@@ -26,7 +26,6 @@ struct Q8ConvTable {
   Qu8ConvFn qu8 = nullptr;
   Qs8ConvFn qs8 = nullptr;
 };
-const Q8ConvTable& q8_conv_table();
 
 // Quantized depthwise convolution with depth_multiplier 1 (any filter size,
 // stride, dilation, padding): same signature and bit-exact results as
@@ -40,7 +39,18 @@ struct Q8DwConvTable {
   Qu8DwConvFn qu8 = nullptr;
   Qs8DwConvFn qs8 = nullptr;
 };
-const Q8DwConvTable& q8_dwconv_table();
+
+// Every family's table, one set per kernel choice.
+struct KernelTables {
+  Q8Conv1x1Table q8_conv1x1;
+  Q8ConvTable q8_conv;
+  Q8DwConvTable q8_dwconv;
+};
+// The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
+// gives the reference set).
+const KernelTables& detected_kernel_tables();
+// No fast kernel at all: every op runs its reference kernel.
+const KernelTables& reference_kernel_tables();
 
 // Only built (and only referenced by the dispatch table) on x86-64:
 // src/kernels/x86/q8-dwconv-avx2.cc (16 channels at a time, vpmaddwd over tap

@@ -46,7 +46,7 @@ class AddKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_ASSIGN_OR_RETURN(BinaryOpShape shape, prepare_binary_elementwise(g, n));
   const ir::Value& a = input(g, n, 0);
   const ir::Value& b = input(g, n, 1);

@@ -65,7 +65,7 @@ class ConcatenationKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, std::numeric_limits<int32_t>::max(), 1));
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (!has_input(n, i)) return node_error(n, "input " + std::to_string(i) + ": expected a tensor, found none");

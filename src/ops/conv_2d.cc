@@ -33,9 +33,10 @@ class Conv1x1Kernel final : public Kernel {
   Conv1x1Kernel& operator=(const Conv1x1Kernel&) = delete;
 
   void run(const KernelIO& io) const override {
-    fn_(params_, static_cast<const T*>(io.inputs[0]),
-        io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]),
-        0, pixels_);
+    const T* in = static_cast<const T*>(io.inputs[0]);
+    const int32_t* bias = io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr;
+    T* out = static_cast<T*>(io.outputs[0]);
+    parallel_rows(io, pixels_, 16, [&](size_t begin, size_t end, int) { fn_(params_, in, bias, out, begin, end); });
   }
 
  private:
@@ -90,9 +91,11 @@ class ConvGemmKernel final : public Kernel {
   ConvGemmKernel& operator=(const ConvGemmKernel&) = delete;
 
   void run(const KernelIO& io) const override {
-    fn_(params_, packed_.data(), static_cast<const T*>(io.inputs[0]),
-        io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]),
-        0, kernels::conv_rows(params_));
+    const T* in = static_cast<const T*>(io.inputs[0]);
+    const int32_t* bias = io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr;
+    T* out = static_cast<T*>(io.outputs[0]);
+    parallel_rows(io, kernels::conv_rows(params_), 1,
+                  [&](size_t begin, size_t end, int) { fn_(params_, packed_.data(), in, bias, out, begin, end); });
   }
 
  private:
@@ -122,7 +125,7 @@ std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& p, const ir::V
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::Conv2DAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected Conv2DAttrs");
@@ -194,7 +197,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.act_max = q.act_max;
   // Fast pointwise path, when the dispatch table has a kernel for this CPU.
   if (is_pointwise(p)) {
-    const kernels::Q8Conv1x1Table& t = kernels::q8_conv1x1_table();
+    const kernels::Q8Conv1x1Table& t = ctx.tables->q8_conv1x1;
     if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
       return make_conv1x1<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
     }
@@ -202,7 +205,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
       return make_conv1x1<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
     }
   } else if (fits_conv_gemm(p)) {  // fast general path (any filter, stride, dilation, padding)
-    const kernels::Q8ConvTable& t = kernels::q8_conv_table();
+    const kernels::Q8ConvTable& t = ctx.tables->q8_conv;
     if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
       return make_conv_gemm<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
     }

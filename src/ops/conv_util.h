@@ -65,8 +65,11 @@ class WeightedKernel final : public Kernel {
   WeightedKernel& operator=(const WeightedKernel&) = delete;
 
   void run(const KernelIO& io) const override {
-    fn_(params_, static_cast<const T*>(io.inputs[0]), static_cast<const T*>(io.inputs[1]),
-        io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr, static_cast<T*>(io.outputs[0]), 0, rows_);
+    const T* in = static_cast<const T*>(io.inputs[0]);
+    const T* filter = static_cast<const T*>(io.inputs[1]);
+    const B* bias = io.inputs.size() > 2 ? static_cast<const B*>(io.inputs[2]) : nullptr;
+    T* out = static_cast<T*>(io.outputs[0]);
+    parallel_rows(io, rows_, 1, [&](size_t begin, size_t end, int) { fn_(params_, in, filter, bias, out, begin, end); });
   }
 
  private:

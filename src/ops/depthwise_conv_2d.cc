@@ -12,7 +12,7 @@
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::DepthwiseConv2DAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected DepthwiseConv2DAttrs");
@@ -98,7 +98,7 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   p.act_max = q.act_max;
   // depth_multiplier 1: the dispatch table's SIMD kernel when there is one
   // (bit-exact with the reference); otherwise the reference kernel.
-  const kernels::Q8DwConvTable& dw = kernels::q8_dwconv_table();
+  const kernels::Q8DwConvTable& dw = ctx.tables->q8_dwconv;
   const bool fast = depth_multiplier == 1;
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(

@@ -31,7 +31,7 @@ class DequantizeKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
   const ir::Value& in = input(g, n, 0);
   const ir::Value& out = output(g, n, 0);

@@ -14,7 +14,7 @@
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::FullyConnectedAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected FullyConnectedAttrs");

@@ -27,7 +27,7 @@ class MaxPool2DKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_max_pool_2d(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_max_pool_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_ASSIGN_OR_RETURN(const kernels::PoolParams p, prepare_pool_2d(g, n));
   switch (input(g, n, 0).info.dtype) {
     case DType::kFloat32:

@@ -49,7 +49,7 @@ constexpr int64_t kMaxQuantReduceCount = std::numeric_limits<int32_t>::max() / 2
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 2, 1));
   const auto* attrs = std::get_if<ir::ReduceAttrs>(&n.attrs);
   if (!attrs) return node_error(n, "attributes: expected ReduceAttrs");

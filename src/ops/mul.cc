@@ -48,7 +48,7 @@ class MulKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_ASSIGN_OR_RETURN(BinaryOpShape shape, prepare_binary_elementwise(g, n));
   const ir::Value& a = input(g, n, 0);
   const ir::Value& b = input(g, n, 1);

@@ -9,29 +9,67 @@
 // in each importer's op map, and its test under tests/ops/.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "core/thread_pool.h"
 #include "edgerun/status.h"
 #include "ir/graph.h"
+#include "kernels/dispatch.h"
 
 namespace edgerun::ops {
 
 // Data pointers for one node, in the order of Node::inputs / Node::outputs.
 // An absent optional input (kNoValue) has a null pointer.
+// `pool` splits the kernel's work over the Session's threads (never null; a
+// one-thread pool runs tasks inline). Thread t of a task may use
+// scratch_bytes() bytes at thread_scratch(t), 64-byte aligned, owned by the
+// Session and reused by every kernel.
 struct KernelIO {
   std::span<const void* const> inputs;
   std::span<void* const> outputs;
+  core::ThreadPool* pool = nullptr;
+  uint8_t* scratch = nullptr;
+  size_t scratch_stride = 0;
+  uint8_t* thread_scratch(int thread) const { return scratch + static_cast<size_t>(thread) * scratch_stride; }
 };
+
+// Splits rows [0, rows) into contiguous slices, a few per thread so a slow
+// core does not hold the others up, and runs fn(begin, end, thread) for each
+// on io.pool. Slices hold at least `min_rows` rows (work too small to share
+// stays on one thread).
+template <typename F>
+void parallel_rows(const KernelIO& io, size_t rows, size_t min_rows, F&& fn) {
+  const size_t threads = io.pool != nullptr ? static_cast<size_t>(io.pool->threads()) : 1;
+  if (threads == 1 || rows <= min_rows) {
+    fn(size_t{0}, rows, 0);
+    return;
+  }
+  const size_t by_size = rows / (min_rows < 1 ? 1 : min_rows);
+  const size_t tasks = std::max<size_t>(1, std::min(by_size, threads * 4));
+  io.pool->parallel_for(tasks, [&](size_t task, int thread) {
+    fn(rows * task / tasks, rows * (task + 1) / tasks, thread);
+  });
+}
 
 class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual void run(const KernelIO& io) const = 0;
+  // Per-thread scratch memory run() needs (e.g. a packed input panel).
+  virtual size_t scratch_bytes() const { return 0; }
 };
 
-using PrepareFn = Result<std::unique_ptr<Kernel>> (*)(const ir::Graph& graph, const ir::Node& node);
+// What prepare may choose from besides the node: the kernel tables of this
+// load (the CPU's fast kernels, or none for --kernels reference).
+struct PrepareContext {
+  const kernels::KernelTables* tables = nullptr;
+};
+
+using PrepareFn = Result<std::unique_ptr<Kernel>> (*)(const ir::Graph& graph, const ir::Node& node,
+                                                     const PrepareContext& ctx);
 
 struct OpInfo {
   ir::OpType type;

@@ -5,22 +5,22 @@
 
 namespace edgerun::ops {
 
-Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_average_pool_2d(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_max_pool_2d(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_pad(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_reshape(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_squeeze(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_softmax(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir::Node& n);
-Result<std::unique_ptr<Kernel>> prepare_l2_normalization(const ir::Graph& g, const ir::Node& n);
+Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_average_pool_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_max_pool_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_pad(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_reshape(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_squeeze(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_concatenation(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_softmax(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_l2_normalization(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 
 }  // namespace edgerun::ops

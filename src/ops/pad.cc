@@ -30,7 +30,7 @@ class PadKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_pad(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_pad(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 2, 1));
   const ir::Value& in = input(g, n, 0);
   const ir::Value& paddings = input(g, n, 1);

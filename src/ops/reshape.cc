@@ -66,7 +66,7 @@ Status check_shape_input(const ir::Node& n, const ir::Value& shape, const ir::Va
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_reshape(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_reshape(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 2, 1));
   const ir::Value& in = input(g, n, 0);
   const ir::Value& out = output(g, n, 0);

@@ -46,7 +46,7 @@ class SoftmaxKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_softmax(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_softmax(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
   const auto* attrs = std::get_if<ir::SoftmaxAttrs>(&n.attrs);
   if (!attrs) return node_error(n, "attributes: expected SoftmaxAttrs");

@@ -22,7 +22,7 @@ class SqueezeKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_squeeze(const ir::Graph& g, const ir::Node& n) {
+Result<std::unique_ptr<Kernel>> prepare_squeeze(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
   const auto* attrs = std::get_if<ir::SqueezeAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected SqueezeAttrs");

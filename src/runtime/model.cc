@@ -68,14 +68,18 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, std::vector<in
   return requests;
 }
 
-Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size) {
+Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size,
+                                           const LoadOptions& options) {
   EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
   const ir::Graph& g = impl->imported.graph;
+  ops::PrepareContext ctx;
+  ctx.tables = options.kernels == KernelChoice::kReference ? &kernels::reference_kernel_tables()
+                                                           : &kernels::detected_kernel_tables();
 
   for (const ir::Node& node : g.nodes) {
     const ops::OpInfo* info = ops::find_op(node.op);
     if (info == nullptr) return Internal(std::string("op ") + ir::op_name(node.op) + " is missing from the op list");
-    EDGERUN_ASSIGN_OR_RETURN(auto kernel, info->prepare(g, node));
+    EDGERUN_ASSIGN_OR_RETURN(auto kernel, info->prepare(g, node, ctx));
     impl->kernels.push_back(std::move(kernel));
   }
 
@@ -124,7 +128,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
   impl->file = std::move(file);
   const uint8_t* data = impl->file.data();
   const size_t size = impl->file.size();
-  auto built = build(std::move(impl), data, size);
+  auto built = build(std::move(impl), data, size, options);
   if (!built.ok()) return built.status().with_context(path);
   return std::shared_ptr<const Model>(new Model(std::move(built).value()));
 }
@@ -132,7 +136,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
 Result<std::shared_ptr<const Model>> Model::load_from_buffer(const uint8_t* data, size_t size,
                                                              const LoadOptions& options) {
   if (data == nullptr || size == 0) return InvalidArgument("model buffer is empty");
-  EDGERUN_ASSIGN_OR_RETURN(auto impl, build(std::make_unique<Impl>(), data, size));
+  EDGERUN_ASSIGN_OR_RETURN(auto impl, build(std::make_unique<Impl>(), data, size, options));
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 

@@ -106,13 +106,28 @@ TEST(CliBench, TextOutputWithProfile) {
   EXPECT_EQ(plain.output.find("Profile"), std::string::npos) << "profile printed without --profile";
 }
 
-TEST(CliBench, OnlyOneThreadIsSupported) {
+TEST(CliBench, ThreadsAndKernelsAreHonouredAndReported) {
   EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
-  auto r = run_cli("bench " + quote(model) + " --threads 2");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_EQ(r.output, "edgerun: --threads 2: only 1 thread is supported until the thread pool lands (issue 3)\n");
-  auto ok = run_cli("bench " + quote(model) + " --threads 1 --runs 1 --warmup 0 --json", false);
-  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  auto two = run_cli("bench " + quote(model) + " --threads 2 --runs 2 --warmup 0 --json", false);
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  const auto j2 = nlohmann::json::parse(two.output);
+  EXPECT_EQ(j2["threads"], 2);
+  EXPECT_EQ(j2["kernels"], "auto");
+  auto ref = run_cli("bench " + quote(model) + " --kernels reference --runs 1 --warmup 0 --json", false);
+  ASSERT_EQ(ref.exit_code, 0) << ref.output;
+  const auto jr = nlohmann::json::parse(ref.output);
+  EXPECT_EQ(jr["threads"], 1);
+  EXPECT_EQ(jr["kernels"], "reference");
+  auto text = run_cli("bench " + quote(model) + " --threads 3 --runs 1 --warmup 0");
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("3 threads, auto kernels"), std::string::npos) << text.output;
+
+  auto zero = run_cli("bench " + quote(model) + " --threads 0");
+  EXPECT_EQ(zero.exit_code, 2) << zero.output;
+  EXPECT_NE(zero.output.find("--threads"), std::string::npos) << zero.output;
+  auto bad = run_cli("bench " + quote(model) + " --kernels simd");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--kernels"), std::string::npos) << bad.output;
 }
 
 TEST(CliBench, BadArgumentsGetOneLine) {

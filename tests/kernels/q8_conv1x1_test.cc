@@ -151,7 +151,7 @@ TEST(Q8Conv1x1, Qs8Avx2MatchesConv2dRef) {
 #endif
 
 TEST(Q8Conv1x1, DispatchTableFollowsCpuFeatures) {
-  const Q8Conv1x1Table& t = q8_conv1x1_table();
+  const Q8Conv1x1Table& t = detected_kernel_tables().q8_conv1x1;
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;

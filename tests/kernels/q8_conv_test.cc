@@ -210,7 +210,7 @@ TEST(Q8Conv, MaxDepth) {
 #endif
 
 TEST(Q8Conv, DispatchTableFollowsCpuFeatures) {
-  const Q8ConvTable& t = q8_conv_table();
+  const Q8ConvTable& t = detected_kernel_tables().q8_conv;
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;

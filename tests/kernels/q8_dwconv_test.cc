@@ -169,7 +169,7 @@ TEST(Q8DwConv, Qs8Avx2PerTensorMatchesRef) {
 #endif
 
 TEST(Q8DwConv, DispatchTableFollowsCpuFeatures) {
-  const Q8DwConvTable& t = q8_dwconv_table();
+  const Q8DwConvTable& t = detected_kernel_tables().q8_dwconv;
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;

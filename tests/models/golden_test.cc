@@ -29,14 +29,30 @@ std::vector<std::string> golden_files() {
 
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GoldenTest, MatchesLiteRTReferenceKernelsBitForBit) {
-  std::ifstream f(GetParam());
-  const nlohmann::json golden = nlohmann::json::parse(f);
+// The engine configurations every golden must hold under: the fast kernels on
+// one thread and on three (uneven splits of every op), and the reference
+// kernels on two.
+struct EngineConfig {
+  KernelChoice kernels;
+  int threads;
+  const char* name;
+};
+constexpr EngineConfig kConfigs[] = {
+    {KernelChoice::kAuto, 1, "auto kernels, 1 thread"},
+    {KernelChoice::kAuto, 3, "auto kernels, 3 threads"},
+    {KernelChoice::kReference, 2, "reference kernels, 2 threads"},
+};
+
+void check_golden(const nlohmann::json& golden, const std::string& model_path, const EngineConfig& config) {
   const std::string model_name = golden["model"];
-  EDGERUN_REQUIRE_SHARED(model_path, "models/" + model_name);
-  auto model = Model::load(model_path);
+  SCOPED_TRACE(config.name);
+  LoadOptions lo;
+  lo.kernels = config.kernels;
+  auto model = Model::load(model_path, lo);
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto session = Session::create(*model);
+  SessionOptions so;
+  so.threads = config.threads;
+  auto session = Session::create(*model, so);
   ASSERT_TRUE(session.ok()) << session.status().message();
   const TensorInfo& in = (*model)->input_info(0);
 
@@ -79,8 +95,15 @@ TEST_P(GoldenTest, MatchesLiteRTReferenceKernelsBitForBit) {
     }
   }
   // The optimized LiteRT path rounds differently in places; report, don't assert.
-  std::cout << "[ golden ] " << model_name << ": " << exact_cases << " outputs bit-exact with the reference kernels; "
+  std::cout << "[ golden ] " << model_name << " (" << config.name << "): " << exact_cases << " outputs bit-exact with the reference kernels; "
             << default_mismatches << " elements differ from LiteRT's default (XNNPACK) path\n";
+}
+
+TEST_P(GoldenTest, MatchesLiteRTReferenceKernelsBitForBit) {
+  std::ifstream f(GetParam());
+  const nlohmann::json golden = nlohmann::json::parse(f);
+  EDGERUN_REQUIRE_SHARED(model_path, "models/" + golden["model"].get<std::string>());
+  for (const EngineConfig& config : kConfigs) check_golden(golden, model_path, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, GoldenTest, ::testing::ValuesIn(golden_files()),

@@ -141,9 +141,23 @@ struct Tally {
   std::map<std::string, int> per_dtype;
 };
 
-void run_case(const std::string& op, const std::string& json_dir, const json& c, Tally* tally) {
+// Every case runs with the fast kernels on one thread and on three (uneven
+// splits), and with the reference kernels.
+struct EngineConfig {
+  KernelChoice kernels;
+  int threads;
+  const char* name;
+};
+constexpr EngineConfig kConfigs[] = {
+    {KernelChoice::kAuto, 1, "auto kernels, 1 thread"},
+    {KernelChoice::kAuto, 3, "auto kernels, 3 threads"},
+    {KernelChoice::kReference, 1, "reference kernels, 1 thread"},
+};
+
+void run_case(const std::string& op, const std::string& json_dir, const json& c, const EngineConfig& config,
+              Tally* tally) {
   const std::string name = c["name"];
-  SCOPED_TRACE(op + " case " + name);
+  SCOPED_TRACE(op + " case " + name + " (" + config.name + ")");
 
   std::vector<uint8_t> bytes;  // outlives model and session (declared first)
   if (c.contains("model_base64")) {
@@ -152,10 +166,14 @@ void run_case(const std::string& op, const std::string& json_dir, const json& c,
     bytes = read_bytes(json_dir + "/" + c["model_file"].get<std::string>());
   }
   ASSERT_FALSE(bytes.empty()) << "empty model";
-  auto model = Model::load_from_buffer(bytes.data(), bytes.size());
+  LoadOptions lo;
+  lo.kernels = config.kernels;
+  auto model = Model::load_from_buffer(bytes.data(), bytes.size(), lo);
   ASSERT_TRUE(model.ok()) << op << " / " << name << ": edgerun failed to load a model LiteRT runs: "
                           << model.status().message();
-  auto session = Session::create(*model);
+  SessionOptions so;
+  so.threads = config.threads;
+  auto session = Session::create(*model, so);
   ASSERT_TRUE(session.ok()) << session.status().message();
 
   const json& inputs = c["inputs"];
@@ -229,7 +247,9 @@ TEST_P(OpGoldenTest, MatchesLiteRTReferenceKernels) {
   const std::string op = golden["op"];
   ASSERT_FALSE(golden["cases"].empty()) << path << " holds no cases";
   Tally tally;
-  for (const json& c : golden["cases"]) run_case(op, path.parent_path().string(), c, &tally);
+  for (const json& c : golden["cases"]) {
+    for (const EngineConfig& config : kConfigs) run_case(op, path.parent_path().string(), c, config, &tally);
+  }
 
   std::ostringstream dtypes;
   for (const auto& [dt, n] : tally.per_dtype) dtypes << " " << dt << ":" << n;

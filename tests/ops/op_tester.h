@@ -64,7 +64,9 @@ class OpTester {
   Result<std::unique_ptr<ops::Kernel>> prepare() const {
     const ops::OpInfo* info = ops::find_op(node_.op);
     if (!info) return Internal("op not in op list");
-    return info->prepare(graph_, node_);
+    ops::PrepareContext ctx;
+    ctx.tables = reference_kernels_ ? &kernels::reference_kernel_tables() : &kernels::detected_kernel_tables();
+    return info->prepare(graph_, node_, ctx);
   }
 
   // Prepares and runs the node; outputs are then readable with result<T>(i).
@@ -81,9 +83,18 @@ class OpTester {
       outputs_.emplace_back(graph_.values[id].info.bytes() + 64, 0xCD);  // poison + slack
       out_ptrs.push_back(outputs_.back().data());
     }
-    (*kernel)->run(ops::KernelIO{in_ptrs, out_ptrs});
+    core::ThreadPool pool(threads_);
+    const size_t stride = ((*kernel)->scratch_bytes() + 63) / 64 * 64;
+    std::vector<uint8_t> scratch(stride * static_cast<size_t>(threads_) + 64);
+    uint8_t* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+    (*kernel)->run(ops::KernelIO{in_ptrs, out_ptrs, &pool, aligned, stride});
     return Status::Ok();
   }
+
+  // Threads of the pool run() hands the kernel (default 1).
+  void set_threads(int threads) { threads_ = threads; }
+  // Prepare with the reference kernels only (default: the CPU's fast kernels).
+  void set_reference_kernels(bool reference) { reference_kernels_ = reference; }
 
   template <typename T>
   std::vector<T> result(int i) const {
@@ -97,6 +108,9 @@ class OpTester {
   ir::Node& node() { return node_; }
 
  private:
+  int threads_ = 1;
+  bool reference_kernels_ = false;
+
   int add_input(TensorInfo info, std::vector<uint8_t> bytes, bool constant) {
     ir::Value v;
     v.info = std::move(info);

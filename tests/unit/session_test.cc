@@ -37,6 +37,25 @@ TEST(Session, InputSurvivesInvokeAndRunsAreRepeatable) {
   EXPECT_EQ(std::memcmp(first.data(), other->output_data(0), out_bytes), 0);
 }
 
+TEST(Session, ThreadCountIsValidatedAndReported) {
+  EDGERUN_REQUIRE_SHARED(path, "models/mobilenet_v1_0.25_128_quant.tflite");
+  auto model = Model::load(path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  for (int bad : {0, -1, 257}) {
+    SessionOptions o;
+    o.threads = bad;
+    auto s = Session::create(*model, o);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.status().message(),
+              "Session::create: threads: expected 1 to 256, found " + std::to_string(bad));
+  }
+  SessionOptions o;
+  o.threads = 4;
+  auto s = Session::create(*model, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->threads(), 4);
+}
+
 TEST(Session, ArenaIsSmallerThanUnsharedActivations) {
   EDGERUN_REQUIRE_SHARED(path, "models/mobilenet_v2_1.0_224_quant.tflite");
   auto model = Model::load(path);
