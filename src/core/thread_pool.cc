@@ -61,7 +61,15 @@ void ThreadPool::run(size_t tasks, TaskFn fn, void* ctx) {
   }
   run_tasks(0);
   // Every worker leaves the job before the next one may overwrite its fields.
-  while (busy_workers_.load(std::memory_order_acquire) != 0) EDGERUN_CPU_RELAX();
+  // Yield after a while: on an oversubscribed machine the worker we wait for
+  // may need this core.
+  for (int i = 0; busy_workers_.load(std::memory_order_acquire) != 0; ++i) {
+    if (i < kSpinIterations) {
+      EDGERUN_CPU_RELAX();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ThreadPool::worker_loop(int thread) {

@@ -5,29 +5,14 @@
 namespace edgerun::kernels {
 namespace {
 
-// The kernel list for the quantized 1x1 conv, best first.
-Q8Conv1x1Table make_q8_conv1x1_table(const CpuFeatures& f) {
-  Q8Conv1x1Table t;
+// The kernel list for the quantized conv GEMM, best first.
+Q8ConvGemmTable make_q8_conv_gemm_table(const CpuFeatures& f) {
+  Q8ConvGemmTable t;
 #if defined(EDGERUN_HAVE_X86_KERNELS)
   if (f.avx2) {
     t.name = "avx2";
-    t.qu8 = qu8_conv1x1__avx2;
-    t.qs8 = qs8_conv1x1__avx2;
-  }
-#else
-  (void)f;
-#endif
-  return t;
-}
-
-// The kernel list for the quantized general conv, best first.
-Q8ConvTable make_q8_conv_table(const CpuFeatures& f) {
-  Q8ConvTable t;
-#if defined(EDGERUN_HAVE_X86_KERNELS)
-  if (f.avx2) {
-    t.name = "avx2";
-    t.qu8 = qu8_conv2d__avx2;
-    t.qs8 = qs8_conv2d__avx2;
+    t.qu8 = qu8_conv_gemm__avx2;
+    t.qs8 = qs8_conv_gemm__avx2;
   }
 #else
   (void)f;
@@ -55,7 +40,7 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
 const KernelTables& detected_kernel_tables() {
   static const KernelTables tables = [] {
     const CpuFeatures& f = cpu_features();
-    return KernelTables{make_q8_conv1x1_table(f), make_q8_conv_table(f), make_q8_dwconv_table(f)};
+    return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f)};
   }();
   return tables;
 }

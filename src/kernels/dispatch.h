@@ -5,26 +5,17 @@
 // macros.
 #pragma once
 
-#include "kernels/q8_conv.h"
-#include "kernels/q8_conv1x1.h"
+#include "kernels/q8_gemm.h"
 #include "kernels/ref/conv.h"
 
 namespace edgerun::kernels {
 
-// Quantized pointwise (1x1, stride 1, no padding) convolution.
-struct Q8Conv1x1Table {
+// Quantized convolution (any filter, stride, dilation, padding) as a GEMM
+// over packed 8-bit weights (kernels/q8_gemm.h).
+struct Q8ConvGemmTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
-  Qu8Conv1x1Fn qu8 = nullptr;
-  Qs8Conv1x1Fn qs8 = nullptr;
-};
-
-// Quantized general convolution (any filter size, stride, dilation, padding)
-// over weights packed with K = filter_h * filter_w * in_c as the depth
-// (kernels/q8_conv.h); taken for non-pointwise convs with K <= kQ8ConvMaxDepth.
-struct Q8ConvTable {
-  const char* name = "ref";  // ISA of the entries, for logs and tests
-  Qu8ConvFn qu8 = nullptr;
-  Qs8ConvFn qs8 = nullptr;
+  Qu8ConvGemmFn qu8 = nullptr;
+  Qs8ConvGemmFn qs8 = nullptr;
 };
 
 // Quantized depthwise convolution with depth_multiplier 1 (any filter size,
@@ -42,8 +33,7 @@ struct Q8DwConvTable {
 
 // Every family's table, one set per kernel choice.
 struct KernelTables {
-  Q8Conv1x1Table q8_conv1x1;
-  Q8ConvTable q8_conv;
+  Q8ConvGemmTable q8_conv_gemm;
   Q8DwConvTable q8_dwconv;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference

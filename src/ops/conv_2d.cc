@@ -1,12 +1,12 @@
 // CONV_2D: input [N, H, W, Cin], filter [Cout, KH, KW, Cin] (constant), optional
 // bias [Cout] (constant), output [N, OH, OW, Cout]. float32; uint8 per-tensor;
 // int8 with per-tensor or per-channel symmetric int8 filters.
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "kernels/dispatch.h"
-#include "kernels/q8_conv.h"
-#include "kernels/q8_conv1x1.h"
+#include "kernels/q8_gemm.h"
 #include "kernels/ref/conv.h"
 #include "ops/conv_util.h"
 #include "ops/op_list.h"
@@ -15,112 +15,70 @@
 namespace edgerun::ops {
 namespace {
 
-// A quantized pointwise conv run by a fast kernel from the dispatch table over
-// weights packed once here (kernels/q8_conv1x1.h); owns the packed weights and
-// the requantization arrays its params point into.
-template <typename T, typename Fn>
-class Conv1x1Kernel final : public Kernel {
- public:
-  Conv1x1Kernel(kernels::Conv1x1Params params, Fn fn, size_t pixels, std::vector<int16_t> packed,
-                std::vector<int32_t> multiplier, std::vector<int32_t> shift)
-      : params_(params), fn_(fn), pixels_(pixels), packed_(std::move(packed)),
-        multiplier_(std::move(multiplier)), shift_(std::move(shift)) {
-    params_.packed_weights = packed_.data();
-    params_.multiplier = multiplier_.data();
-    params_.shift = shift_.data();
-  }
-  Conv1x1Kernel(const Conv1x1Kernel&) = delete;
-  Conv1x1Kernel& operator=(const Conv1x1Kernel&) = delete;
-
-  void run(const KernelIO& io) const override {
-    const T* in = static_cast<const T*>(io.inputs[0]);
-    const int32_t* bias = io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr;
-    T* out = static_cast<T*>(io.outputs[0]);
-    parallel_rows(io, pixels_, 16, [&](size_t begin, size_t end, int) { fn_(params_, in, bias, out, begin, end); });
-  }
-
- private:
-  kernels::Conv1x1Params params_;
-  Fn fn_;
-  size_t pixels_;
-  std::vector<int16_t> packed_;
-  std::vector<int32_t> multiplier_, shift_;
-};
-
-// Whether a quantized conv is a pointwise GEMM the q8_conv1x1 kernels cover:
-// 1x1 filter, stride 1, dilation 1, no padding, offsets small enough that
-// (x + offset) fits int16 (always so for validated 8-bit zero points).
-bool is_pointwise(const kernels::ConvParams& p) {
-  return p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
-         p.dilation_w == 1 && p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w &&
-         p.input_offset >= -255 && p.input_offset <= 255 && p.filter_offset >= -255 && p.filter_offset <= 255;
-}
-
-template <typename T, typename Fn, typename PackFn>
-std::unique_ptr<Kernel> make_conv1x1(const kernels::ConvParams& p, const ir::Value& filter, Fn fn, PackFn pack,
-                                     QuantConvParams& q) {
-  kernels::Conv1x1Params c;
-  c.in_c = p.in_c;
-  c.out_c = p.out_c;
-  c.input_offset = p.input_offset;
-  c.output_offset = p.output_offset;
-  c.act_min = p.act_min;
-  c.act_max = p.act_max;
-  std::vector<int16_t> packed(kernels::q8_conv1x1_packed_size(p.in_c, p.out_c));
-  pack(reinterpret_cast<const T*>(filter.data), p.in_c, p.out_c, p.filter_offset, packed.data());
-  const size_t pixels = static_cast<size_t>(p.batch) * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
-  return std::unique_ptr<Kernel>(new Conv1x1Kernel<T, Fn>(c, fn, pixels, std::move(packed), std::move(q.multiplier),
-                                                         std::move(q.shift)));
-}
-
-// A quantized general conv run by a fast kernel from the dispatch table
-// (kernels/q8_conv.h) over weights packed once here with K = filter_h *
-// filter_w * in_c as the depth; owns the packed weights and the requantization
-// arrays its params point into.
+// A quantized conv run by a q8 GEMM kernel from the dispatch table
+// (kernels/q8_gemm.h) over weights packed once here; owns the packed weights
+// and the padded requantization arrays its params point into.
 template <typename T, typename Fn>
 class ConvGemmKernel final : public Kernel {
  public:
-  ConvGemmKernel(kernels::ConvParams params, Fn fn, std::vector<int16_t> packed, std::vector<int32_t> multiplier,
+  ConvGemmKernel(kernels::Q8GemmParams params, Fn fn, std::vector<uint8_t> packed, std::vector<int32_t> multiplier,
                  std::vector<int32_t> shift)
       : params_(params), fn_(fn), packed_(std::move(packed)), multiplier_(std::move(multiplier)),
         shift_(std::move(shift)) {
+    params_.packed = packed_.data();
     params_.multiplier = multiplier_.data();
     params_.shift = shift_.data();
   }
   ConvGemmKernel(const ConvGemmKernel&) = delete;
   ConvGemmKernel& operator=(const ConvGemmKernel&) = delete;
 
+  size_t scratch_bytes() const override { return kernels::q8_gemm_scratch_bytes(params_); }
+
+  // Tasks are panels of pixels; when there are too few panels to keep every
+  // thread busy (the small late layers) the channel blocks are split as well.
   void run(const KernelIO& io) const override {
     const T* in = static_cast<const T*>(io.inputs[0]);
-    const int32_t* bias = io.inputs.size() > 2 ? static_cast<const int32_t*>(io.inputs[2]) : nullptr;
     T* out = static_cast<T*>(io.outputs[0]);
-    parallel_rows(io, kernels::conv_rows(params_), 1,
-                  [&](size_t begin, size_t end, int) { fn_(params_, packed_.data(), in, bias, out, begin, end); });
+    const kernels::ConvParams& c = params_.conv;
+    const size_t pixels = static_cast<size_t>(c.batch) * static_cast<size_t>(c.out_h) * static_cast<size_t>(c.out_w);
+    const size_t blocks = params_.blocks;
+    const size_t threads = static_cast<size_t>(io.pool->threads());
+    if (threads == 1) {
+      fn_(params_, in, out, 0, pixels, 0, blocks, io.thread_scratch(0));
+      return;
+    }
+    const size_t rows = kernels::q8_gemm_panel_rows(params_);
+    const size_t panels = (pixels + rows - 1) / rows;
+    size_t splits = 1;
+    while (panels * splits < 4 * threads && splits * 2 <= blocks) splits *= 2;
+    io.pool->parallel_for(panels * splits, [&](size_t task, int thread) {
+      const size_t panel = task / splits, split = task % splits;
+      fn_(params_, in, out, panel * rows, std::min(pixels, (panel + 1) * rows), blocks * split / splits,
+          blocks * (split + 1) / splits, io.thread_scratch(thread));
+    });
   }
 
  private:
-  kernels::ConvParams params_;
+  kernels::Q8GemmParams params_;
   Fn fn_;
-  std::vector<int16_t> packed_;
+  std::vector<uint8_t> packed_;
   std::vector<int32_t> multiplier_, shift_;
 };
 
-// Whether the q8_conv kernels cover a (non-pointwise) quantized conv: K within
-// their cap and offsets small enough that (x + offset) fits int16.
-bool fits_conv_gemm(const kernels::ConvParams& p) {
-  const int64_t k = kernels::q8_conv_depth(p);
-  return k >= 1 && k <= kernels::kQ8ConvMaxDepth && p.input_offset >= -255 && p.input_offset <= 255 &&
-         p.filter_offset >= -255 && p.filter_offset <= 255;
-}
-
 template <typename T, typename Fn, typename PackFn>
-std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& p, const ir::Value& filter, Fn fn, PackFn pack,
-                                       QuantConvParams& q) {
-  const int32_t k = static_cast<int32_t>(kernels::q8_conv_depth(p));
-  std::vector<int16_t> packed(kernels::q8_conv1x1_packed_size(k, p.out_c));
-  pack(reinterpret_cast<const T*>(filter.data), k, p.out_c, p.filter_offset, packed.data());
+std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& conv, const ir::Value& filter, const ir::Value* bias,
+                                       Fn fn, PackFn pack, QuantConvParams& q) {
+  kernels::Q8GemmParams p;
+  p.conv = conv;
+  kernels::q8_gemm_init(&p);
+  std::vector<uint8_t> packed(kernels::q8_gemm_packed_bytes(p));
+  pack(p, reinterpret_cast<const T*>(filter.data),
+       bias != nullptr ? reinterpret_cast<const int32_t*>(bias->data) : nullptr, packed.data());
+  std::vector<int32_t> multiplier = std::move(q.multiplier), shift = std::move(q.shift);
+  multiplier.resize(p.blocks * kernels::kQ8GemmBlock, 0);
+  shift.resize(p.blocks * kernels::kQ8GemmBlock, 0);
   return std::unique_ptr<Kernel>(
-      new ConvGemmKernel<T, Fn>(p, fn, std::move(packed), std::move(q.multiplier), std::move(q.shift)));
+      new ConvGemmKernel<T, Fn>(p, fn, std::move(packed), std::move(multiplier), std::move(shift)));
 }
 
 }  // namespace
@@ -195,23 +153,13 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.output_offset = q.output_offset;
   p.act_min = q.act_min;
   p.act_max = q.act_max;
-  // Fast pointwise path, when the dispatch table has a kernel for this CPU.
-  if (is_pointwise(p)) {
-    const kernels::Q8Conv1x1Table& t = ctx.tables->q8_conv1x1;
-    if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
-      return make_conv1x1<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
-    }
-    if (dtype == DType::kInt8 && t.qs8 != nullptr) {
-      return make_conv1x1<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
-    }
-  } else if (fits_conv_gemm(p)) {  // fast general path (any filter, stride, dilation, padding)
-    const kernels::Q8ConvTable& t = ctx.tables->q8_conv;
-    if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
-      return make_conv_gemm<uint8_t>(p, filter, t.qu8, kernels::qu8_conv1x1_pack_weights, q);
-    }
-    if (dtype == DType::kInt8 && t.qs8 != nullptr) {
-      return make_conv_gemm<int8_t>(p, filter, t.qs8, kernels::qs8_conv1x1_pack_weights, q);
-    }
+  // The q8 GEMM kernel when the dispatch table has one for this CPU.
+  const kernels::Q8ConvGemmTable& t = ctx.tables->q8_conv_gemm;
+  if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
+    return make_conv_gemm<uint8_t>(p, filter, bias, t.qu8, kernels::qu8_gemm_pack_weights, q);
+  }
+  if (dtype == DType::kInt8 && t.qs8 != nullptr) {
+    return make_conv_gemm<int8_t>(p, filter, bias, t.qs8, kernels::qs8_gemm_pack_weights, q);
   }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(

@@ -1,6 +1,6 @@
 // GuardBuffer<T>: `count` elements of T whose last byte is the last byte before
 // a PROT_NONE page, so a kernel reading or writing past the end faults. Shared
-// by the kernel tests (q8_conv1x1_test.cc, q8_dwconv_test.cc).
+// by the kernel tests (q8_gemm_test.cc, q8_dwconv_test.cc, ...).
 #pragma once
 
 #include <sys/mman.h>

@@ -26,8 +26,9 @@ inline __m128i load8_widen<int8_t>(const int8_t* p) {
 // output_stage() for 8 int32 accumulators, bit-exact:
 //  acc + bias (wrapping); x = acc << left (wrapping);
 //  SaturatingRoundingDoublingHighMul(x, m) = low 32 bits of (x*m + 2^30) >> 31
-//    (the C++ definition's nudge and truncating division reduce to this), and
-//    INT32_MAX when x == m == INT32_MIN;
+//    (the C++ definition's nudge and truncating division reduce to this; its
+//    one saturating case, x == m == INT32_MIN, cannot occur: multipliers come
+//    from validated positive scales, so m >= 0);
 //  RoundingDivideByPOT(., right); + output_offset (wrapping); clamp.
 inline __m256i requantize(__m256i acc, __m256i bias, __m256i mult, __m256i left, __m256i right, __m256i out_off,
                           __m256i vmin, __m256i vmax) {
@@ -36,10 +37,7 @@ inline __m256i requantize(__m256i acc, __m256i bias, __m256i mult, __m256i left,
   const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, mult), rnd), 31);
   const __m256i odd = _mm256_slli_epi64(
       _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32)), rnd), 1);
-  __m256i h = _mm256_blend_epi32(even, odd, 0xAA);
-  const __m256i int_min = _mm256_set1_epi32(INT32_MIN);
-  const __m256i overflow = _mm256_and_si256(_mm256_cmpeq_epi32(x, mult), _mm256_cmpeq_epi32(x, int_min));
-  h = _mm256_blendv_epi8(h, _mm256_set1_epi32(INT32_MAX), overflow);
+  const __m256i h = _mm256_blend_epi32(even, odd, 0xAA);
   // RoundingDivideByPOT.
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);

@@ -1,0 +1,84 @@
+// Quantized convolution as a GEMM over packed 8-bit weights: every uint8 /
+// int8 CONV_2D (1x1 or any filter, stride, dilation, padding) with TFLite's
+// exact output stage.
+//
+// Rows are output pixels, columns output channels, depth K = filter_h *
+// filter_w * in_c. TFLite's accumulator
+//   acc[p, c] = bias[c] + sum_k (x[p, k] + input_offset) * (w[c, k] + filter_offset)
+// is regrouped (exactly: int32 sums wrap the same modulo 2^32 in any order) as
+//   acc[p, c] = sum_k x[p, k] * w[c, k]                       (the GEMM, raw 8-bit values)
+//             + filter_offset * rowsum[p]                      (rowsum = sum_k x[p, k])
+//             + bias'[c]                                       (packed with the weights)
+//   bias'[c]  = bias[c] + input_offset * sum_k w[c, k] + K * input_offset * filter_offset
+// where an out-of-image tap reads x = -input_offset (the input zero point), so
+// its (x + input_offset) is 0 exactly as the reference skips it. Then
+// output_stage(): MultiplyByQuantizedMultiplier per channel, + output_offset,
+// clamp. Results equal qu8_conv2d__ref / qs8_conv2d__ref bit for bit.
+//
+// Packed weights (q8_gemm_pack_weights, once at prepare), per block of 16
+// output channels: int32 bias'[16], then for each depth pair k (K rounded up
+// to even) 32 bytes: channels 0-7 x (w[c, 2k], w[c, 2k+1]), then channels
+// 8-15 likewise; zero where the channel or the depth index is absent.
+// multiplier / shift are padded to whole blocks.
+//
+// A kernel call computes output pixels [pixel_begin, pixel_end) for channel
+// blocks [block_begin, block_end). It widens a panel of up to
+// q8_gemm_panel_rows() pixels to int16 depth pairs with their row sums in
+// `scratch` (q8_gemm_scratch_bytes()), then runs an MR x 16 register-blocked
+// micro-kernel per channel block. Pure: no allocation; reads only the input,
+// the packed weights and the scratch; writes only its pixels x channels.
+//
+// Kernels:
+//   qu8_conv_gemm__ref, qs8_conv_gemm__ref      portable, same packing (tests' second oracle)
+//   qu8_conv_gemm__avx2, qs8_conv_gemm__avx2    src/kernels/x86/q8-gemm-avx2.cc (6x16, vpmaddwd)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/ref/conv.h"
+
+namespace edgerun::kernels {
+
+constexpr size_t kQ8GemmBlock = 16;  // output channels per packed block
+
+struct Q8GemmParams {
+  ConvParams conv;                // geometry, offsets, activation range (multiplier/shift unused)
+  size_t depth = 0;               // K
+  size_t pairs = 0;               // ceil(K / 2)
+  size_t blocks = 0;              // ceil(out_c / 16)
+  bool pointwise = false;         // 1x1, stride 1, no padding: rows are input pixels as they are
+  const uint8_t* packed = nullptr;     // q8_gemm_packed_bytes()
+  const int32_t* multiplier = nullptr;  // [blocks * 16]
+  const int32_t* shift = nullptr;       // [blocks * 16]
+};
+
+// Fills depth, pairs, blocks and pointwise from p.conv.
+void q8_gemm_init(Q8GemmParams* p);
+
+size_t q8_gemm_packed_bytes(const Q8GemmParams& p);
+// Pixels per widened panel, and the scratch one kernel call needs.
+size_t q8_gemm_panel_rows(const Q8GemmParams& p);
+size_t q8_gemm_scratch_bytes(const Q8GemmParams& p);
+
+// filter [out_c, K] (the conv filter as stored), bias [out_c] or null.
+void qu8_gemm_pack_weights(const Q8GemmParams& p, const uint8_t* filter, const int32_t* bias, uint8_t* packed);
+void qs8_gemm_pack_weights(const Q8GemmParams& p, const int8_t* filter, const int32_t* bias, uint8_t* packed);
+
+using Qu8ConvGemmFn = void (*)(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+using Qs8ConvGemmFn = void (*)(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+
+void qu8_conv_gemm__ref(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
+                        size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+void qs8_conv_gemm__ref(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
+                        size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+
+// Only built (and only referenced by the dispatch table) on x86-64.
+void qu8_conv_gemm__avx2(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
+                         size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+void qs8_conv_gemm__avx2(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
+                         size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+
+}  // namespace edgerun::kernels
