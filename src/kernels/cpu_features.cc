@@ -43,6 +43,8 @@ CpuFeatures detect() {
     f.avx2 = (ebx >> 5) & 1;
     if (zmm_saved) {
       f.avx512f = (ebx >> 16) & 1;
+      f.avx512bw = f.avx512f && ((ebx >> 30) & 1);
+      f.avx512vl = f.avx512f && ((ebx >> 31) & 1);
       f.avx512vnni = f.avx512f && ((ecx >> 11) & 1);
     }
     __cpuid_count(7, 1, eax, ebx, ecx, edx);

@@ -9,7 +9,12 @@ namespace {
 Q8ConvGemmTable make_q8_conv_gemm_table(const CpuFeatures& f) {
   Q8ConvGemmTable t;
 #if defined(EDGERUN_HAVE_X86_KERNELS)
-  if (f.avx2) {
+  if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) {
+    t.name = "avx512vnni";
+    t.layout = Q8GemmLayout::kQuads;
+    t.qu8 = qu8_conv_gemm__avx512vnni;
+    t.qs8 = qs8_conv_gemm__avx512vnni;
+  } else if (f.avx2) {
     t.name = "avx2";
     t.qu8 = qu8_conv_gemm__avx2;
     t.qs8 = qs8_conv_gemm__avx2;

@@ -14,6 +14,7 @@ namespace edgerun::kernels {
 // over packed 8-bit weights (kernels/q8_gemm.h).
 struct Q8ConvGemmTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
+  Q8GemmLayout layout = Q8GemmLayout::kPairs;  // the packing the entries read
   Qu8ConvGemmFn qu8 = nullptr;
   Qs8ConvGemmFn qs8 = nullptr;
 };

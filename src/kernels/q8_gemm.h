@@ -16,10 +16,19 @@
 // clamp. Results equal qu8_conv2d__ref / qs8_conv2d__ref bit for bit.
 //
 // Packed weights (q8_gemm_pack_weights, once at prepare), per block of 16
-// output channels: int32 bias'[16], then for each depth pair k (K rounded up
-// to even) 32 bytes: channels 0-7 x (w[c, 2k], w[c, 2k+1]), then channels
-// 8-15 likewise; zero where the channel or the depth index is absent.
-// multiplier / shift are padded to whole blocks.
+// output channels: int32 bias'[16], then one of two layouts (Q8GemmLayout):
+//  kPairs (int16 vpmaddwd kernels): for each depth pair k (K rounded up to
+//    even) 32 bytes: channels 0-7 x (w[c, 2k], w[c, 2k+1]), then channels 8-15
+//    likewise; the raw 8-bit weights.
+//  kQuads (VNNI vpdpbusd kernels, uint8 x int8 -> int32): for each depth quad
+//    (K rounded up to a multiple of 4) 64 bytes: channel j's 4 weights at 4j,
+//    as int8: w - 128 for uint8 models, w for int8. The panel holds uint8
+//    inputs: x for uint8 models, x + 128 for int8. The shifts are folded too:
+//    uint8: sum x * w = sum x * (w - 128) + 128 * rowsum, so the row-sum
+//    factor is filter_offset + 128; int8: sum x * w = sum (x + 128) * w -
+//    128 * sum w, folded into bias'.
+// Zero where the channel or the depth index is absent. multiplier / shift are
+// padded to whole blocks.
 //
 // A kernel call computes output pixels [pixel_begin, pixel_end) for channel
 // blocks [block_begin, block_end). It widens a panel of up to
@@ -29,8 +38,9 @@
 // the packed weights and the scratch; writes only its pixels x channels.
 //
 // Kernels:
-//   qu8_conv_gemm__ref, qs8_conv_gemm__ref      portable, same packing (tests' second oracle)
-//   qu8_conv_gemm__avx2, qs8_conv_gemm__avx2    src/kernels/x86/q8-gemm-avx2.cc (6x16, vpmaddwd)
+//   qu8_conv_gemm__ref, qs8_conv_gemm__ref      portable, kPairs (tests' second oracle)
+//   qu8_conv_gemm__avx2, qs8_conv_gemm__avx2    src/kernels/x86/q8-gemm-avx2.cc (6x16, vpmaddwd), kPairs
+//   qu8_conv_gemm__avx512vnni, qs8_...          src/kernels/x86/q8-gemm-avx512vnni.cc (8x16, vpdpbusd), kQuads
 #pragma once
 
 #include <cstddef>
@@ -42,10 +52,13 @@ namespace edgerun::kernels {
 
 constexpr size_t kQ8GemmBlock = 16;  // output channels per packed block
 
+enum class Q8GemmLayout { kPairs, kQuads };
+
 struct Q8GemmParams {
   ConvParams conv;                // geometry, offsets, activation range (multiplier/shift unused)
+  Q8GemmLayout layout = Q8GemmLayout::kPairs;
   size_t depth = 0;               // K
-  size_t pairs = 0;               // ceil(K / 2)
+  size_t pairs = 0;               // kPairs: ceil(K / 2); kQuads: ceil(K / 4) (the depth steps)
   size_t blocks = 0;              // ceil(out_c / 16)
   bool pointwise = false;         // 1x1, stride 1, no padding: rows are input pixels as they are
   const uint8_t* packed = nullptr;     // q8_gemm_packed_bytes()
@@ -53,7 +66,7 @@ struct Q8GemmParams {
   const int32_t* shift = nullptr;       // [blocks * 16]
 };
 
-// Fills depth, pairs, blocks and pointwise from p.conv.
+// Fills depth, pairs, blocks and pointwise from p.conv and p.layout.
 void q8_gemm_init(Q8GemmParams* p);
 
 size_t q8_gemm_packed_bytes(const Q8GemmParams& p);
@@ -64,6 +77,9 @@ size_t q8_gemm_scratch_bytes(const Q8GemmParams& p);
 // filter [out_c, K] (the conv filter as stored), bias [out_c] or null.
 void qu8_gemm_pack_weights(const Q8GemmParams& p, const uint8_t* filter, const int32_t* bias, uint8_t* packed);
 void qs8_gemm_pack_weights(const Q8GemmParams& p, const int8_t* filter, const int32_t* bias, uint8_t* packed);
+
+// The factor of rowsum in the accumulator (see the layouts above).
+int32_t q8_gemm_row_factor(const Q8GemmParams& p, bool is_uint8);
 
 using Qu8ConvGemmFn = void (*)(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
                                size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
@@ -80,5 +96,9 @@ void qu8_conv_gemm__avx2(const Q8GemmParams& p, const uint8_t* input, uint8_t* o
                          size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
 void qs8_conv_gemm__avx2(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
                          size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+void qu8_conv_gemm__avx512vnni(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
+void qs8_conv_gemm__avx512vnni(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch);
 
 }  // namespace edgerun::kernels

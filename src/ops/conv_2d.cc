@@ -67,9 +67,10 @@ class ConvGemmKernel final : public Kernel {
 
 template <typename T, typename Fn, typename PackFn>
 std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& conv, const ir::Value& filter, const ir::Value* bias,
-                                       Fn fn, PackFn pack, QuantConvParams& q) {
+                                       kernels::Q8GemmLayout layout, Fn fn, PackFn pack, QuantConvParams& q) {
   kernels::Q8GemmParams p;
   p.conv = conv;
+  p.layout = layout;
   kernels::q8_gemm_init(&p);
   std::vector<uint8_t> packed(kernels::q8_gemm_packed_bytes(p));
   pack(p, reinterpret_cast<const T*>(filter.data),
@@ -156,10 +157,10 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   // The q8 GEMM kernel when the dispatch table has one for this CPU.
   const kernels::Q8ConvGemmTable& t = ctx.tables->q8_conv_gemm;
   if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
-    return make_conv_gemm<uint8_t>(p, filter, bias, t.qu8, kernels::qu8_gemm_pack_weights, q);
+    return make_conv_gemm<uint8_t>(p, filter, bias, t.layout, t.qu8, kernels::qu8_gemm_pack_weights, q);
   }
   if (dtype == DType::kInt8 && t.qs8 != nullptr) {
-    return make_conv_gemm<int8_t>(p, filter, bias, t.qs8, kernels::qs8_gemm_pack_weights, q);
+    return make_conv_gemm<int8_t>(p, filter, bias, t.layout, t.qs8, kernels::qs8_gemm_pack_weights, q);
   }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(

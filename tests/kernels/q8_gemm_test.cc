@@ -12,6 +12,7 @@
 #include <cstring>
 #include <random>
 #include <type_traits>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -63,7 +64,7 @@ bool window(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int
 }
 
 template <typename T, typename Fn>
-void check_against_reference(Fn fn, uint32_t seed) {
+void check_against_reference(Fn fn, uint32_t seed, Q8GemmLayout layout = Q8GemmLayout::kPairs) {
   using Tr = Traits<T>;
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
@@ -104,6 +105,7 @@ void check_against_reference(Fn fn, uint32_t seed) {
 
                 Q8GemmParams g;
                 g.conv = p;
+                g.layout = layout;
                 q8_gemm_init(&g);
                 const size_t k = g.depth;
                 const size_t padded = g.blocks * kQ8GemmBlock;
@@ -185,11 +187,27 @@ TEST(Q8ConvGemm, Qs8Avx2MatchesConv2dRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
   check_against_reference<int8_t>(qs8_conv_gemm__avx2, kSeed + 3);
 }
+bool has_avx512vnni() {
+  const CpuFeatures& f = detected_cpu_features();
+  return f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+}
+TEST(Q8ConvGemm, Qu8Avx512VnniMatchesConv2dRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(qu8_conv_gemm__avx512vnni, kSeed + 4, Q8GemmLayout::kQuads);
+}
+TEST(Q8ConvGemm, Qs8Avx512VnniMatchesConv2dRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<int8_t>(qs8_conv_gemm__avx512vnni, kSeed + 5, Q8GemmLayout::kQuads);
+}
 #endif
 
 TEST(Q8ConvGemm, DispatchTableFollowsCpuFeatures) {
   const Q8ConvGemmTable& t = detected_kernel_tables().q8_conv_gemm;
-  const bool fast = cpu_features().avx2;
+  const CpuFeatures& f = cpu_features();
+  const bool fast = f.avx2;
+  const bool vnni = f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+  EXPECT_EQ(std::string(t.name), vnni ? "avx512vnni" : fast ? "avx2" : "ref");
+  EXPECT_EQ(t.layout == Q8GemmLayout::kQuads, vnni);
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
   const Q8ConvGemmTable& r = reference_kernel_tables().q8_conv_gemm;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/ref/output_stage.h"
 
@@ -12,19 +13,26 @@ namespace edgerun::kernels {
 void q8_gemm_init(Q8GemmParams* p) {
   const ConvParams& c = p->conv;
   p->depth = static_cast<size_t>(c.filter_h) * static_cast<size_t>(c.filter_w) * static_cast<size_t>(c.in_c);
-  p->pairs = (p->depth + 1) / 2;
+  p->pairs = p->layout == Q8GemmLayout::kPairs ? (p->depth + 1) / 2 : (p->depth + 3) / 4;
   p->blocks = (static_cast<size_t>(c.out_c) + kQ8GemmBlock - 1) / kQ8GemmBlock;
   p->pointwise = c.filter_h == 1 && c.filter_w == 1 && c.stride_h == 1 && c.stride_w == 1 && c.pad_top == 0 &&
                  c.pad_left == 0 && c.out_h == c.in_h && c.out_w == c.in_w;
 }
 
-size_t q8_gemm_packed_bytes(const Q8GemmParams& p) { return p.blocks * (kQ8GemmBlock * 4 + p.pairs * 32); }
+namespace {
+// Bytes of one depth step of a packed block.
+size_t step_bytes(const Q8GemmParams& p) { return p.layout == Q8GemmLayout::kPairs ? 32 : 64; }
+}  // namespace
+
+size_t q8_gemm_packed_bytes(const Q8GemmParams& p) { return p.blocks * (kQ8GemmBlock * 4 + p.pairs * step_bytes(p)); }
 
 size_t q8_gemm_panel_rows(const Q8GemmParams& p) {
-  // About 32 KiB of widened input per panel, so it stays in L1 while every
-  // channel block of the weights streams past it; a multiple of the 6-row tile.
+  // About 32 KiB of input per panel (4 bytes per row per depth step in both
+  // layouts), so it stays in L1 while every channel block of the weights
+  // streams past it; a multiple of the tile height (6 rows kPairs, 8 kQuads).
+  const size_t tile = p.layout == Q8GemmLayout::kPairs ? 6 : 8;
   const size_t rows = 32768 / (4 * std::max<size_t>(p.pairs, 1));
-  return std::clamp<size_t>(rows / 6 * 6, 6, 96);
+  return std::clamp<size_t>(rows / tile * tile, tile, 16 * tile);
 }
 
 size_t q8_gemm_scratch_bytes(const Q8GemmParams& p) {
@@ -32,28 +40,41 @@ size_t q8_gemm_scratch_bytes(const Q8GemmParams& p) {
   return rows * p.pairs * 4 + rows * 4 + 64;
 }
 
+int32_t q8_gemm_row_factor(const Q8GemmParams& p, bool is_uint8) {
+  const bool shifted = p.layout == Q8GemmLayout::kQuads && is_uint8;
+  return static_cast<int32_t>(static_cast<uint32_t>(p.conv.filter_offset) + (shifted ? 128u : 0u));
+}
+
 namespace {
 
 template <typename T>
 void pack_weights(const Q8GemmParams& p, const T* filter, const int32_t* bias, uint8_t* packed) {
+  constexpr bool kUint8 = std::is_same_v<T, uint8_t>;
+  const bool quads = p.layout == Q8GemmLayout::kQuads;
   const int64_t io = p.conv.input_offset, wo = p.conv.filter_offset;
   const size_t out_c = static_cast<size_t>(p.conv.out_c);
-  const size_t block_bytes = kQ8GemmBlock * 4 + p.pairs * 32;
+  const size_t block_bytes = kQ8GemmBlock * 4 + p.pairs * step_bytes(p);
   std::memset(packed, 0, q8_gemm_packed_bytes(p));
   for (size_t b = 0; b < p.blocks; ++b) {
     uint8_t* blk = packed + b * block_bytes;
+    uint8_t* steps = blk + kQ8GemmBlock * 4;
     for (size_t j = 0; j < kQ8GemmBlock; ++j) {
       const size_t oc = b * kQ8GemmBlock + j;
       if (oc >= out_c) break;
       const T* w = filter + oc * p.depth;
       int64_t sum = 0;
       for (size_t k = 0; k < p.depth; ++k) sum += w[k];
-      const int64_t b64 = (bias != nullptr ? bias[oc] : 0) + io * sum + static_cast<int64_t>(p.depth) * io * wo;
+      int64_t b64 = (bias != nullptr ? bias[oc] : 0) + io * sum + static_cast<int64_t>(p.depth) * io * wo;
+      if (quads && !kUint8) b64 -= 128 * sum;  // the panel holds x + 128
       const int32_t folded = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(b64)));
       std::memcpy(blk + j * 4, &folded, 4);
       for (size_t k = 0; k < p.depth; ++k) {
-        const size_t pair = k / 2, half = j / 8, lane = j % 8;
-        std::memcpy(blk + kQ8GemmBlock * 4 + pair * 32 + half * 16 + lane * 2 + k % 2, &w[k], 1);
+        if (quads) {
+          const int32_t v = kUint8 ? static_cast<int32_t>(w[k]) - 128 : static_cast<int32_t>(w[k]);
+          steps[(k / 4) * 64 + j * 4 + k % 4] = static_cast<uint8_t>(static_cast<int8_t>(v));
+        } else {
+          std::memcpy(steps + (k / 2) * 32 + (j / 8) * 16 + (j % 8) * 2 + k % 2, &w[k], 1);
+        }
       }
     }
   }

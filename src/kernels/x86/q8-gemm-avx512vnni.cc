@@ -1,0 +1,210 @@
+// qu8_conv_gemm__avx512vnni / qs8_conv_gemm__avx512vnni: the quantized conv
+// GEMM of kernels/q8_gemm.h (layout kQuads) with AVX-512 VNNI. Compiled with
+// -mavx512f -mavx512bw -mavx512vl -mavx512vnni (cmake/EdgerunKernels.cmake);
+// reached only through the dispatch table after CPU detection found them.
+//
+// Panel: up to q8_gemm_panel_rows() output pixels as uint8 (x for uint8
+// models, x + 128 for int8), each row the pixel's K inputs (1x1: its input row;
+// otherwise the filter taps in order, the zero point for out-of-image taps),
+// zero-padded to a multiple of 4, with the row sum of the raw inputs. Tails
+// are masked loads (never touching bytes past the input).
+// Micro-kernel: 8 pixels x 16 channels, one zmm accumulator per pixel. Per
+// depth quad, one 64-byte weight load (16 channels x 4 int8) and per pixel a
+// 4-byte broadcast and one vpdpbusd (uint8 x int8 products summed exactly into
+// the int32 lanes, wrapping, no saturation). Epilogue: + row factor * row sum
+// + bias', then TFLite's output stage vectorized exactly over 16 lanes, and a
+// masked store of the out_c tail.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/q8_gemm.h"
+
+namespace edgerun::kernels {
+namespace {
+
+// The byte the panel holds for input value v.
+template <typename T>
+inline uint8_t stored(int32_t v) {
+  return static_cast<uint8_t>(std::is_same_v<T, int8_t> ? v + 128 : v);
+}
+
+// Copies n inputs into the panel (int8: + 128) and adds them to the 64-bit
+// lanes of sum (vpsadbw against zero sums the stored bytes).
+template <typename T>
+inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (size_t i = 0; i < n; i += 64) {
+    const size_t left = n - i;
+    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(m, src + i);
+    if constexpr (std::is_same_v<T, int8_t>) v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(v, flip));
+    _mm512_mask_storeu_epi8(dst + i, m, v);
+    sum = _mm512_add_epi64(sum, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+  }
+}
+
+// Row r of the panel: output pixel px's K inputs as stored bytes, zero-padded
+// to the quad; *row_sum gets the sum of the raw inputs.
+template <typename T>
+void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, int32_t* row_sum) {
+  const ConvParams& c = p.conv;
+  __m512i sum = _mm512_setzero_si512();
+  int64_t fill_sum = 0;  // stored bytes of out-of-image taps
+  if (p.pointwise) {
+    copy_run(input + px * p.depth, p.depth, row, sum);
+  } else {
+    const size_t in_c = static_cast<size_t>(c.in_c);
+    const size_t ow = static_cast<size_t>(c.out_w), oh = static_cast<size_t>(c.out_h);
+    const size_t b = px / (oh * ow), oy = px / ow % oh, ox = px % ow;
+    const uint8_t zero_point = stored<T>(-c.input_offset);
+    const int64_t ix0 = static_cast<int64_t>(ox) * c.stride_w - c.pad_left;
+    // With dilation 1 and the whole filter row inside the image, a filter row
+    // is one contiguous run of filter_w * in_c inputs.
+    const bool row_inside = c.dilation_w == 1 && ix0 >= 0 && ix0 + c.filter_w <= static_cast<int64_t>(c.in_w);
+    uint8_t* dst = row;
+    for (int32_t fy = 0; fy < c.filter_h; ++fy) {
+      const int64_t iy = static_cast<int64_t>(oy) * c.stride_h - c.pad_top + static_cast<int64_t>(fy) * c.dilation_h;
+      const T* line = input + (b * static_cast<size_t>(c.in_h) + static_cast<size_t>(std::max<int64_t>(iy, 0))) *
+                                  static_cast<size_t>(c.in_w) * in_c;
+      if (row_inside && iy >= 0 && iy < c.in_h) {
+        const size_t run = static_cast<size_t>(c.filter_w) * in_c;
+        copy_run(line + static_cast<size_t>(ix0) * in_c, run, dst, sum);
+        dst += run;
+        continue;
+      }
+      for (int32_t fx = 0; fx < c.filter_w; ++fx, dst += in_c) {
+        const int64_t ix = ix0 + static_cast<int64_t>(fx) * c.dilation_w;
+        if (iy < 0 || iy >= c.in_h || ix < 0 || ix >= c.in_w) {
+          std::memset(dst, zero_point, in_c);
+          fill_sum += static_cast<int64_t>(zero_point) * static_cast<int64_t>(in_c);
+        } else {
+          copy_run(line + static_cast<size_t>(ix) * in_c, in_c, dst, sum);
+        }
+      }
+    }
+  }
+  std::memset(row + p.depth, 0, p.pairs * 4 - p.depth);
+  int64_t total = _mm512_reduce_add_epi64(sum) + fill_sum;
+  if constexpr (std::is_same_v<T, int8_t>) total -= 128 * static_cast<int64_t>(p.depth);
+  *row_sum = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(total)));
+}
+
+// TFLite's output stage over 16 int32 lanes, exactly as requantize() in
+// q8-avx2-common.h (SaturatingRoundingDoublingHighMul without its saturating
+// case, which needs a negative multiplier; RoundingDivideByPOT).
+inline __m512i requantize16(__m512i x, __m512i mult, __m512i left, __m512i right, __m512i out_off, __m512i vmin,
+                            __m512i vmax) {
+  x = _mm512_sllv_epi32(x, left);
+  const __m512i rnd = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, mult), rnd), 31);
+  const __m512i odd = _mm512_slli_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), rnd), 1);
+  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, odd);
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+  const __m512i remainder = _mm512_and_si512(h, mask);
+  const __m512i threshold = _mm512_mask_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()),
+                                                  _mm512_srai_epi32(mask, 1), one);
+  __m512i r = _mm512_srav_epi32(h, right);
+  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, threshold), r, one);
+  r = _mm512_add_epi32(r, out_off);
+  return _mm512_min_epi32(_mm512_max_epi32(r, vmin), vmax);
+}
+
+// MR panel rows x one block of 16 channels.
+template <typename T, int MR>
+inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, const int32_t* row_sums,
+                 const uint8_t* block, const int32_t* multiplier, const int32_t* shift, __mmask16 store_mask, T* out,
+                 size_t out_stride) {
+  const size_t stride = p.pairs * 4;
+  __m512i acc[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_si512();
+  const uint8_t* w = block + kQ8GemmBlock * 4;
+  for (size_t q = 0; q < p.pairs; ++q, w += 64) {
+    const __m512i wv = _mm512_loadu_si512(w);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      int32_t x;
+      std::memcpy(&x, a + r * stride + q * 4, 4);
+      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(x), wv);
+    }
+  }
+  const __m512i bias = _mm512_loadu_si512(block);
+  const __m512i mult = _mm512_loadu_si512(multiplier);
+  const __m512i sh = _mm512_loadu_si512(shift);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i left = _mm512_max_epi32(sh, zero);
+  const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, sh), zero);
+  const __m512i out_off = _mm512_set1_epi32(p.conv.output_offset);
+  const __m512i vmin = _mm512_set1_epi32(p.conv.act_min);
+  const __m512i vmax = _mm512_set1_epi32(p.conv.act_max);
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    __m512i v = _mm512_add_epi32(acc[r], bias);
+    v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
+                                                                   static_cast<uint32_t>(row_sums[r]))));
+    const __m512i q = requantize16(v, mult, left, right, out_off, vmin, vmax);
+    const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
+    _mm_mask_storeu_epi8(out + r * out_stride, store_mask, bytes);
+  }
+}
+
+template <typename T>
+void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_begin, size_t pixel_end,
+               size_t block_begin, size_t block_end, void* scratch) {
+  const size_t rows = q8_gemm_panel_rows(p);
+  const size_t stride = p.pairs * 4;
+  auto* panel = static_cast<uint8_t*>(scratch);
+  auto* row_sums = reinterpret_cast<int32_t*>(panel + rows * stride);
+  const size_t block_bytes = kQ8GemmBlock * 4 + p.pairs * 64;
+  const size_t out_c = static_cast<size_t>(p.conv.out_c);
+  const int32_t row_factor = q8_gemm_row_factor(p, std::is_same_v<T, uint8_t>);
+  for (size_t m0 = pixel_begin; m0 < pixel_end; m0 += rows) {
+    const size_t m = std::min(rows, pixel_end - m0);
+    for (size_t r = 0; r < m; ++r) pack_row(p, input, m0 + r, panel + r * stride, &row_sums[r]);
+    for (size_t b = block_begin; b < block_end; ++b) {
+      const uint8_t* block = p.packed + b * block_bytes;
+      const size_t oc0 = b * kQ8GemmBlock;
+      const size_t nc = std::min(kQ8GemmBlock, out_c - oc0);
+      const __mmask16 store_mask = static_cast<__mmask16>((1u << nc) - 1);
+      const int32_t* mult = p.multiplier + oc0;
+      const int32_t* shift = p.shift + oc0;
+      T* out = output + m0 * out_c + oc0;
+      size_t r = 0;
+      for (; r + 8 <= m; r += 8) {
+        tile<T, 8>(p, row_factor, panel + r * stride, row_sums + r, block, mult, shift, store_mask, out + r * out_c,
+                   out_c);
+      }
+      const uint8_t* ar = panel + r * stride;
+      T* o = out + r * out_c;
+      const int32_t* rs = row_sums + r;
+      switch (m - r) {
+        case 7: tile<T, 7>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 6: tile<T, 6>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 5: tile<T, 5>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 4: tile<T, 4>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 3: tile<T, 3>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 2: tile<T, 2>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        case 1: tile<T, 1>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
+        default: break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void qu8_conv_gemm__avx512vnni(const Q8GemmParams& p, const uint8_t* input, uint8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch) {
+  conv_gemm(p, input, output, pixel_begin, pixel_end, block_begin, block_end, scratch);
+}
+void qs8_conv_gemm__avx512vnni(const Q8GemmParams& p, const int8_t* input, int8_t* output, size_t pixel_begin,
+                               size_t pixel_end, size_t block_begin, size_t block_end, void* scratch) {
+  conv_gemm(p, input, output, pixel_begin, pixel_end, block_begin, block_end, scratch);
+}
+
+}  // namespace edgerun::kernels
