@@ -84,19 +84,32 @@ class F32Im2colConvKernel final : public Kernel {
   // col [out_w, k]: the input patch of every pixel of output row r (batch * out_h + oy).
   void im2col_row(const float* in, size_t r, float* col) const {
     const size_t in_c = static_cast<size_t>(p_.in_c);
+    const size_t filter_row = static_cast<size_t>(p_.filter_w) * in_c;
     const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(p_.out_h));
     const int64_t iy0 = static_cast<int64_t>(r % static_cast<size_t>(p_.out_h)) * p_.stride_h - p_.pad_top;
     for (int64_t ox = 0; ox < p_.out_w; ++ox) {
       const int64_t ix0 = ox * p_.stride_w - p_.pad_left;
+      // Without dilation a filter row inside the image is one contiguous run of the input row.
+      const bool row_inside = p_.dilation_w == 1 && ix0 >= 0 && ix0 + p_.filter_w <= p_.in_w;
       float* dst = col + static_cast<size_t>(ox) * k_;
-      for (int64_t fy = 0; fy < p_.filter_h; ++fy) {
+      for (int64_t fy = 0; fy < p_.filter_h; ++fy, dst += filter_row) {
         const int64_t iy = iy0 + fy * p_.dilation_h;
-        for (int64_t fx = 0; fx < p_.filter_w; ++fx, dst += in_c) {
+        if (iy < 0 || iy >= p_.in_h) {
+          std::fill(dst, dst + filter_row, 0.0f);
+          continue;
+        }
+        const float* src_row = in + static_cast<size_t>((b * p_.in_h + iy) * p_.in_w) * in_c;
+        if (row_inside) {
+          std::memcpy(dst, src_row + static_cast<size_t>(ix0) * in_c, filter_row * sizeof(float));
+          continue;
+        }
+        for (int64_t fx = 0; fx < p_.filter_w; ++fx) {
           const int64_t ix = ix0 + fx * p_.dilation_w;
-          if (iy < 0 || iy >= p_.in_h || ix < 0 || ix >= p_.in_w) {
-            std::fill(dst, dst + in_c, 0.0f);
+          float* tap = dst + static_cast<size_t>(fx) * in_c;
+          if (ix < 0 || ix >= p_.in_w) {
+            std::fill(tap, tap + in_c, 0.0f);
           } else {
-            std::memcpy(dst, in + static_cast<size_t>((b * p_.in_h + iy) * p_.in_w + ix) * in_c, in_c * sizeof(float));
+            std::memcpy(tap, src_row + static_cast<size_t>(ix) * in_c, in_c * sizeof(float));
           }
         }
       }
