@@ -40,12 +40,42 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
   return t;
 }
 
+// The kernel list for the float32 GEMM, best first.
+F32GemmTable make_f32_gemm_table(const CpuFeatures& f) {
+  F32GemmTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2 && f.fma) {
+    t.name = "avx2";
+    t.gemm = f32_gemm_minmax__avx2_6x16;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
+// The kernel list for the float32 depthwise conv (depth_multiplier 1), best first.
+F32DwConvTable make_f32_dwconv_table(const CpuFeatures& f) {
+  F32DwConvTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2 && f.fma) {
+    t.name = "avx2";
+    t.dwconv = f32_dwconv_minmax__avx2;
+    t.dwconv3x3 = f32_dwconv3x3_minmax__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
 }  // namespace
 
 const KernelTables& detected_kernel_tables() {
   static const KernelTables tables = [] {
     const CpuFeatures& f = cpu_features();
-    return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f)};
+    return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
+                        make_f32_dwconv_table(f)};
   }();
   return tables;
 }

@@ -5,6 +5,8 @@
 // macros.
 #pragma once
 
+#include "kernels/f32_dwconv.h"
+#include "kernels/f32_gemm.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/ref/conv.h"
 
@@ -32,10 +34,28 @@ struct Q8DwConvTable {
   Qs8DwConvFn qs8 = nullptr;
 };
 
+// Float32 GEMM over packed weights (kernels/f32_gemm.h): float CONV_2D
+// (1x1 directly, other filters over im2col) and FULLY_CONNECTED.
+struct F32GemmTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  F32GemmFn gemm = nullptr;
+};
+
+// Float32 depthwise convolution with depth_multiplier 1 over packed weights
+// (kernels/f32_dwconv.h): `dwconv` for any filter, `dwconv3x3` for 3x3
+// filters with dilation 1.
+struct F32DwConvTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  F32DwConvFn dwconv = nullptr;
+  F32DwConvFn dwconv3x3 = nullptr;
+};
+
 // Every family's table, one set per kernel choice.
 struct KernelTables {
   Q8ConvGemmTable q8_conv_gemm;
   Q8DwConvTable q8_dwconv;
+  F32GemmTable f32_gemm;
+  F32DwConvTable f32_dwconv;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).

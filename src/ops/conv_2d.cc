@@ -9,6 +9,7 @@
 #include "kernels/q8_gemm.h"
 #include "kernels/ref/conv.h"
 #include "ops/conv_util.h"
+#include "ops/f32_conv.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -143,6 +144,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;
     p.f32_max = range.max;
+    if (auto fast = make_f32_conv2d(p, filter, bias, *ctx.tables)) return fast;
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, float, float>(
         p, kernels::f32_conv2d_minmax__ref, kernels::conv_rows(p)));
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ops/conv_util.h"
+#include "ops/f32_conv.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -76,6 +77,7 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;
     p.f32_max = range.max;
+    if (auto fast = make_f32_fully_connected(p, weights, bias, *ctx.tables)) return fast;
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::FullyConnectedParams, float, float>(
         p, kernels::f32_fully_connected_minmax__ref, static_cast<size_t>(p.batch)));
   }

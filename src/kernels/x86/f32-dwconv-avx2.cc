@@ -1,0 +1,182 @@
+// f32_dwconv_minmax__avx2 / f32_dwconv3x3_minmax__avx2: float32 depthwise
+// convolution (depth_multiplier 1) over packed weights (kernels/f32_dwconv.h)
+// on AVX2 + FMA. Same results as f32_dwconv2d_minmax__ref up to summation
+// order (bias first, then the taps with fused multiply-adds). Called only
+// through the dispatch table after CPU detection found AVX2 and FMA. Compiled
+// with -mavx2 -mfma -mf16c.
+//
+// Vectorized over channels (NHWC keeps them innermost): for each output pixel,
+// channels go 16 at a time (two independent accumulators), then 8, then a
+// < 8 tail through masked loads and stores, so nothing past the last channel
+// of a pixel is read or written (weights are zero-padded to 8 channels and
+// read whole). The generic kernel visits the in-image taps of each pixel with
+// bounds checks (out-of-image taps are skipped, as the reference does). The
+// 3x3 kernel finds, per output row, the run of pixels whose 3x3 windows lie
+// inside the image and computes it channel block by channel block, the
+// block's 9 weight vectors held in registers across the run; border pixels
+// (SAME padding) take the generic path.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/f32_dwconv.h"
+
+namespace edgerun::kernels {
+namespace {
+
+// A mask of lanes [0, n), n in [0, 8].
+inline __m256i tail_mask(size_t n) {
+  static const int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - n));
+}
+
+inline __m256 clamp(__m256 v, __m256 vmin, __m256 vmax) { return _mm256_min_ps(_mm256_max_ps(v, vmin), vmax); }
+
+// Every channel of one output pixel. for_each_tap(f) calls f(input_pixel,
+// tap) for each tap the pixel sums (input_pixel: channel 0 of the input pixel
+// under the tap; tap: fy * filter_w + fx).
+template <typename ForEachTap>
+inline void dw_pixel(size_t c, size_t c_pad, const float* w, float* out, __m256 vmin, __m256 vmax,
+                     ForEachTap for_each_tap) {
+  size_t ch = 0;
+  for (; ch + 16 <= c; ch += 16) {
+    __m256 acc0 = _mm256_loadu_ps(w + ch);
+    __m256 acc1 = _mm256_loadu_ps(w + ch + 8);
+    for_each_tap([&](const float* in, size_t tap) {
+      const float* wt = w + (1 + tap) * c_pad + ch;
+      acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(in + ch), _mm256_loadu_ps(wt), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(in + ch + 8), _mm256_loadu_ps(wt + 8), acc1);
+    });
+    _mm256_storeu_ps(out + ch, clamp(acc0, vmin, vmax));
+    _mm256_storeu_ps(out + ch + 8, clamp(acc1, vmin, vmax));
+  }
+  if (ch + 8 <= c) {
+    __m256 acc = _mm256_loadu_ps(w + ch);
+    for_each_tap([&](const float* in, size_t tap) {
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(in + ch), _mm256_loadu_ps(w + (1 + tap) * c_pad + ch), acc);
+    });
+    _mm256_storeu_ps(out + ch, clamp(acc, vmin, vmax));
+    ch += 8;
+  }
+  if (ch < c) {
+    const __m256i mask = tail_mask(c - ch);
+    __m256 acc = _mm256_loadu_ps(w + ch);
+    for_each_tap([&](const float* in, size_t tap) {
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(in + ch, mask), _mm256_loadu_ps(w + (1 + tap) * c_pad + ch), acc);
+    });
+    _mm256_maskstore_ps(out + ch, mask, clamp(acc, vmin, vmax));
+  }
+}
+
+// One output pixel whose window starts at input (iy0, ix0) of image `in`,
+// any filter, dilation and position (taps outside the image are skipped).
+inline void dw_pixel_generic(const ConvParams& p, const float* in, int64_t iy0, int64_t ix0, const float* w, float* out,
+                             __m256 vmin, __m256 vmax) {
+  const size_t c = static_cast<size_t>(p.in_c);
+  dw_pixel(c, f32_dwconv_padded_channels(c), w, out, vmin, vmax, [&](auto&& f) {
+    for (int64_t fy = 0; fy < p.filter_h; ++fy) {
+      const int64_t iy = iy0 + fy * p.dilation_h;
+      if (iy < 0 || iy >= p.in_h) continue;
+      for (int64_t fx = 0; fx < p.filter_w; ++fx) {
+        const int64_t ix = ix0 + fx * p.dilation_w;
+        if (ix < 0 || ix >= p.in_w) continue;
+        f(in + static_cast<size_t>(iy * p.in_w + ix) * c, static_cast<size_t>(fy * p.filter_w + fx));
+      }
+    }
+  });
+}
+
+// `count` output pixels of one row whose 3x3 windows lie inside the image
+// (`in`: the top-left input pixel of the first window; consecutive windows
+// `in_step` floats apart). Channel blocks of 8 go outside, so the block's bias
+// and 9 weight vectors stay in registers while the pixels go by; the last
+// block masks its < 8 channels. Same sums, in the same order, as dw_pixel.
+inline void dw3x3_run(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
+                      const float* w, float* out, __m256 vmin, __m256 vmax) {
+  for (size_t ch = 0; ch < c; ch += 8) {
+    const __m256 bias = _mm256_loadu_ps(w + ch);
+    __m256 k[9];
+#pragma GCC unroll 9
+    for (size_t t = 0; t < 9; ++t) k[t] = _mm256_loadu_ps(w + (1 + t) * c_pad + ch);
+    const float* ip = in + ch;
+    float* op = out + ch;
+    if (ch + 8 <= c) {
+      for (size_t i = 0; i < count; ++i, ip += in_step, op += c) {
+        __m256 acc = bias;
+#pragma GCC unroll 9
+        for (size_t t = 0; t < 9; ++t) {
+          acc = _mm256_fmadd_ps(_mm256_loadu_ps(ip + t / 3 * in_row + t % 3 * c), k[t], acc);
+        }
+        _mm256_storeu_ps(op, clamp(acc, vmin, vmax));
+      }
+    } else {
+      const __m256i mask = tail_mask(c - ch);
+      for (size_t i = 0; i < count; ++i, ip += in_step, op += c) {
+        __m256 acc = bias;
+#pragma GCC unroll 9
+        for (size_t t = 0; t < 9; ++t) {
+          acc = _mm256_fmadd_ps(_mm256_maskload_ps(ip + t / 3 * in_row + t % 3 * c, mask), k[t], acc);
+        }
+        _mm256_maskstore_ps(op, mask, clamp(acc, vmin, vmax));
+      }
+    }
+  }
+}
+
+template <bool k3x3>
+void dwconv_rows(const ConvParams& p, const float* input, const float* packed, float* output, size_t row_begin,
+                 size_t row_end) {
+  const __m256 vmin = _mm256_set1_ps(p.f32_min);
+  const __m256 vmax = _mm256_set1_ps(p.f32_max);
+  const size_t c = static_cast<size_t>(p.in_c);
+  const size_t c_pad = f32_dwconv_padded_channels(c);
+  const size_t image = static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w) * c;
+  const size_t in_row = static_cast<size_t>(p.in_w) * c;
+  // Output columns [full_begin, full_end) have their whole 3x3 window inside the image width.
+  int64_t full_begin = 0, full_end = 0;
+  if (k3x3) {
+    full_begin = std::min<int64_t>((p.pad_left + p.stride_w - 1) / p.stride_w, p.out_w);
+    const int64_t last_start = static_cast<int64_t>(p.in_w) - 3 + p.pad_left;
+    full_end = last_start < 0 ? 0 : std::min<int64_t>(last_start / p.stride_w + 1, p.out_w);
+    full_end = std::max(full_end, full_begin);
+  }
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const size_t b = r / static_cast<size_t>(p.out_h);
+    const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));
+    const int64_t iy0 = oy * p.stride_h - p.pad_top;
+    const float* in = input + b * image;
+    float* out = output + r * static_cast<size_t>(p.out_w) * c;
+    const bool row_full = k3x3 && iy0 >= 0 && iy0 + 3 <= p.in_h;
+    auto generic = [&](int64_t from, int64_t to) {
+      for (int64_t ox = from; ox < to; ++ox) {
+        dw_pixel_generic(p, in, iy0, ox * p.stride_w - p.pad_left, packed, out + static_cast<size_t>(ox) * c, vmin,
+                         vmax);
+      }
+    };
+    if (row_full && full_end > full_begin) {
+      generic(0, full_begin);
+      const int64_t ix0 = full_begin * p.stride_w - p.pad_left;
+      dw3x3_run(in + static_cast<size_t>(iy0) * in_row + static_cast<size_t>(ix0) * c, in_row,
+                static_cast<size_t>(p.stride_w) * c, static_cast<size_t>(full_end - full_begin), c, c_pad, packed,
+                out + static_cast<size_t>(full_begin) * c, vmin, vmax);
+      generic(full_end, p.out_w);
+    } else {
+      generic(0, p.out_w);
+    }
+  }
+}
+
+}  // namespace
+
+void f32_dwconv_minmax__avx2(const ConvParams& p, const float* input, const float* packed, float* output,
+                             size_t row_begin, size_t row_end) {
+  dwconv_rows<false>(p, input, packed, output, row_begin, row_end);
+}
+
+void f32_dwconv3x3_minmax__avx2(const ConvParams& p, const float* input, const float* packed, float* output,
+                                size_t row_begin, size_t row_end) {
+  dwconv_rows<true>(p, input, packed, output, row_begin, row_end);
+}
+
+}  // namespace edgerun::kernels
