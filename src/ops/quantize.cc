@@ -13,37 +13,52 @@ namespace {
 
 namespace ref = kernels::ref;
 
+// float32 -> uint8 / int8.
 class QuantizeKernel final : public Kernel {
  public:
-  DType in_dtype = DType::kFloat32;
   DType out_dtype = DType::kUInt8;
   int64_t count = 0;
   ref::AffineQuantizeParams affine{};
-  ref::RequantizeParams requant{};
 
   void run(const KernelIO& io) const override {
-    const void* x = io.inputs[0];
+    const auto* x = static_cast<const float*>(io.inputs[0]);
     void* y = io.outputs[0];
-    if (in_dtype == DType::kFloat32) {
-      if (out_dtype == DType::kUInt8) {
-        ref::f32_qu8_quantize__ref(static_cast<const float*>(x), static_cast<uint8_t*>(y), affine, 0, count);
-      } else {
-        ref::f32_qs8_quantize__ref(static_cast<const float*>(x), static_cast<int8_t*>(y), affine, 0, count);
-      }
-    } else if (in_dtype == DType::kUInt8) {
-      if (out_dtype == DType::kUInt8) {
-        ref::qu8_qu8_requantize__ref(static_cast<const uint8_t*>(x), static_cast<uint8_t*>(y), requant, 0, count);
-      } else {
-        ref::qu8_qs8_requantize__ref(static_cast<const uint8_t*>(x), static_cast<int8_t*>(y), requant, 0, count);
-      }
+    if (out_dtype == DType::kUInt8) {
+      ref::f32_qu8_quantize__ref(x, static_cast<uint8_t*>(y), affine, 0, count);
     } else {
-      if (out_dtype == DType::kUInt8) {
-        ref::qs8_qu8_requantize__ref(static_cast<const int8_t*>(x), static_cast<uint8_t*>(y), requant, 0, count);
-      } else {
-        ref::qs8_qs8_requantize__ref(static_cast<const int8_t*>(x), static_cast<int8_t*>(y), requant, 0, count);
-      }
+      ref::f32_qs8_quantize__ref(x, static_cast<int8_t*>(y), affine, 0, count);
     }
   }
+};
+
+// 8-bit -> 8-bit requantize through a 256-entry table filled by the reference
+// kernel itself at prepare time: exact by construction, one load per element.
+class RequantizeTableKernel final : public Kernel {
+ public:
+  RequantizeTableKernel(DType in_dtype, DType out_dtype, const ref::RequantizeParams& params, int64_t count)
+      : count_(static_cast<size_t>(count)) {
+    uint8_t in_bytes[256];
+    for (int v = 0; v < 256; ++v) in_bytes[v] = static_cast<uint8_t>(v);  // index = the input's bit pattern
+    const bool in_u8 = in_dtype == DType::kUInt8, out_u8 = out_dtype == DType::kUInt8;
+    const auto* in_s8 = reinterpret_cast<const int8_t*>(in_bytes);
+    auto* out_s8 = reinterpret_cast<int8_t*>(table_);
+    if (in_u8 && out_u8) ref::qu8_qu8_requantize__ref(in_bytes, table_, params, 0, 256);
+    if (in_u8 && !out_u8) ref::qu8_qs8_requantize__ref(in_bytes, out_s8, params, 0, 256);
+    if (!in_u8 && out_u8) ref::qs8_qu8_requantize__ref(in_s8, table_, params, 0, 256);
+    if (!in_u8 && !out_u8) ref::qs8_qs8_requantize__ref(in_s8, out_s8, params, 0, 256);
+  }
+
+  void run(const KernelIO& io) const override {
+    const auto* x = static_cast<const uint8_t*>(io.inputs[0]);
+    auto* y = static_cast<uint8_t*>(io.outputs[0]);
+    parallel_rows(io, count_, 1 << 16, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin; i < end; ++i) y[i] = table_[x[i]];
+    });
+  }
+
+ private:
+  size_t count_;
+  uint8_t table_[256];
 };
 
 }  // namespace
@@ -70,13 +85,12 @@ Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::N
   }
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
 
-  auto k = std::make_unique<QuantizeKernel>();
-  k->in_dtype = idt;
-  k->out_dtype = odt;
-  k->count = in.info.elements();
   const float out_scale = out.info.quant.scale[0];
   const auto out_zp = static_cast<int32_t>(out.info.quant.zero_point[0]);
   if (idt == DType::kFloat32) {
+    auto k = std::make_unique<QuantizeKernel>();
+    k->out_dtype = odt;
+    k->count = in.info.elements();
     k->affine = {out_scale, out_zp};
     return std::unique_ptr<Kernel>(std::move(k));
   }
@@ -89,10 +103,11 @@ Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::N
     return node_error(n, "quantization: expected input_scale / output_scale < 2^22, found " +
                              std::to_string(real_multiplier));
   }
-  k->requant.input_zero_point = static_cast<int32_t>(in.info.quant.zero_point[0]);
-  k->requant.output_zero_point = out_zp;
-  kernels::quantize_multiplier(real_multiplier, &k->requant.multiplier, &k->requant.shift);
-  return std::unique_ptr<Kernel>(std::move(k));
+  ref::RequantizeParams requant{};
+  requant.input_zero_point = static_cast<int32_t>(in.info.quant.zero_point[0]);
+  requant.output_zero_point = out_zp;
+  kernels::quantize_multiplier(real_multiplier, &requant.multiplier, &requant.shift);
+  return std::unique_ptr<Kernel>(new RequantizeTableKernel(idt, odt, requant, in.info.elements()));
 }
 
 }  // namespace edgerun::ops
