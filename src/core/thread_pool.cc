@@ -1,5 +1,7 @@
 #include "core/thread_pool.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define EDGERUN_CPU_RELAX() _mm_pause()
@@ -11,9 +13,23 @@
 
 namespace edgerun::core {
 namespace {
-// How long an idle worker spins before sleeping: about 0.1-0.3 ms of pause
-// instructions, longer than the gap between two ops of one inference.
-constexpr int kSpinIterations = 1 << 14;
+
+// state_ = generation (24 bits) | task count (20 bits) | next task (20 bits).
+constexpr int kTaskBits = 20;
+constexpr uint64_t kTaskMask = (uint64_t{1} << kTaskBits) - 1;
+constexpr uint64_t kGenMask = (uint64_t{1} << 24) - 1;
+constexpr size_t kMaxTasksPerJob = kTaskMask;
+
+uint64_t gen_of(uint64_t s) { return s >> (2 * kTaskBits); }
+uint64_t count_of(uint64_t s) { return (s >> kTaskBits) & kTaskMask; }
+uint64_t next_of(uint64_t s) { return s & kTaskMask; }
+
+// How long an idle worker spins before sleeping (a few tens of microseconds,
+// longer than the gap between two ops of one inference), and how long the
+// caller spins on unfinished tasks before yielding its core.
+constexpr int kWorkerSpins = 1 << 12;
+constexpr int kCallerSpins = 1 << 10;
+
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
@@ -22,20 +38,24 @@ ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  stop_.store(true);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1);
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread& w : workers_) w.join();
 }
 
-void ThreadPool::run_tasks(int thread) {
-  for (;;) {
-    const size_t task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= tasks_) return;
-    fn_(ctx_, task, thread);
+void ThreadPool::run_tasks(uint64_t gen, int thread) {
+  uint64_t s = state_.load(std::memory_order_acquire);
+  while (gen_of(s) == gen && next_of(s) < count_of(s)) {
+    if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      // The claim is of job `gen`, which cannot end before this task does, so
+      // fn_ / ctx_ are still that job's.
+      fn_(ctx_, static_cast<size_t>(next_of(s)), thread);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      s = state_.load(std::memory_order_acquire);
+    }
   }
 }
 
@@ -45,26 +65,47 @@ void ThreadPool::run(size_t tasks, TaskFn fn, void* ctx) {
     for (size_t t = 0; t < tasks; ++t) fn(ctx, t, 0);
     return;
   }
+  // The task count must fit its field; a larger job runs as several.
+  for (size_t first = 0; first < tasks; first += kMaxTasksPerJob) {
+    const size_t n = std::min(kMaxTasksPerJob, tasks - first);
+    if (first == 0) {
+      run_job(n, fn, ctx);
+    } else {
+      struct Offset {
+        TaskFn fn;
+        void* ctx;
+        size_t first;
+      } off{fn, ctx, first};
+      run_job(
+          n,
+          [](void* c, size_t task, int thread) {
+            const auto* o = static_cast<const Offset*>(c);
+            o->fn(o->ctx, o->first + task, thread);
+          },
+          &off);
+    }
+  }
+}
+
+void ThreadPool::run_job(size_t tasks, TaskFn fn, void* ctx) {
   fn_ = fn;
   ctx_ = ctx;
-  tasks_ = tasks;
-  next_task_.store(0, std::memory_order_relaxed);
-  busy_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  // The job fields above are visible to a worker that sees the new generation.
-  // Both this bump and a worker's sleeping_ increment are sequentially
+  done_.store(0, std::memory_order_relaxed);
+  generation_ = (generation_ + 1) & kGenMask;
+  // Publishes the job (release: fn_ / ctx_ / done_ are visible to a claimer).
+  // Both this store and a sleeper's sleeping_ increment are sequentially
   // consistent, so either the caller sees the sleeper or the sleeper sees the
-  // new generation before it waits.
-  generation_.fetch_add(1);
+  // new job before it waits.
+  state_.store((generation_ << (2 * kTaskBits)) | (static_cast<uint64_t>(tasks) << kTaskBits));
   if (sleeping_.load() > 0) {
     { std::lock_guard<std::mutex> lock(mutex_); }
     wake_.notify_all();
   }
-  run_tasks(0);
-  // Every worker leaves the job before the next one may overwrite its fields.
-  // Yield after a while: on an oversubscribed machine the worker we wait for
-  // may need this core.
-  for (int i = 0; busy_workers_.load(std::memory_order_acquire) != 0; ++i) {
-    if (i < kSpinIterations) {
+  run_tasks(generation_, 0);
+  // Tasks claimed by workers may still be running: wait for them, yielding the
+  // core after a short spin in case the worker needs it.
+  for (int i = 0; done_.load(std::memory_order_acquire) != tasks; ++i) {
+    if (i < kCallerSpins) {
       EDGERUN_CPU_RELAX();
     } else {
       std::this_thread::yield();
@@ -73,26 +114,23 @@ void ThreadPool::run(size_t tasks, TaskFn fn, void* ctx) {
 }
 
 void ThreadPool::worker_loop(int thread) {
-  // Generation 0 is the pool before any job: a job posted before this thread
-  // first runs must still be seen as new.
-  uint32_t seen = 0;
+  uint64_t seen = 0;  // generation 0 is the pool before any job
   for (;;) {
-    uint32_t gen = generation_.load(std::memory_order_acquire);
-    for (int i = 0; gen == seen && i < kSpinIterations; ++i) {
+    uint64_t gen = gen_of(state_.load(std::memory_order_acquire));
+    for (int i = 0; gen == seen && i < kWorkerSpins; ++i) {
       EDGERUN_CPU_RELAX();
-      gen = generation_.load(std::memory_order_acquire);
+      gen = gen_of(state_.load(std::memory_order_acquire));
     }
     if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       sleeping_.fetch_add(1);
-      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      wake_.wait(lock, [&] { return stop_.load() || gen_of(state_.load()) != seen; });
       sleeping_.fetch_sub(1);
-      gen = generation_.load(std::memory_order_acquire);
+      gen = gen_of(state_.load(std::memory_order_acquire));
     }
-    seen = gen;
     if (stop_.load(std::memory_order_acquire)) return;
-    run_tasks(thread);
-    busy_workers_.fetch_sub(1, std::memory_order_acq_rel);
+    seen = gen;
+    run_tasks(gen, thread);
   }
 }
 

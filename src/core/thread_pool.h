@@ -5,13 +5,19 @@
 //
 // The threads are created once, in the constructor; parallel_for() neither
 // allocates nor creates threads. The calling thread takes tasks too, so a pool
-// of N threads runs N tasks at once. Tasks are claimed one at a time from an
-// atomic counter (dynamic scheduling: a slow core does fewer of them).
+// of N threads runs N tasks at once. Tasks are claimed one at a time (dynamic
+// scheduling: a slow or busy core simply does fewer of them).
+//
+// A job is one atomic word: generation | task count | next task. A worker
+// claims a task by compare-and-swap on that word, so it can only ever claim a
+// task of the job whose fields it reads, and the caller waits for the tasks to
+// finish, not for the workers to show up: on a busy machine a worker that wakes
+// late finds the job done and the caller has lost nothing (it ran the tasks).
 //
 // Between jobs the workers spin for a short while (so the next op of an
-// inference starts without a wake-up) and then sleep on a condition variable
-// until the next job, so an idle pool costs no CPU. (Not std::atomic::wait:
-// libstdc++ 12's implementation can lose a wake-up, GCC PR 104928.)
+// inference starts without a wake-up) and then sleep on a condition variable,
+// so an idle pool costs no CPU. (Not std::atomic::wait: libstdc++ 12's can lose
+// a wake-up, GCC PR 104928.)
 //
 // parallel_for() must not be called concurrently on one pool, nor from inside
 // one of its tasks; one Session owns one pool.
@@ -23,6 +29,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace edgerun::core {
@@ -54,18 +61,20 @@ class ThreadPool {
 
  private:
   void worker_loop(int thread);
-  void run_tasks(int thread);
+  // Claims and runs tasks of the job of generation `gen` until none is left.
+  void run_tasks(uint64_t gen, int thread);
+  void run_job(size_t tasks, TaskFn fn, void* ctx);
 
   const int threads_;
   std::vector<std::thread> workers_;
-  // The current job, written by the caller before it bumps generation_.
+  // The current job's function, written by the caller before it publishes the
+  // job in state_ and read by a worker only after it claimed one of its tasks.
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  size_t tasks_ = 0;
-  alignas(64) std::atomic<size_t> next_task_{0};
-  alignas(64) std::atomic<int> busy_workers_{0};
-  alignas(64) std::atomic<uint32_t> generation_{0};
-  std::atomic<int> sleeping_{0};
+  uint64_t generation_ = 0;  // the caller's count of jobs (low kGenBits kept in state_)
+  alignas(64) std::atomic<uint64_t> state_{0};  // generation | task count | next task
+  alignas(64) std::atomic<size_t> done_{0};      // tasks of the current job finished
+  alignas(64) std::atomic<int> sleeping_{0};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
