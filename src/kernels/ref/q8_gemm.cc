@@ -62,18 +62,30 @@ void pack_weights(const Q8GemmParams& p, const T* filter, const int32_t* bias, u
       const size_t oc = b * kQ8GemmBlock + j;
       if (oc >= out_c) break;
       const T* w = filter + oc * p.depth;
-      int64_t sum = 0;
-      for (size_t k = 0; k < p.depth; ++k) sum += w[k];
-      int64_t b64 = (bias != nullptr ? bias[oc] : 0) + io * sum + static_cast<int64_t>(p.depth) * io * wo;
-      if (quads && !kUint8) b64 -= 128 * sum;  // the panel holds x + 128
-      const int32_t folded = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(b64)));
+      // All of bias' is modulo 2^32 (as TFLite's int32 accumulator), so 32-bit
+      // unsigned sums suffice and vectorize.
+      uint32_t sum = 0;
+      for (size_t k = 0; k < p.depth; ++k) sum += static_cast<uint32_t>(static_cast<int32_t>(w[k]));
+      uint32_t folded32 = static_cast<uint32_t>(bias != nullptr ? bias[oc] : 0) + static_cast<uint32_t>(io) * sum +
+                          static_cast<uint32_t>(p.depth) * static_cast<uint32_t>(io * wo);
+      if (quads && !kUint8) folded32 -= 128u * sum;  // the panel holds x + 128
+      const auto folded = static_cast<int32_t>(folded32);
       std::memcpy(blk + j * 4, &folded, 4);
-      for (size_t k = 0; k < p.depth; ++k) {
-        if (quads) {
-          const int32_t v = kUint8 ? static_cast<int32_t>(w[k]) - 128 : static_cast<int32_t>(w[k]);
-          steps[(k / 4) * 64 + j * 4 + k % 4] = static_cast<uint8_t>(static_cast<int8_t>(v));
-        } else {
-          std::memcpy(steps + (k / 2) * 32 + (j / 8) * 16 + (j % 8) * 2 + k % 2, &w[k], 1);
+      // Tight loops without divisions: packing is most of Model::load.
+      const auto* wb = reinterpret_cast<const uint8_t*>(w);
+      if (quads) {
+        // uint8 w - 128 as int8 is w ^ 0x80.
+        const uint8_t flip = kUint8 ? 0x80 : 0x00;
+        uint8_t* dst = steps + j * 4;
+        for (size_t k = 0; k < p.depth; k += 4, dst += 64) {
+          const size_t n = std::min<size_t>(4, p.depth - k);
+          for (size_t t = 0; t < n; ++t) dst[t] = wb[k + t] ^ flip;
+        }
+      } else {
+        uint8_t* dst = steps + (j / 8) * 16 + (j % 8) * 2;
+        for (size_t k = 0; k < p.depth; k += 2, dst += 32) {
+          dst[0] = wb[k];
+          if (k + 1 < p.depth) dst[1] = wb[k + 1];
         }
       }
     }
