@@ -50,12 +50,27 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
   return t;
 }
 
+// The kernel list for the same-shape quantized ADD, best first.
+Q8AddTable make_q8_add_table(const CpuFeatures& f) {
+  Q8AddTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2) {
+    t.name = "avx2";
+    t.qu8 = qu8_vadd_minmax__avx2;
+    t.qs8 = qs8_vadd_minmax__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
 }  // namespace
 
 const KernelTables& detected_kernel_tables() {
   static const KernelTables tables = [] {
     const CpuFeatures& f = cpu_features();
-    return KernelTables{make_q8_conv1x1_table(f), make_q8_conv_table(f), make_q8_dwconv_table(f)};
+    return KernelTables{make_q8_conv1x1_table(f), make_q8_conv_table(f), make_q8_dwconv_table(f), make_q8_add_table(f)};
   }();
   return tables;
 }

@@ -7,6 +7,7 @@
 
 #include "kernels/q8_conv.h"
 #include "kernels/q8_conv1x1.h"
+#include "kernels/ref/add.h"
 #include "kernels/ref/conv.h"
 
 namespace edgerun::kernels {
@@ -40,11 +41,23 @@ struct Q8DwConvTable {
   Qs8DwConvFn qs8 = nullptr;
 };
 
+// Quantized ADD of two same-shape tensors (per-tensor quantization): y[i] for
+// i in [0, n), bit-exact with qu8_add__ref / qs8_add__ref (kernels/ref/add.h).
+// Broadcasting shapes keep the reference kernel.
+using Qu8VaddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
+using Qs8VaddFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
+struct Q8AddTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  Qu8VaddFn qu8 = nullptr;
+  Qs8VaddFn qs8 = nullptr;
+};
+
 // Every family's table, one set per kernel choice.
 struct KernelTables {
   Q8Conv1x1Table q8_conv1x1;
   Q8ConvTable q8_conv;
   Q8DwConvTable q8_dwconv;
+  Q8AddTable q8_add;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).
@@ -59,5 +72,10 @@ void qu8_dwconv2d__avx2(const ConvParams& p, const uint8_t* input, const uint8_t
                         uint8_t* output, size_t row_begin, size_t row_end);
 void qs8_dwconv2d__avx2(const ConvParams& p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                         int8_t* output, size_t row_begin, size_t row_end);
+
+// src/kernels/x86/q8-vadd-avx2.cc (8 elements at a time, exact vectorized
+// rescaling).
+void qu8_vadd_minmax__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
+void qs8_vadd_minmax__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
 
 }  // namespace edgerun::kernels
