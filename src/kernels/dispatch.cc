@@ -43,6 +43,11 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
     t.name = "avx2";
     t.qu8 = qu8_dwconv2d__avx2;
     t.qs8 = qs8_dwconv2d__avx2;
+    t.packed3x3_size = q8_dwconv3x3_packed_size__avx2;
+    t.qu8_pack3x3 = qu8_dwconv3x3_pack__avx2;
+    t.qs8_pack3x3 = qs8_dwconv3x3_pack__avx2;
+    t.qu8_3x3 = qu8_dwconv3x3__avx2;
+    t.qs8_3x3 = qs8_dwconv3x3__avx2;
   }
 #else
   (void)f;
