@@ -8,8 +8,8 @@
 // Packed layout: one Block per 16 channels (the last zero-padded), then one
 // zero-point row (the input zero point repeated over the padded channels).
 // A Block holds the 9 taps' (filter + filter_offset) as int16, paired
-// (0,1) (2,3) (4,5) (6,7) (8,-) and interleaved per channel so one vpmaddwd
-// gives two taps of 8 channels; the 16 channels sit in two vectors, lanes
+// (see kPairTaps) and interleaved per channel so one vpmaddwd gives two taps
+// of 8 channels; the 16 channels sit in two vectors, lanes
 // {0..3, 8..11} and {4..7, 12..15}, which is what vpunpck{l,h}wd of two
 // 16-channel input vectors produce, and what vpackssdw turns back into
 // channels 0..15 in order without a lane permute. The bias, multipliers and
@@ -23,8 +23,10 @@
 // accumulator: each vpmaddwd term is at most 2 * 255 * 255 in magnitude.)
 //
 // Per output row and block of 16 channels: the interior pixels (every tap in
-// the image) go 4 at a time from fixed tap offsets, reusing each weight load
-// for 4 pixels; border pixels go one at a time through 9 tap pointers. The
+// the image) with stride 1 and dilation 1 slide along the row, widening each
+// input column once for its three pixels; other strides and dilations go 4
+// pixels at a time from fixed tap offsets, reusing each weight load for 4
+// pixels; border pixels go one at a time through 9 tap pointers. The
 // channel tail (< 16) loads and stores through stack copies, so nothing past a
 // row end is read or written. The output stage is TFLite's
 // MultiplyByQuantizedMultiplier with the shift split and the rounding masks
@@ -42,6 +44,12 @@ namespace {
 
 constexpr int kTaps = 9;
 constexpr int kPairs = (kTaps + 1) / 2;
+// The taps (row-major, t = 3 * fy + fx) of each vpmaddwd pair: the left two
+// columns row by row, then the right column's top two, then its bottom one
+// alone (paired with itself, its partner weight zero). With stride 1 the
+// left-column pairs of the next pixel are the current one's columns 1 and 2,
+// which the sliding interior path keeps widened in registers.
+constexpr int kPairTaps[kPairs][2] = {{0, 1}, {3, 4}, {6, 7}, {2, 5}, {8, 8}};
 
 struct alignas(32) Block {
   // Lane order: [0] holds channels {0..3, 8..11}, [1] channels {4..7, 12..15}.
@@ -75,8 +83,15 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
         uint32_t acc = bias != nullptr ? static_cast<uint32_t>(bias[c]) : 0u;
         for (int t = 0; t < kTaps; ++t) {
           const int32_t w = static_cast<int32_t>(filter[t * C + c]) + p.filter_offset;
-          b.w[t / 2][h][2 * i + t % 2] = static_cast<int16_t>(w);
           acc += static_cast<uint32_t>(w) * static_cast<uint32_t>(p.input_offset);
+        }
+        for (int j = 0; j < kPairs; ++j) {
+          for (int e = 0; e < 2; ++e) {
+            const int t = kPairTaps[j][e];
+            const bool partner_of_self = e == 1 && kPairTaps[j][0] == t;
+            b.w[j][h][2 * i + e] =
+                partner_of_self ? 0 : static_cast<int16_t>(static_cast<int32_t>(filter[t * C + c]) + p.filter_offset);
+          }
         }
         const int32_t shift = p.shift[c];
         const int32_t right = std::max(-shift, 0);
@@ -115,6 +130,7 @@ inline __m256i load16(const T* p, size_t n) {
 }
 
 inline __m256i load(const int32_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+inline __m256i load(const int16_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // MultiplyByQuantizedMultiplier of 8 accumulators in the packed lane order
 // (see q8-avx2-common.h requantize() for the derivation), + output offset,
@@ -171,18 +187,50 @@ inline void pixels(const Block& b, const OutStage& os, Src src, T* out, size_t o
   }
 #pragma GCC unroll 5
   for (int t = 0; t < kPairs; ++t) {
-    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b.w[t][0]));
-    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b.w[t][1]));
+    const __m256i w0 = load(b.w[t][0]);
+    const __m256i w1 = load(b.w[t][1]);
 #pragma GCC unroll 4
     for (int k = 0; k < N; ++k) {
-      const __m256i x0 = load16<T, kPartial>(src(k, 2 * t), n);
-      // The odd ninth tap pairs with itself: its packed weight is zero.
-      const __m256i x1 = 2 * t + 1 < kTaps ? load16<T, kPartial>(src(k, 2 * t + 1), n) : x0;
+      const __m256i x0 = load16<T, kPartial>(src(k, kPairTaps[t][0]), n);
+      const __m256i x1 = kPairTaps[t][1] != kPairTaps[t][0] ? load16<T, kPartial>(src(k, kPairTaps[t][1]), n) : x0;
       acc[k][0] = _mm256_add_epi32(acc[k][0], _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), w0));
       acc[k][1] = _mm256_add_epi32(acc[k][1], _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), w1));
     }
   }
   for (int k = 0; k < N; ++k) store16<T, kPartial>(b, os, acc[k][0], acc[k][1], out + k * out_step, n);
+}
+
+// Stride 1, dilation 1, full blocks: pixels [0, count) of one row, pixel k's
+// taps at rows[fy] + k * C (rows already at the first pixel's first column and
+// the block's channel). The widened columns slide: each input column is
+// widened once instead of three times.
+template <typename T>
+inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
+                          T* out) {
+  __m256i x[3][3];
+  for (int r = 0; r < 3; ++r) {
+    x[r][0] = load16<T, false>(rows[r], 16);
+    x[r][1] = load16<T, false>(rows[r] + C, 16);
+  }
+  size_t off = 2 * C;
+  for (int64_t k = 0; k < count; ++k, off += C, out += C) {
+    for (int r = 0; r < 3; ++r) x[r][2] = load16<T, false>(rows[r] + off, 16);
+    __m256i acc0 = load(b.bias[0]), acc1 = load(b.bias[1]);
+    auto pair = [&](int j, __m256i x0, __m256i x1) {
+      acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), load(b.w[j][0])));
+      acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), load(b.w[j][1])));
+    };
+    pair(0, x[0][0], x[0][1]);
+    pair(1, x[1][0], x[1][1]);
+    pair(2, x[2][0], x[2][1]);
+    pair(3, x[0][2], x[1][2]);
+    pair(4, x[2][2], x[2][2]);
+    store16<T, false>(b, os, acc0, acc1, out, 16);
+    for (int r = 0; r < 3; ++r) {
+      x[r][0] = x[r][1];
+      x[r][1] = x[r][2];
+    }
+  }
 }
 
 template <typename T>
@@ -252,7 +300,12 @@ void dwconv3x3(const ConvParams& p, const void* packed, const T* input, T* outpu
                         (ox * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
         auto src = [&](int k, int t) { return base + k * pixel_step + tap_off[t]; };
-        if (n == 16) {
+        if (n == 16 && sw == 1 && dw == 1) {
+          const int64_t row_step = p.dilation_h * in_w * static_cast<int64_t>(C);
+          const T* const slide_rows[3] = {base, base + row_step, base + 2 * row_step};
+          slide_stride1<T>(b, os, slide_rows, C, in_hi - ox, out);
+          ox = in_hi;
+        } else if (n == 16) {
           for (; ox + 4 <= in_hi; ox += 4, base += 4 * pixel_step, out += 4 * C) {
             pixels<T, 4, false>(b, os, src, out, C, n);
           }
