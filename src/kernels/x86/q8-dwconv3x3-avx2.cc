@@ -144,21 +144,38 @@ inline __m256i load16(const T* p, size_t n) {
 inline __m256i load(const int32_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 inline __m256i load(const int16_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
+// The output stage constants of one block, loaded into locals once per block
+// (the byte stores to the output may alias the packed Block, so the compiler
+// would otherwise reload them for every pixel).
+struct RequantConsts {
+  __m256i mult[2], mult_odd[2], left[2], right[2], mask[2], half[2];
+  explicit RequantConsts(const Block& b) {
+    for (int h = 0; h < 2; ++h) {
+      mult[h] = load(b.mult[h]);
+      mult_odd[h] = load(b.mult_odd[h]);
+      left[h] = load(b.left[h]);
+      right[h] = load(b.right[h]);
+      mask[h] = load(b.mask[h]);
+      half[h] = load(b.half[h]);
+    }
+  }
+};
+
 // MultiplyByQuantizedMultiplier of 8 accumulators in the packed lane order
 // (see q8-avx2-common.h requantize() for the derivation), + output offset,
 // clamped. The multiplier comes from quantize_multiplier (never INT32_MIN),
 // so SaturatingRoundingDoublingHighMul cannot saturate.
 template <bool kLeftShift>
-inline __m256i requantize(const Block& b, int h, __m256i acc, __m256i out_off, __m256i vmin, __m256i vmax) {
-  const __m256i x = kLeftShift ? _mm256_sllv_epi32(acc, load(b.left[h])) : acc;
+inline __m256i requantize(const RequantConsts& rq, int h, __m256i acc, __m256i out_off, __m256i vmin, __m256i vmax) {
+  const __m256i x = kLeftShift ? _mm256_sllv_epi32(acc, rq.left[h]) : acc;
   const __m256i rnd = _mm256_set1_epi64x(int64_t{1} << 30);
-  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, load(b.mult[h])), rnd), 31);
+  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, rq.mult[h]), rnd), 31);
   const __m256i odd =
-      _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), load(b.mult_odd[h])), rnd), 1);
+      _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), rq.mult_odd[h]), rnd), 1);
   const __m256i hm = _mm256_blend_epi32(even, odd, 0xAA);
-  const __m256i remainder = _mm256_and_si256(hm, load(b.mask[h]));
-  const __m256i threshold = _mm256_sub_epi32(load(b.half[h]), _mm256_cmpgt_epi32(_mm256_setzero_si256(), hm));
-  __m256i r = _mm256_srav_epi32(hm, load(b.right[h]));
+  const __m256i remainder = _mm256_and_si256(hm, rq.mask[h]);
+  const __m256i threshold = _mm256_sub_epi32(rq.half[h], _mm256_cmpgt_epi32(_mm256_setzero_si256(), hm));
+  __m256i r = _mm256_srav_epi32(hm, rq.right[h]);
   r = _mm256_sub_epi32(r, _mm256_cmpgt_epi32(remainder, threshold));
   r = _mm256_add_epi32(r, out_off);
   return _mm256_min_epi32(_mm256_max_epi32(r, vmin), vmax);
@@ -171,9 +188,10 @@ struct OutStage {
 
 // Requantizes and stores the 16 channels of one pixel (n of them valid).
 template <typename T, bool kPartial, bool kLeftShift>
-inline void store16(const Block& b, const OutStage<kLeftShift>& os, __m256i acc0, __m256i acc1, T* out, size_t n) {
-  const __m256i lo = requantize<kLeftShift>(b, 0, acc0, os.out_off, os.vmin, os.vmax);
-  const __m256i hi = requantize<kLeftShift>(b, 1, acc1, os.out_off, os.vmin, os.vmax);
+inline void store16(const RequantConsts& rq, const OutStage<kLeftShift>& os, __m256i acc0, __m256i acc1, T* out,
+                    size_t n) {
+  const __m256i lo = requantize<kLeftShift>(rq, 0, acc0, os.out_off, os.vmin, os.vmax);
+  const __m256i hi = requantize<kLeftShift>(rq, 1, acc1, os.out_off, os.vmin, os.vmax);
   // Lanes {0..3, 8..11} and {4..7, 12..15} pack to channels 0..7 | 8..15.
   const __m256i w = _mm256_packs_epi32(lo, hi);
   const __m128i w0 = _mm256_castsi256_si128(w);
@@ -211,7 +229,8 @@ inline void pixels(const Block& b, const OutStage<kLeftShift>& os, Src src, T* o
       acc[k][1] = _mm256_add_epi32(acc[k][1], _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), w1));
     }
   }
-  for (int k = 0; k < N; ++k) store16<T, kPartial>(b, os, acc[k][0], acc[k][1], out + k * out_step, n);
+  const RequantConsts rq(b);
+  for (int k = 0; k < N; ++k) store16<T, kPartial>(rq, os, acc[k][0], acc[k][1], out + k * out_step, n);
 }
 
 // Stride 1, dilation 1, full blocks: pixels [0, count) of one row, pixel k's
@@ -226,6 +245,7 @@ inline void slide_stride1(const Block& b, const OutStage<kLeftShift>& os, const 
     x[r][0] = load16<T, false>(rows[r], 16);
     x[r][1] = load16<T, false>(rows[r] + C, 16);
   }
+  const RequantConsts rq(b);
   size_t off = 2 * C;
   for (int64_t k = 0; k < count; ++k, off += C, out += C) {
     for (int r = 0; r < 3; ++r) x[r][2] = load16<T, false>(rows[r] + off, 16);
@@ -239,7 +259,7 @@ inline void slide_stride1(const Block& b, const OutStage<kLeftShift>& os, const 
     pair(2, x[2][0], x[2][1]);
     pair(3, x[0][2], x[1][2]);
     pair(4, x[2][2], x[2][2]);
-    store16<T, false>(b, os, acc0, acc1, out, 16);
+    store16<T, false>(rq, os, acc0, acc1, out, 16);
     for (int r = 0; r < 3; ++r) {
       x[r][0] = x[r][1];
       x[r][1] = x[r][2];
