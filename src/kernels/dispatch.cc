@@ -33,6 +33,26 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
     t.name = "avx2";
     t.qu8 = qu8_dwconv2d__avx2;
     t.qs8 = qs8_dwconv2d__avx2;
+    t.packed3x3_size = q8_dwconv3x3_packed_size__avx2;
+    t.qu8_pack3x3 = qu8_dwconv3x3_pack__avx2;
+    t.qs8_pack3x3 = qs8_dwconv3x3_pack__avx2;
+    t.qu8_3x3 = qu8_dwconv3x3__avx2;
+    t.qs8_3x3 = qs8_dwconv3x3__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
+// The kernel list for the same-shape quantized ADD, best first.
+Q8AddTable make_q8_add_table(const CpuFeatures& f) {
+  Q8AddTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2) {
+    t.name = "avx2";
+    t.qu8 = qu8_vadd_minmax__avx2;
+    t.qs8 = qs8_vadd_minmax__avx2;
   }
 #else
   (void)f;
@@ -75,7 +95,7 @@ const KernelTables& detected_kernel_tables() {
   static const KernelTables tables = [] {
     const CpuFeatures& f = cpu_features();
     return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
-                        make_f32_dwconv_table(f)};
+                        make_f32_dwconv_table(f), make_q8_add_table(f)};
   }();
   return tables;
 }

@@ -8,6 +8,7 @@
 #include "kernels/f32_dwconv.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/q8_gemm.h"
+#include "kernels/ref/add.h"
 #include "kernels/ref/conv.h"
 
 namespace edgerun::kernels {
@@ -28,10 +29,38 @@ using Qu8DwConvFn = void (*)(const ConvParams& p, const uint8_t* input, const ui
                              uint8_t* output, size_t row_begin, size_t row_end);
 using Qs8DwConvFn = void (*)(const ConvParams& p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                              int8_t* output, size_t row_begin, size_t row_end);
+// 3x3 depthwise (depth_multiplier 1, any stride, dilation, padding) over
+// weights packed once at prepare: `pack` writes packed_size(out_c) bytes,
+// 32-byte aligned, from the filter, bias and the params' offsets and
+// multipliers; the kernel then needs only params' geometry, offsets and
+// activation range.
+using Q8DwConvPackedSizeFn = size_t (*)(int32_t channels);
+using Qu8DwConvPackFn = void (*)(const ConvParams& p, const uint8_t* filter, const int32_t* bias, void* packed);
+using Qs8DwConvPackFn = void (*)(const ConvParams& p, const int8_t* filter, const int32_t* bias, void* packed);
+using Qu8DwConvPackedFn = void (*)(const ConvParams& p, const void* packed, const uint8_t* input, uint8_t* output,
+                                   size_t row_begin, size_t row_end);
+using Qs8DwConvPackedFn = void (*)(const ConvParams& p, const void* packed, const int8_t* input, int8_t* output,
+                                   size_t row_begin, size_t row_end);
 struct Q8DwConvTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
   Qu8DwConvFn qu8 = nullptr;
   Qs8DwConvFn qs8 = nullptr;
+  Q8DwConvPackedSizeFn packed3x3_size = nullptr;
+  Qu8DwConvPackFn qu8_pack3x3 = nullptr;
+  Qs8DwConvPackFn qs8_pack3x3 = nullptr;
+  Qu8DwConvPackedFn qu8_3x3 = nullptr;
+  Qs8DwConvPackedFn qs8_3x3 = nullptr;
+};
+
+// Quantized ADD of two same-shape tensors (per-tensor quantization): y[i] for
+// i in [0, n), bit-exact with qu8_add__ref / qs8_add__ref (kernels/ref/add.h).
+// Broadcasting shapes keep the reference kernel.
+using Qu8VaddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
+using Qs8VaddFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
+struct Q8AddTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  Qu8VaddFn qu8 = nullptr;
+  Qs8VaddFn qs8 = nullptr;
 };
 
 // Float32 GEMM over packed weights (kernels/f32_gemm.h): float CONV_2D
@@ -56,6 +85,7 @@ struct KernelTables {
   Q8DwConvTable q8_dwconv;
   F32GemmTable f32_gemm;
   F32DwConvTable f32_dwconv;
+  Q8AddTable q8_add;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).
@@ -70,5 +100,20 @@ void qu8_dwconv2d__avx2(const ConvParams& p, const uint8_t* input, const uint8_t
                         uint8_t* output, size_t row_begin, size_t row_end);
 void qs8_dwconv2d__avx2(const ConvParams& p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                         int8_t* output, size_t row_begin, size_t row_end);
+
+// src/kernels/x86/q8-dwconv3x3-avx2.cc (int16 tap pairs packed with the bias
+// and output stage per 16 channels, 4 interior pixels at a time).
+size_t q8_dwconv3x3_packed_size__avx2(int32_t channels);
+void qu8_dwconv3x3_pack__avx2(const ConvParams& p, const uint8_t* filter, const int32_t* bias, void* packed);
+void qs8_dwconv3x3_pack__avx2(const ConvParams& p, const int8_t* filter, const int32_t* bias, void* packed);
+void qu8_dwconv3x3__avx2(const ConvParams& p, const void* packed, const uint8_t* input, uint8_t* output,
+                         size_t row_begin, size_t row_end);
+void qs8_dwconv3x3__avx2(const ConvParams& p, const void* packed, const int8_t* input, int8_t* output, size_t row_begin,
+                         size_t row_end);
+
+// src/kernels/x86/q8-vadd-avx2.cc (8 elements at a time, exact vectorized
+// rescaling).
+void qu8_vadd_minmax__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
+void qs8_vadd_minmax__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
 
 }  // namespace edgerun::kernels

@@ -1,12 +1,13 @@
 // ADD: elementwise sum with NumPy broadcasting and a fused activation.
 // float32, uint8, int8; quantized parameters follow TFLite's add.cc Prepare
 // (left_shift 20, inputs rescaled to twice the larger input scale).
+#include "kernels/ref/add.h"
+
 #include <algorithm>
 #include <memory>
 #include <string>
 
 #include "kernels/quant_util.h"
-#include "kernels/ref/add.h"
 #include "ops/binary_util.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
@@ -23,6 +24,9 @@ class AddKernel final : public Kernel {
   ref::BroadcastIndex bc;
   ref::F32MinMaxParams f32{};
   ref::QuantAddParams q{};
+  // Same-shape fast kernels (null: the reference kernel).
+  kernels::Qu8VaddFn qu8 = nullptr;
+  kernels::Qs8VaddFn qs8 = nullptr;
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
@@ -31,16 +35,36 @@ class AddKernel final : public Kernel {
                                  static_cast<float*>(io.outputs[0]), bc, f32, 0, count);
         break;
       case DType::kUInt8:
+        if (qu8 != nullptr) {
+          run_split(io, qu8, static_cast<const uint8_t*>(io.inputs[0]), static_cast<const uint8_t*>(io.inputs[1]),
+                    static_cast<uint8_t*>(io.outputs[0]));
+          break;
+        }
         ref::qu8_add__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<const uint8_t*>(io.inputs[1]),
                           static_cast<uint8_t*>(io.outputs[0]), bc, q, 0, count);
         break;
       case DType::kInt8:
+        if (qs8 != nullptr) {
+          run_split(io, qs8, static_cast<const int8_t*>(io.inputs[0]), static_cast<const int8_t*>(io.inputs[1]),
+                    static_cast<int8_t*>(io.outputs[0]));
+          break;
+        }
         ref::qs8_add__ref(static_cast<const int8_t*>(io.inputs[0]), static_cast<const int8_t*>(io.inputs[1]),
                           static_cast<int8_t*>(io.outputs[0]), bc, q, 0, count);
         break;
       default:
         break;
     }
+  }
+
+ private:
+  // Below this many elements a slice is not worth a thread hand-off.
+  static constexpr size_t kMinElementsPerTask = 4096;
+
+  template <typename T, typename Fn>
+  void run_split(const KernelIO& io, Fn fn, const T* a, const T* b, T* y) const {
+    parallel_rows(io, static_cast<size_t>(count), kMinElementsPerTask,
+                  [&](size_t begin, size_t end, int) { fn(end - begin, a + begin, b + begin, y + begin, q); });
   }
 };
 
@@ -86,6 +110,10 @@ Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& 
   const QuantRange range = activation_range_quantized(shape.activation, out);
   q.output_min = range.min;
   q.output_max = range.max;
+  if (shape.bc.elementwise) {
+    k->qu8 = ctx.tables->q8_add.qu8;
+    k->qs8 = ctx.tables->q8_add.qs8;
+  }
   if (q.output_min > q.output_max) {
     return node_error(n, "fused activation range is empty for the output quantization (min " +
                              std::to_string(range.min) + " > max " + std::to_string(range.max) + ")");

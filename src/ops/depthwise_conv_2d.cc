@@ -13,7 +13,49 @@
 #include "ops/op_util.h"
 
 namespace edgerun::ops {
-Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
+namespace {
+
+// A 3x3 depthwise conv over weights (and bias, offsets, output stage) packed
+// once here at prepare by the dispatch table's pack function; run() splits
+// the output rows over the pool.
+template <typename T>
+class PackedDwConv3x3Kernel final : public Kernel {
+ public:
+  using PackFn = void (*)(const kernels::ConvParams&, const T*, const int32_t*, void*);
+  using RunFn = void (*)(const kernels::ConvParams&, const void*, const T*, T*, size_t, size_t);
+
+  // `p` must point at its multipliers and shifts; they are only read here.
+  PackedDwConv3x3Kernel(const kernels::ConvParams& p, const kernels::Q8DwConvTable& t, PackFn pack, RunFn fn,
+                        const T* filter, const int32_t* bias)
+      : params_(p), fn_(fn), storage_(t.packed3x3_size(p.out_c) + kAlign) {
+    pack(params_, filter, bias, packed());
+    params_.multiplier = nullptr;
+    params_.shift = nullptr;
+  }
+
+  void run(const KernelIO& io) const override {
+    const T* in = static_cast<const T*>(io.inputs[0]);
+    T* out = static_cast<T*>(io.outputs[0]);
+    parallel_rows(io, kernels::conv_rows(params_), 1,
+                  [&](size_t begin, size_t end, int) { fn_(params_, packed(), in, out, begin, end); });
+  }
+
+ private:
+  static constexpr size_t kAlign = 32;  // the packed blocks are loaded with aligned vector loads
+  uint8_t* packed() const {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(storage_.data());
+    return const_cast<uint8_t*>(storage_.data()) + (kAlign - a % kAlign) % kAlign;
+  }
+
+  kernels::ConvParams params_;
+  RunFn fn_;
+  std::vector<uint8_t> storage_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, const ir::Node& n,
+                                                          const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::DepthwiseConv2DAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected DepthwiseConv2DAttrs");
@@ -102,12 +144,26 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   // (bit-exact with the reference); otherwise the reference kernel.
   const kernels::Q8DwConvTable& dw = ctx.tables->q8_dwconv;
   const bool fast = depth_multiplier == 1;
+  // 3x3 (all of MobileNet's): weights packed once for the specialized kernel.
+  if (fast && p.filter_h == 3 && p.filter_w == 3 && dw.packed3x3_size != nullptr) {
+    p.multiplier = q.multiplier.data();
+    p.shift = q.shift.data();
+    const auto* bias_data = bias != nullptr ? reinterpret_cast<const int32_t*>(bias->data) : nullptr;
+    if (dtype == DType::kUInt8) {
+      return std::unique_ptr<Kernel>(
+          new PackedDwConv3x3Kernel<uint8_t>(p, dw, dw.qu8_pack3x3, dw.qu8_3x3, filter.data, bias_data));
+    }
+    return std::unique_ptr<Kernel>(new PackedDwConv3x3Kernel<int8_t>(
+        p, dw, dw.qs8_pack3x3, dw.qs8_3x3, reinterpret_cast<const int8_t*>(filter.data), bias_data));
+  }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
-        p, fast && dw.qu8 != nullptr ? dw.qu8 : kernels::qu8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+        p, fast && dw.qu8 != nullptr ? dw.qu8 : kernels::qu8_dwconv2d__ref, kernels::conv_rows(p),
+        Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
-      p, fast && dw.qs8 != nullptr ? dw.qs8 : kernels::qs8_dwconv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+      p, fast && dw.qs8 != nullptr ? dw.qs8 : kernels::qs8_dwconv2d__ref, kernels::conv_rows(p),
+      Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
 }
 
 }  // namespace edgerun::ops

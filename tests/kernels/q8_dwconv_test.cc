@@ -1,18 +1,20 @@
 // Differential tests of the quantized depthwise conv SIMD kernels
-// (qu8_dwconv2d__avx2 / qs8_dwconv2d__avx2, kernels/dispatch.h) against the
+// (qu8_dwconv2d__avx2 / qs8_dwconv2d__avx2 and the packed 3x3
+// qu8_dwconv3x3__avx2 / qs8_dwconv3x3__avx2, kernels/dispatch.h) against the
 // reference kernels (qu8_dwconv2d__ref / qs8_dwconv2d__ref): bit-exact on random
 // data over channels, spatial sizes, filter sizes, strides, dilations and
 // SAME/VALID padding, with every buffer the kernel touches ending exactly at a
 // PROT_NONE guard page so any over-read or over-write faults.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <span>
 #include <type_traits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/cpu_features.h"
 #include "kernels/dispatch.h"
@@ -41,6 +43,15 @@ struct DwTraits<int8_t> {
 const int32_t kChannels[] = {1, 3, 7, 8, 9, 15, 16, 17, 33, 144};
 const int32_t kSpatial[] = {1, 2, 5, 7, 14, 15};
 const int32_t kFilters[] = {1, 3, 5};
+// The packed 3x3 kernel: awkward channel counts around its 16-channel blocks
+// and its 4-pixel interior groups, odd sizes with and without interior pixels.
+const int32_t kChannels3x3[] = {1, 3, 7, 15, 16, 17, 33, 1001};
+const int32_t kSpatial3x3[] = {1, 2, 3, 5, 7, 9};
+const int32_t kFilters3x3[] = {3};
+
+struct Shapes {
+  std::span<const int32_t> channels, spatial, filters;
+};
 
 // TFLite's output size and SAME padding (ops/conv_util.cc compute_window_2d).
 // Returns false when VALID padding leaves no output.
@@ -57,25 +68,27 @@ enum class Quant { kPerTensor, kPerChannel };
 // Runs `fn` against the reference depthwise conv over every combination; the
 // kernel computes the rows in two slices split at a random point.
 template <typename T, typename Fn>
-void check_against_reference(Fn fn, Quant quant, uint32_t seed) {
+void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases) {
   using Tr = DwTraits<T>;
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
   int cases = 0;
-  for (int32_t channels : kChannels) {
-    for (int32_t spatial : kSpatial) {
-      for (int32_t filter_size : kFilters) {
+  const int32_t n_spatial = static_cast<int32_t>(shapes.spatial.size());
+  const int32_t n_filters = static_cast<int32_t>(shapes.filters.size());
+  for (int32_t channels : shapes.channels) {
+    for (int32_t spatial : shapes.spatial) {
+      for (int32_t filter_size : shapes.filters) {
         for (int32_t stride = 1; stride <= 2; ++stride) {
           for (int32_t dilation = 1; dilation <= 2; ++dilation) {
             for (bool same : {true, false}) {
               ConvParams p;
               p.batch = uniform(0, 3) == 0 ? 2 : 1;
               p.in_h = spatial;
-              p.in_w = kSpatial[uniform(0, 5)];
+              p.in_w = shapes.spatial[uniform(0, n_spatial - 1)];
               p.in_c = p.out_c = channels;
               p.depth_multiplier = 1;
               p.filter_h = filter_size;
-              p.filter_w = uniform(0, 3) == 0 ? kFilters[uniform(0, 2)] : filter_size;
+              p.filter_w = uniform(0, 3) == 0 ? shapes.filters[uniform(0, n_filters - 1)] : filter_size;
               p.stride_h = stride;
               p.stride_w = uniform(0, 3) == 0 ? 3 - stride : stride;
               p.dilation_h = dilation;
@@ -137,12 +150,11 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed) {
               const std::vector<T> got(output.data(), output.data() + out_size);
               ASSERT_EQ(got, expected) << "seed " << seed << ", channels " << channels << ", batch " << p.batch
                                        << ", in " << p.in_h << "x" << p.in_w << ", filter " << p.filter_h << "x"
-                                       << p.filter_w << ", stride " << p.stride_h << "x" << p.stride_w
-                                       << ", dilation " << dilation << ", " << (same ? "SAME" : "VALID")
-                                       << ", split " << split << ", input_offset " << p.input_offset
-                                       << ", filter_offset " << p.filter_offset << ", output_offset "
-                                       << p.output_offset << ", act [" << p.act_min << ", " << p.act_max
-                                       << "], bias " << with_bias;
+                                       << p.filter_w << ", stride " << p.stride_h << "x" << p.stride_w << ", dilation "
+                                       << dilation << ", " << (same ? "SAME" : "VALID") << ", split " << split
+                                       << ", input_offset " << p.input_offset << ", filter_offset " << p.filter_offset
+                                       << ", output_offset " << p.output_offset << ", act [" << p.act_min << ", "
+                                       << p.act_max << "], bias " << with_bias;
               ++cases;
             }
           }
@@ -150,21 +162,54 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed) {
       }
     }
   }
-  EXPECT_GT(cases, 600);
+  EXPECT_GT(cases, min_cases);
+}
+
+const Shapes kAllShapes{kChannels, kSpatial, kFilters};
+const Shapes kShapes3x3{kChannels3x3, kSpatial3x3, kFilters3x3};
+
+// Packs the filter and bias (into a 32-byte aligned buffer, as the op does)
+// and runs the packed 3x3 kernel over rows [begin, end).
+template <typename T, typename PackFn, typename RunFn>
+auto packed_3x3(PackFn pack, RunFn run) {
+  return [pack, run](const ConvParams& p, const T* input, const T* filter, const int32_t* bias, T* output, size_t begin,
+                     size_t end) {
+    struct alignas(32) Chunk {
+      uint8_t bytes[32];
+    };
+    std::vector<Chunk> packed((q8_dwconv3x3_packed_size__avx2(p.out_c) + 31) / 32);
+    pack(p, filter, bias, packed.data());
+    run(p, packed.data(), input, output, begin, end);
+  };
 }
 
 #if defined(__x86_64__)
 TEST(Q8DwConv, Qu8Avx2MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<uint8_t>(qu8_dwconv2d__avx2, Quant::kPerTensor, kSeed);
+  check_against_reference<uint8_t>(qu8_dwconv2d__avx2, Quant::kPerTensor, kSeed, kAllShapes, 600);
 }
 TEST(Q8DwConv, Qs8Avx2PerChannelMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerChannel, kSeed + 1);
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerChannel, kSeed + 1, kAllShapes, 600);
 }
 TEST(Q8DwConv, Qs8Avx2PerTensorMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerTensor, kSeed + 2);
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerTensor, kSeed + 2, kAllShapes, 600);
+}
+TEST(Q8DwConv, Qu8Avx2Packed3x3MatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<uint8_t>(packed_3x3<uint8_t>(qu8_dwconv3x3_pack__avx2, qu8_dwconv3x3__avx2),
+                                   Quant::kPerTensor, kSeed + 3, kShapes3x3, 200);
+}
+TEST(Q8DwConv, Qs8Avx2Packed3x3PerChannelMatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<int8_t>(packed_3x3<int8_t>(qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2), Quant::kPerChannel,
+                                  kSeed + 4, kShapes3x3, 200);
+}
+TEST(Q8DwConv, Qs8Avx2Packed3x3PerTensorMatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_against_reference<int8_t>(packed_3x3<int8_t>(qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2), Quant::kPerTensor,
+                                  kSeed + 5, kShapes3x3, 200);
 }
 #endif
 
@@ -173,6 +218,8 @@ TEST(Q8DwConv, DispatchTableFollowsCpuFeatures) {
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
+  EXPECT_EQ(t.qu8_3x3 != nullptr && t.qu8_pack3x3 != nullptr && t.packed3x3_size != nullptr, fast) << t.name;
+  EXPECT_EQ(t.qs8_3x3 != nullptr && t.qs8_pack3x3 != nullptr, fast) << t.name;
 }
 
 }  // namespace

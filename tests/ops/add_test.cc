@@ -4,6 +4,7 @@
 // MultiplyByQuantizedMultiplierSmallerThanOneExp, round half away from zero).
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,9 @@ TEST(AddOp, FloatActivations) {
     ir::Activation act;
     std::vector<float> expected;
   };
-  for (const Case& c : {Case{ir::Activation::kRelu, {0.f, 0.5f, 3.5f, 9.f}},
-                        Case{ir::Activation::kRelu6, {0.f, 0.5f, 3.5f, 6.f}},
-                        Case{ir::Activation::kReluN1To1, {-1.f, 0.5f, 1.f, 1.f}}}) {
+  for (const Case& c :
+       {Case{ir::Activation::kRelu, {0.f, 0.5f, 3.5f, 9.f}}, Case{ir::Activation::kRelu6, {0.f, 0.5f, 3.5f, 6.f}},
+        Case{ir::Activation::kReluN1To1, {-1.f, 0.5f, 1.f, 1.f}}}) {
     OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{c.act});
     t.input<float>({4}, a);
     t.input<float>({4}, b);
@@ -203,6 +204,62 @@ TEST(AddOp, RejectsUnsupportedDtypeAndArity) {
     t.input<float>({2}, {1, 2});
     t.output({2}, DType::kFloat32);
     expect_error(t.run(), {"ADD", "input count", "expected 2", "found 1"});
+  }
+}
+
+// ---- fast kernels vs reference ----
+
+// Runs one random same-shape (or broadcast) quantized ADD with the reference
+// kernels on one thread and with the CPU's kernels on 1 and 3 threads; all
+// three must agree byte for byte.
+template <typename T>
+void check_fast_matches_reference(const Shape& a_shape, const Shape& b_shape, const Shape& out_shape,
+                                  ir::Activation act, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const int32_t lo = std::is_same_v<T, uint8_t> ? 0 : -128;
+  auto value = [&] { return static_cast<T>(std::uniform_int_distribution<int32_t>(lo, lo + 255)(rng)); };
+  auto scale = [&] { return std::uniform_real_distribution<float>(0.005f, 0.2f)(rng); };
+  auto elements = [](const Shape& s) {
+    size_t n = 1;
+    for (int32_t d : s) n *= static_cast<size_t>(d);
+    return n;
+  };
+  std::vector<T> a(elements(a_shape)), b(elements(b_shape));
+  for (T& v : a) v = value();
+  for (T& v : b) v = value();
+  const QuantParams qa = qp(scale(), value()), qb = qp(scale(), value()), qo = qp(scale(), value());
+  std::vector<std::vector<T>> results;
+  for (int variant = 0; variant < 3; ++variant) {
+    ir::ElementwiseAttrs attrs;
+    attrs.activation = act;
+    OpTester t(ir::OpType::kAdd, attrs);
+    t.input<T>(a_shape, a, qa);
+    t.input<T>(b_shape, b, qb);
+    t.output(out_shape, testing::dtype_of<T>(), qo);
+    t.set_reference_kernels(variant == 0);
+    t.set_threads(variant == 2 ? 3 : 1);
+    ASSERT_TRUE(t.run().ok());
+    results.push_back(t.result<T>(0));
+  }
+  EXPECT_EQ(results[1], results[0]) << "fast kernels, 1 thread, seed " << seed;
+  EXPECT_EQ(results[2], results[0]) << "fast kernels, 3 threads, seed " << seed;
+}
+
+TEST(AddOp, Uint8FastKernelsMatchReference) {
+  uint32_t seed = 1;
+  for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu, ir::Activation::kRelu6}) {
+    check_fast_matches_reference<uint8_t>({1, 7, 5, 3}, {1, 7, 5, 3}, {1, 7, 5, 3}, act, seed++);
+    check_fast_matches_reference<uint8_t>({1, 28, 28, 32}, {1, 28, 28, 32}, {1, 28, 28, 32}, act, seed++);
+    check_fast_matches_reference<uint8_t>({2, 9, 9, 17}, {17}, {2, 9, 9, 17}, act, seed++);
+  }
+}
+
+TEST(AddOp, Int8FastKernelsMatchReference) {
+  uint32_t seed = 100;
+  for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu, ir::Activation::kRelu6}) {
+    check_fast_matches_reference<int8_t>({1, 3, 3, 7}, {1, 3, 3, 7}, {1, 3, 3, 7}, act, seed++);
+    check_fast_matches_reference<int8_t>({1, 56, 56, 24}, {1, 56, 56, 24}, {1, 56, 56, 24}, act, seed++);
+    check_fast_matches_reference<int8_t>({1, 1, 9, 1}, {1, 5, 9, 16}, {1, 5, 9, 16}, act, seed++);
   }
 }
 

@@ -1,6 +1,7 @@
 // DEPTHWISE_CONV_2D tests; expected values are derived by hand in the comments.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -226,6 +227,72 @@ TEST(DepthwiseConv2DOp, RejectsPerChannelScalesOnWrongAxis) {
   t.constant<int8_t>({1, 1, 1, 2}, {1, 1}, QuantParams{{0.1f, 0.2f}, {0, 0}, 0});
   t.output({1, 1, 1, 2}, DType::kInt8, q(1.0f, 0));
   expect_prepare_error(t, "filter quantized dimension: expected 3");
+}
+
+// ---- fast kernels vs reference ----
+
+// One random quantized depthwise conv run with the reference kernels on one
+// thread and with the CPU's kernels (the packed 3x3 one for 3x3 filters) on 1
+// and 3 threads; all three must agree byte for byte. int8 filters are
+// per-channel.
+template <typename T>
+void check_fast_matches_reference(int32_t h, int32_t w, int32_t c, int32_t k, ir::DepthwiseConv2DAttrs a,
+                                  uint32_t seed) {
+  std::mt19937 rng(seed);
+  const bool u8 = std::is_same_v<T, uint8_t>;
+  const int32_t lo = u8 ? 0 : -128;
+  auto value = [&] { return static_cast<T>(std::uniform_int_distribution<int32_t>(lo, lo + 255)(rng)); };
+  auto scale = [&] { return std::uniform_real_distribution<float>(0.005f, 0.05f)(rng); };
+  std::vector<T> in(static_cast<size_t>(h) * w * c), filter(static_cast<size_t>(k) * k * c);
+  for (T& v : in) v = value();
+  for (T& v : filter) v = value();
+  const float in_scale = scale();
+  QuantParams fq;
+  fq.axis = 3;
+  for (int32_t i = 0; i < (u8 ? 1 : c); ++i) {
+    fq.scale.push_back(scale());
+    fq.zero_point.push_back(u8 ? value() : 0);
+  }
+  std::vector<int32_t> bias(c);
+  for (int32_t& v : bias) v = std::uniform_int_distribution<int32_t>(-20000, 20000)(rng);
+  const int32_t effective = (k - 1) * a.dilation_h + 1;
+  const int32_t oh =
+      a.padding == ir::Padding::kSame ? (h + a.stride_h - 1) / a.stride_h : (h - effective + a.stride_h) / a.stride_h;
+  const int32_t ow =
+      a.padding == ir::Padding::kSame ? (w + a.stride_w - 1) / a.stride_w : (w - effective + a.stride_w) / a.stride_w;
+  const QuantParams in_q = q(in_scale, value()), out_q = q(scale() * 4, value());
+  std::vector<std::vector<T>> results;
+  for (int variant = 0; variant < 3; ++variant) {
+    OpTester t(ir::OpType::kDepthwiseConv2D, a);
+    t.input<T>({1, h, w, c}, in, in_q);
+    t.constant<T>({1, k, k, c}, filter, fq);
+    t.constant<int32_t>({c}, bias);
+    t.output({1, oh, ow, c}, testing::dtype_of<T>(), out_q);
+    t.set_reference_kernels(variant == 0);
+    t.set_threads(variant == 2 ? 3 : 1);
+    ASSERT_TRUE(t.run().ok());
+    results.push_back(t.result<T>(0));
+  }
+  EXPECT_EQ(results[1], results[0]) << "fast kernels, 1 thread, seed " << seed;
+  EXPECT_EQ(results[2], results[0]) << "fast kernels, 3 threads, seed " << seed;
+}
+
+TEST(DepthwiseConv2DOp, QuantizedFastKernelsMatchReference) {
+  uint32_t seed = 7;
+  for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu, ir::Activation::kRelu6}) {
+    for (int stride : {1, 2}) {
+      for (ir::Padding pad : {ir::Padding::kSame, ir::Padding::kValid}) {
+        const auto a = dw_attrs(pad, 1, stride, 1, act);
+        check_fast_matches_reference<uint8_t>(13, 11, 32, 3, a, seed++);
+        check_fast_matches_reference<int8_t>(13, 11, 32, 3, a, seed++);
+        check_fast_matches_reference<uint8_t>(9, 7, 17, 3, a, seed++);
+        check_fast_matches_reference<int8_t>(5, 9, 33, 3, a, seed++);
+        check_fast_matches_reference<int8_t>(9, 9, 7, 5, a, seed++);
+      }
+    }
+    check_fast_matches_reference<uint8_t>(11, 11, 24, 3, dw_attrs(ir::Padding::kSame, 1, 1, 2, act), seed++);
+    check_fast_matches_reference<int8_t>(11, 11, 24, 3, dw_attrs(ir::Padding::kSame, 1, 1, 2, act), seed++);
+  }
 }
 
 }  // namespace
