@@ -1,13 +1,16 @@
 # ISA kernel files: each compiled with its own flags, nothing else with them.
 #
 # edgerun_add_isa_kernels(<target>) adds, on x86-64 only, src/kernels/x86/*-avx2.cc
-# to <target> with -mavx2 -mfma -mf16c, src/kernels/x86/*-avx512vnni.cc with the
-# AVX-512 F/BW/VL/VNNI flags besides, and defines EDGERUN_HAVE_X86_KERNELS=1 for
+# to <target> with -mavx2 -mfma -mf16c, src/kernels/x86/*-avx512f.cc with
+# -mavx512f -mfma only (so their dispatch tests just AVX-512F and FMA),
+# src/kernels/x86/*-avx512vnni.cc with the AVX-512 F/BW/VL/VNNI flags besides
+# the AVX2 ones, and defines EDGERUN_HAVE_X86_KERNELS=1 for
 # the target (read only by src/kernels/dispatch.cc, which fills the function
 # tables after run-time CPU detection). The rest of the library stays portable.
 set(EDGERUN_AVX2_FLAGS -mavx2 -mfma -mf16c)
 # -Wno-uninitialized: GCC 12's AVX-512 headers trip it on their own
 # _mm512_undefined_epi32() placeholders (a false positive inside the intrinsics).
+set(EDGERUN_AVX512F_FLAGS -mavx512f -mfma -Wno-uninitialized)
 set(EDGERUN_AVX512VNNI_FLAGS -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -Wno-uninitialized)
 
 function(edgerun_add_isa_kernels target)
@@ -15,6 +18,9 @@ function(edgerun_add_isa_kernels target)
     file(GLOB avx2_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/x86/*-avx2.cc)
     target_sources(${target} PRIVATE ${avx2_sources})
     set_source_files_properties(${avx2_sources} PROPERTIES COMPILE_OPTIONS "${EDGERUN_AVX2_FLAGS}")
+    file(GLOB avx512f_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/x86/*-avx512f.cc)
+    target_sources(${target} PRIVATE ${avx512f_sources})
+    set_source_files_properties(${avx512f_sources} PROPERTIES COMPILE_OPTIONS "${EDGERUN_AVX512F_FLAGS}")
     file(GLOB avx512vnni_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/x86/*-avx512vnni.cc)
     target_sources(${target} PRIVATE ${avx512vnni_sources})
     set_source_files_properties(${avx512vnni_sources} PROPERTIES COMPILE_OPTIONS "${EDGERUN_AVX512VNNI_FLAGS}")

@@ -64,9 +64,14 @@ Q8AddTable make_q8_add_table(const CpuFeatures& f) {
 F32GemmTable make_f32_gemm_table(const CpuFeatures& f) {
   F32GemmTable t;
 #if defined(EDGERUN_HAVE_X86_KERNELS)
-  if (f.avx2 && f.fma) {
+  if (f.avx512f && f.fma) {
+    t.name = "avx512f";
+    t.gemm = f32_gemm_minmax__avx512f_12x32;
+    t.mr = 12;
+  } else if (f.avx2 && f.fma) {
     t.name = "avx2";
     t.gemm = f32_gemm_minmax__avx2_6x16;
+    t.mr = 6;
   }
 #else
   (void)f;

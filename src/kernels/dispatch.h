@@ -68,6 +68,7 @@ struct Q8AddTable {
 struct F32GemmTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
   F32GemmFn gemm = nullptr;
+  size_t mr = 1;  // rows of gemm's register tile: callers split M in multiples of it
 };
 
 // Float32 depthwise convolution with depth_multiplier 1 over packed weights

@@ -12,8 +12,10 @@
 // with zeros for columns past n (so kernels may compute whole panels).
 //
 // Kernels (same signature, F32GemmFn):
-//   f32_gemm_minmax__ref        portable, the oracle of the tests
-//   f32_gemm_minmax__avx2_6x16  src/kernels/x86/f32-gemm-avx2.cc
+//   f32_gemm_minmax__ref            portable, the oracle of the tests
+//   f32_gemm_minmax__avx2_6x16      src/kernels/x86/f32-gemm-avx2.cc
+//   f32_gemm_minmax__avx512f_12x32  src/kernels/x86/f32-gemm-avx512f.cc (two
+//                                   adjacent panels per tile)
 // All are pure (no allocation, no threads). They read only rows [0, m) of a
 // (a_stride floats apart, k floats each) and write only rows [0, m), columns
 // [0, n) of c (c_stride floats apart); a caller splits work by offsetting a
@@ -43,5 +45,7 @@ void f32_gemm_minmax__ref(size_t m, size_t n, size_t k, const float* a, size_t a
 // Only built (and only referenced by the dispatch table) on x86-64.
 void f32_gemm_minmax__avx2_6x16(size_t m, size_t n, size_t k, const float* a, size_t a_stride, const float* packed,
                                 float* c, size_t c_stride, float min, float max);
+void f32_gemm_minmax__avx512f_12x32(size_t m, size_t n, size_t k, const float* a, size_t a_stride, const float* packed,
+                                    float* c, size_t c_stride, float min, float max);
 
 }  // namespace edgerun::kernels

@@ -1,7 +1,8 @@
 // Float32 conv-like Kernels over the packed-weight GEMM and depthwise kernels.
 //   * pointwise CONV_2D (1x1, stride 1, no padding) and FULLY_CONNECTED: one
 //     GEMM over the input as it lies (NHWC pixels / batches are the rows),
-//     split over threads in whole 6-row tiles;
+//     split over threads in whole register tiles of rows, and in column
+//     blocks too when the rows are few;
 //   * any other CONV_2D: per output row, an im2col of its out_w pixels (K =
 //     filter_h * filter_w * in_c floats each, zeros for out-of-image taps) into
 //     the thread's scratch, then the GEMM into that output row;
@@ -28,32 +29,51 @@ std::vector<float> pack_gemm(const float* w, const float* bias, size_t n, size_t
   return packed;
 }
 
-// Rows of a GEMM tile: threads split pointwise GEMMs on tile boundaries so
-// only the last tile has an M tail.
-constexpr size_t kTileRows = 6;
 // Smallest share of a GEMM worth handing to another thread, in multiply-adds.
 constexpr size_t kMinTaskMacs = size_t{1} << 17;
+// Columns of a column block when threads split a GEMM's columns: two 16-column
+// panels, the widest register tile.
+constexpr size_t kColumnBlock = 2 * kernels::kF32GemmNr;
+// Tasks per thread parallel_rows aims for.
+constexpr size_t kTasksPerThread = 4;
 
 // c [m, n] = clamp(a [m, k] * w^T + bias): pointwise convs and fully connected layers.
+// Threads take whole row tiles (only the last tile has an M tail); when there
+// are too few tiles to go round (7x7 maps, batch-1 fully connected) the columns
+// are split into blocks as well and a task is a run of (block, tile) pairs.
 class F32GemmKernel final : public Kernel {
  public:
-  F32GemmKernel(kernels::F32GemmFn gemm, size_t m, size_t n, size_t k, float min, float max, std::vector<float> packed)
-      : gemm_(gemm), m_(m), n_(n), k_(k), min_(min), max_(max), packed_(std::move(packed)) {}
+  F32GemmKernel(const kernels::F32GemmTable& t, size_t m, size_t n, size_t k, float min, float max,
+                std::vector<float> packed)
+      : gemm_(t.gemm), mr_(t.mr), m_(m), n_(n), k_(k), min_(min), max_(max), packed_(std::move(packed)) {}
 
   void run(const KernelIO& io) const override {
     const float* a = static_cast<const float*>(io.inputs[0]);
     float* c = static_cast<float*>(io.outputs[0]);
-    const size_t tiles = (m_ + kTileRows - 1) / kTileRows;
-    const size_t min_tiles = std::max<size_t>(1, kMinTaskMacs / (kTileRows * std::max<size_t>(n_ * k_, 1)));
-    parallel_rows(io, tiles, min_tiles, [&](size_t begin, size_t end, int) {
-      const size_t m0 = begin * kTileRows;
-      const size_t m1 = std::min(m_, end * kTileRows);
-      gemm_(m1 - m0, n_, k_, a + m0 * k_, k_, packed_.data(), c + m0 * n_, n_, min_, max_);
+    if (m_ == 0 || n_ == 0) return;
+    const size_t threads = io.pool != nullptr ? static_cast<size_t>(io.pool->threads()) : 1;
+    const size_t tiles = (m_ + mr_ - 1) / mr_;
+    const size_t blocks = (n_ + kColumnBlock - 1) / kColumnBlock;
+    const size_t wanted = kTasksPerThread * threads;
+    const size_t splits = threads == 1 || tiles >= wanted ? 1 : std::min(blocks, (wanted + tiles - 1) / tiles);
+    const size_t split_macs = mr_ * std::max<size_t>((blocks + splits - 1) / splits * kColumnBlock * k_, 1);
+    const size_t min_units = std::max<size_t>(1, kMinTaskMacs / split_macs);
+    // Unit u is row tile u % tiles of column split u / tiles.
+    parallel_rows(io, splits * tiles, min_units, [&](size_t begin, size_t end, int) {
+      for (size_t s = begin / tiles; s * tiles < end; ++s) {
+        const size_t t0 = std::max(begin, s * tiles) - s * tiles, t1 = std::min(end, (s + 1) * tiles) - s * tiles;
+        const size_t m0 = t0 * mr_, m1 = std::min(m_, t1 * mr_);
+        const size_t n0 = blocks * s / splits * kColumnBlock,
+                     n1 = std::min(n_, blocks * (s + 1) / splits * kColumnBlock);
+        const float* w = packed_.data() + n0 / kernels::kF32GemmNr * kernels::kF32GemmNr * (k_ + 1);
+        gemm_(m1 - m0, n1 - n0, k_, a + m0 * k_, k_, w, c + m0 * n_ + n0, n_, min_, max_);
+      }
     });
   }
 
  private:
   kernels::F32GemmFn gemm_;
+  size_t mr_;
   size_t m_, n_, k_;
   float min_, max_;
   std::vector<float> packed_;
@@ -153,8 +173,8 @@ std::unique_ptr<Kernel> make_f32_conv2d(const kernels::ConvParams& p, const ir::
                          p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
   if (pointwise) {
     const size_t pixels = static_cast<size_t>(p.batch) * p.in_h * p.in_w;
-    return std::make_unique<F32GemmKernel>(gemm, pixels, static_cast<size_t>(p.out_c), k, p.f32_min, p.f32_max,
-                                           std::move(packed));
+    return std::make_unique<F32GemmKernel>(tables.f32_gemm, pixels, static_cast<size_t>(p.out_c), k, p.f32_min,
+                                           p.f32_max, std::move(packed));
   }
   return std::make_unique<F32Im2colConvKernel>(gemm, p, std::move(packed));
 }
@@ -176,7 +196,7 @@ std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedPa
   const kernels::F32GemmFn gemm = tables.f32_gemm.gemm;
   if (gemm == nullptr) return nullptr;
   const size_t n = static_cast<size_t>(p.units), k = static_cast<size_t>(p.input_depth);
-  return std::make_unique<F32GemmKernel>(gemm, static_cast<size_t>(p.batch), n, k, p.f32_min, p.f32_max,
+  return std::make_unique<F32GemmKernel>(tables.f32_gemm, static_cast<size_t>(p.batch), n, k, p.f32_min, p.f32_max,
                                          pack_gemm(floats(&weights), floats(bias), n, k));
 }
 

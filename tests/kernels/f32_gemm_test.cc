@@ -1,6 +1,7 @@
-// Differential tests of the float32 GEMM SIMD kernel (f32_gemm_minmax__avx2_6x16,
-// kernels/f32_gemm.h) against f32_gemm_minmax__ref over M, N, K around the
-// 6 x 16 tile (tile - 1, tile, tile + 1 and larger), strided rows, and clamps
+// Differential tests of the float32 GEMM SIMD kernels (f32_gemm_minmax__avx2_6x16
+// and f32_gemm_minmax__avx512f_12x32, kernels/f32_gemm.h, each skipped when the
+// CPU lacks its ISA) against f32_gemm_minmax__ref over M, N, K around both
+// tiles, 6 x 16 and 12 x 32 (tile - 1, tile, tile + 1 and larger), strided rows, and clamps
 // that do and do not bite, with a, the packed weights and c each ending at a
 // PROT_NONE guard page and c's row padding checked untouched.
 //
@@ -15,8 +16,10 @@
 #include <cstddef>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/dispatch.h"
 #include "kernels/guard_page.h"
 
@@ -27,8 +30,8 @@ constexpr uint32_t kSeed = 0xf32e0001u;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kPoison = -12345.0f;
 
-const size_t kM[] = {1, 5, 6, 7, 13};
-const size_t kN[] = {1, 3, 7, 15, 16, 17, 33, 1001};
+const size_t kM[] = {1, 5, 6, 7, 8, 9, 11, 12, 13, 25};
+const size_t kN[] = {1, 3, 7, 15, 16, 17, 31, 32, 33, 1001};
 const size_t kK[] = {1, 3, 27, 33};
 
 std::vector<float> abs_of(std::vector<float> v) {
@@ -36,10 +39,8 @@ std::vector<float> abs_of(std::vector<float> v) {
   return v;
 }
 
-TEST(F32Gemm, MatchesReference) {
-  const F32GemmFn fast = detected_kernel_tables().f32_gemm.gemm;
-  if (fast == nullptr) GTEST_SKIP() << "no fast f32 GEMM on this CPU";
-  std::mt19937 rng(kSeed);
+void check_against_reference(F32GemmFn fast, uint32_t seed) {
+  std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
   int cases = 0;
   for (size_t m : kM) {
@@ -85,7 +86,33 @@ TEST(F32Gemm, MatchesReference) {
       }
     }
   }
-  EXPECT_EQ(cases, 5 * 8 * 4);
+  EXPECT_EQ(cases, 10 * 10 * 4);
+}
+
+#if defined(__x86_64__)
+TEST(F32Gemm, Avx2MatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx2 || !f.fma) GTEST_SKIP() << "CPU lacks AVX2 + FMA (or the OS does not save YMM state)";
+  check_against_reference(f32_gemm_minmax__avx2_6x16, kSeed);
+}
+TEST(F32Gemm, Avx512fMatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx512f || !f.fma) GTEST_SKIP() << "CPU lacks AVX-512F + FMA (or the OS does not save ZMM state)";
+  check_against_reference(f32_gemm_minmax__avx512f_12x32, kSeed + 1);
+}
+#endif
+
+TEST(F32Gemm, DispatchTableFollowsCpuFeatures) {
+  const F32GemmTable& t = detected_kernel_tables().f32_gemm;
+  const CpuFeatures& f = cpu_features();
+  const bool avx512 = f.avx512f && f.fma;
+  const bool avx2 = f.avx2 && f.fma;
+  EXPECT_EQ(std::string(t.name), avx512 ? "avx512f" : avx2 ? "avx2" : "ref");
+  EXPECT_EQ(t.gemm != nullptr, avx512 || avx2) << t.name;
+  EXPECT_EQ(t.mr, avx512 ? 12u : avx2 ? 6u : 1u) << t.name;
+  const F32GemmTable& r = reference_kernel_tables().f32_gemm;
+  EXPECT_EQ(r.gemm, nullptr);
+  EXPECT_EQ(r.mr, 1u);
 }
 
 // The packing: bias at the panel start, weights k-major, zeros past n.

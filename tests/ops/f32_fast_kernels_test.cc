@@ -1,8 +1,8 @@
 // The fast float32 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED kernels
 // (ops/f32_conv.h) at the op level: on random data, the default (fast) kernels
 // match the reference kernels within |fast - ref| <= 1e-4 * (1 + |ref|), and
-// give bit-identical results at 1 and 3 threads (threads split rows only,
-// never a sum).
+// give bit-identical results at 1 and 3 threads (threads split rows and, for
+// GEMMs with few rows, columns, never a sum).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -92,6 +92,8 @@ TEST(F32FastKernels, Conv2D) {
   check({op, conv(ir::Padding::kSame, 1), {1, 9, 7, 5}, {7, 3, 3, 5}, {7}, {1, 9, 7, 7}}, 3);            // 3x3 s1
   check({op, conv(ir::Padding::kValid, 1, 2), {1, 9, 10, 4}, {17, 3, 3, 4}, {17}, {1, 5, 6, 17}}, 4);    // dilated
   check({op, conv(ir::Padding::kSame, 2), {1, 9, 9, 16}, {24, 1, 1, 16}, {24}, {1, 5, 5, 24}}, 5);       // 1x1 s2
+  // Pointwise on a 7x7 map: too few row tiles for 3 threads, so columns split too.
+  check({op, conv(ir::Padding::kValid, 1), {1, 7, 7, 256}, {161, 1, 1, 256}, {161}, {1, 7, 7, 161}}, 6);
 }
 
 TEST(F32FastKernels, DepthwiseConv2D) {
@@ -108,6 +110,7 @@ TEST(F32FastKernels, FullyConnected) {
   const ir::OpType op = ir::OpType::kFullyConnected;
   check({op, a, {1, 37}, {1001, 37}, {1001}, {1, 1001}}, 21);
   check({op, a, {13, 64}, {17, 64}, {17}, {13, 17}}, 22);
+  check({op, a, {1, 300}, {1001, 300}, {1001}, {1, 1001}}, 23);  // one row: threads split the columns
 }
 
 }  // namespace
