@@ -25,16 +25,25 @@
 namespace edgerun::kernels {
 namespace {
 
+// acc += dot4(x as uint8, w as int8) per int32 lane, in place. Inline asm
+// because GCC 12 copies every accumulator through a second register per
+// iteration around the intrinsic (its tied-operand allocation), doubling the
+// loop's instructions.
+inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
 // The byte the panel holds for input value v.
 template <typename T>
 inline uint8_t stored(int32_t v) {
   return static_cast<uint8_t>(std::is_same_v<T, int8_t> ? v + 128 : v);
 }
 
-// Copies n inputs into the panel (int8: + 128) and adds them to the 64-bit
-// lanes of sum (vpsadbw against zero sums the stored bytes).
+// Copies n inputs into the panel (int8: + 128) and, when the row sum is
+// needed (a nonzero row factor), adds them to the 64-bit lanes of sum
+// (vpsadbw against zero sums the stored bytes).
 template <typename T>
-inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum) {
+inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum, bool with_sum) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   for (size_t i = 0; i < n; i += 64) {
     const size_t left = n - i;
@@ -42,19 +51,19 @@ inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum) {
     __m512i v = _mm512_maskz_loadu_epi8(m, src + i);
     if constexpr (std::is_same_v<T, int8_t>) v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(v, flip));
     _mm512_mask_storeu_epi8(dst + i, m, v);
-    sum = _mm512_add_epi64(sum, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+    if (with_sum) sum = _mm512_add_epi64(sum, _mm512_sad_epu8(v, _mm512_setzero_si512()));
   }
 }
 
 // Row r of the panel: output pixel px's K inputs as stored bytes, zero-padded
-// to the quad; *row_sum gets the sum of the raw inputs.
+// to the quad; with_sum: *row_sum gets the sum of the raw inputs.
 template <typename T>
-void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, int32_t* row_sum) {
+void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, int32_t* row_sum, bool with_sum) {
   const ConvParams& c = p.conv;
   __m512i sum = _mm512_setzero_si512();
   int64_t fill_sum = 0;  // stored bytes of out-of-image taps
   if (p.pointwise) {
-    copy_run(input + px * p.depth, p.depth, row, sum);
+    copy_run(input + px * p.depth, p.depth, row, sum, with_sum);
   } else {
     const size_t in_c = static_cast<size_t>(c.in_c);
     const size_t ow = static_cast<size_t>(c.out_w), oh = static_cast<size_t>(c.out_h);
@@ -71,7 +80,7 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, in
                                   static_cast<size_t>(c.in_w) * in_c;
       if (row_inside && iy >= 0 && iy < c.in_h) {
         const size_t run = static_cast<size_t>(c.filter_w) * in_c;
-        copy_run(line + static_cast<size_t>(ix0) * in_c, run, dst, sum);
+        copy_run(line + static_cast<size_t>(ix0) * in_c, run, dst, sum, with_sum);
         dst += run;
         continue;
       }
@@ -81,12 +90,13 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, in
           std::memset(dst, zero_point, in_c);
           fill_sum += static_cast<int64_t>(zero_point) * static_cast<int64_t>(in_c);
         } else {
-          copy_run(line + static_cast<size_t>(ix) * in_c, in_c, dst, sum);
+          copy_run(line + static_cast<size_t>(ix) * in_c, in_c, dst, sum, with_sum);
         }
       }
     }
   }
   std::memset(row + p.depth, 0, p.pairs * 4 - p.depth);
+  if (!with_sum) return;
   int64_t total = _mm512_reduce_add_epi64(sum) + fill_sum;
   if constexpr (std::is_same_v<T, int8_t>) total -= 128 * static_cast<int64_t>(p.depth);
   *row_sum = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(total)));
@@ -120,23 +130,41 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
                  const uint8_t* block, const int32_t* multiplier, const int32_t* shift, __mmask16 store_mask, T* out,
                  size_t out_stride) {
   const size_t stride = p.pairs * 4;
-  __m512i acc[MR];
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_si512();
+  // Named accumulators, not an array: GCC shuffles an indexed array of
+  // vpdpbusd accumulators through extra register moves.
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
+  const uint8_t* a0 = a;
+  const uint8_t* a1 = a0 + (MR > 1 ? stride : 0);
+  const uint8_t* a2 = a1 + (MR > 2 ? stride : 0);
+  const uint8_t* a3 = a2 + (MR > 3 ? stride : 0);
+  const uint8_t* a4 = a3 + (MR > 4 ? stride : 0);
+  const uint8_t* a5 = a4 + (MR > 5 ? stride : 0);
+  const uint8_t* a6 = a5 + (MR > 6 ? stride : 0);
+  const uint8_t* a7 = a6 + (MR > 7 ? stride : 0);
   const uint8_t* w = block + kQ8GemmBlock * 4;
-  for (size_t q = 0; q < p.pairs; ++q, w += 64) {
+  for (size_t q = 0; q < stride; q += 4, w += 64) {
     const __m512i wv = _mm512_loadu_si512(w);
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      int32_t x;
-      std::memcpy(&x, a + r * stride + q * 4, 4);
-      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(x), wv);
-    }
+#define EDGERUN_ROW(R)                                                              \
+  if constexpr (MR > R) {                                                           \
+    int32_t x;                                                                      \
+    std::memcpy(&x, a##R + q, 4);                                                   \
+    dpbusd(c##R, _mm512_set1_epi32(x), wv);                                         \
   }
+    EDGERUN_ROW(0)
+    EDGERUN_ROW(1)
+    EDGERUN_ROW(2)
+    EDGERUN_ROW(3)
+    EDGERUN_ROW(4)
+    EDGERUN_ROW(5)
+    EDGERUN_ROW(6)
+    EDGERUN_ROW(7)
+#undef EDGERUN_ROW
+  }
+  const __m512i acc[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
   const __m512i bias = _mm512_loadu_si512(block);
   const __m512i mult = _mm512_loadu_si512(multiplier);
   const __m512i sh = _mm512_loadu_si512(shift);
-  const __m512i zero = _mm512_setzero_si512();
   const __m512i left = _mm512_max_epi32(sh, zero);
   const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, sh), zero);
   const __m512i out_off = _mm512_set1_epi32(p.conv.output_offset);
@@ -145,8 +173,10 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
     __m512i v = _mm512_add_epi32(acc[r], bias);
-    v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
-                                                                   static_cast<uint32_t>(row_sums[r]))));
+    if (row_factor != 0) {
+      v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
+                                                                     static_cast<uint32_t>(row_sums[r]))));
+    }
     const __m512i q = requantize16(v, mult, left, right, out_off, vmin, vmax);
     const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
     _mm_mask_storeu_epi8(out + r * out_stride, store_mask, bytes);
@@ -165,7 +195,7 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
   const int32_t row_factor = q8_gemm_row_factor(p, std::is_same_v<T, uint8_t>);
   for (size_t m0 = pixel_begin; m0 < pixel_end; m0 += rows) {
     const size_t m = std::min(rows, pixel_end - m0);
-    for (size_t r = 0; r < m; ++r) pack_row(p, input, m0 + r, panel + r * stride, &row_sums[r]);
+    for (size_t r = 0; r < m; ++r) pack_row(p, input, m0 + r, panel + r * stride, &row_sums[r], row_factor != 0);
     for (size_t b = block_begin; b < block_end; ++b) {
       const uint8_t* block = p.packed + b * block_bytes;
       const size_t oc0 = b * kQ8GemmBlock;
