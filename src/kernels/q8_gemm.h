@@ -66,6 +66,26 @@ struct Q8GemmParams {
   const int32_t* shift = nullptr;       // [blocks * 16]
 };
 
+// An output pixel's batch, row and column; panel builders step it pixel by
+// pixel instead of dividing (three divisions per pixel are a visible share of
+// an im2col panel).
+struct PixelPos {
+  size_t b = 0, oy = 0, ox = 0;
+};
+inline PixelPos pixel_pos(const ConvParams& c, size_t px) {
+  const size_t ow = static_cast<size_t>(c.out_w), oh = static_cast<size_t>(c.out_h);
+  return {px / (oh * ow), px / ow % oh, px % ow};
+}
+inline void next_pixel(const ConvParams& c, PixelPos& pos) {
+  if (++pos.ox == static_cast<size_t>(c.out_w)) {
+    pos.ox = 0;
+    if (++pos.oy == static_cast<size_t>(c.out_h)) {
+      pos.oy = 0;
+      ++pos.b;
+    }
+  }
+}
+
 // Fills depth, pairs, blocks and pointwise from p.conv and p.layout.
 void q8_gemm_init(Q8GemmParams* p);
 

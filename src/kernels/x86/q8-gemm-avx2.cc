@@ -67,7 +67,7 @@ inline int32_t hsum(__m256i v) {
 
 // Row r of the panel: output pixel px's K inputs as int16, padded to even.
 template <typename T>
-void widen_row(const Q8GemmParams& p, const T* input, size_t px, int16_t* row, int32_t* row_sum) {
+void widen_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& pos, int16_t* row, int32_t* row_sum) {
   const ConvParams& c = p.conv;
   __m256i vsum = _mm256_setzero_si256();
   int32_t ssum = 0;
@@ -75,8 +75,7 @@ void widen_row(const Q8GemmParams& p, const T* input, size_t px, int16_t* row, i
     widen_run(input + px * p.depth, p.depth, row, vsum, ssum);
   } else {
     const size_t in_c = static_cast<size_t>(c.in_c);
-    const size_t ow = static_cast<size_t>(c.out_w), oh = static_cast<size_t>(c.out_h);
-    const size_t b = px / (oh * ow), oy = px / ow % oh, ox = px % ow;
+    const size_t b = pos.b, oy = pos.oy, ox = pos.ox;
     const int32_t zero_point = -c.input_offset;
     int16_t* dst = row;
     const int64_t ix0 = static_cast<int64_t>(ox) * c.stride_w - c.pad_left;
@@ -179,7 +178,10 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
   const size_t out_c = static_cast<size_t>(p.conv.out_c);
   for (size_t m0 = pixel_begin; m0 < pixel_end; m0 += rows) {
     const size_t m = std::min(rows, pixel_end - m0);
-    for (size_t r = 0; r < m; ++r) widen_row(p, input, m0 + r, panel + r * p.pairs * 2, &row_sums[r]);
+    PixelPos pos = pixel_pos(p.conv, m0);
+    for (size_t r = 0; r < m; ++r, next_pixel(p.conv, pos)) {
+      widen_row(p, input, m0 + r, pos, panel + r * p.pairs * 2, &row_sums[r]);
+    }
     for (size_t b = block_begin; b < block_end; ++b) {
       const uint8_t* block = p.packed + b * block_bytes;
       const size_t oc0 = b * kQ8GemmBlock;

@@ -58,7 +58,7 @@ inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum, bool wi
 // Row r of the panel: output pixel px's K inputs as stored bytes, zero-padded
 // to the quad; with_sum: *row_sum gets the sum of the raw inputs.
 template <typename T>
-void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, int32_t* row_sum, bool with_sum) {
+void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& pos, uint8_t* row, int32_t* row_sum, bool with_sum) {
   const ConvParams& c = p.conv;
   __m512i sum = _mm512_setzero_si512();
   int64_t fill_sum = 0;  // stored bytes of out-of-image taps
@@ -66,8 +66,7 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, uint8_t* row, in
     copy_run(input + px * p.depth, p.depth, row, sum, with_sum);
   } else {
     const size_t in_c = static_cast<size_t>(c.in_c);
-    const size_t ow = static_cast<size_t>(c.out_w), oh = static_cast<size_t>(c.out_h);
-    const size_t b = px / (oh * ow), oy = px / ow % oh, ox = px % ow;
+    const size_t b = pos.b, oy = pos.oy, ox = pos.ox;
     const uint8_t zero_point = stored<T>(-c.input_offset);
     const int64_t ix0 = static_cast<int64_t>(ox) * c.stride_w - c.pad_left;
     // With dilation 1 and the whole filter row inside the image, a filter row
@@ -195,7 +194,10 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
   const int32_t row_factor = q8_gemm_row_factor(p, std::is_same_v<T, uint8_t>);
   for (size_t m0 = pixel_begin; m0 < pixel_end; m0 += rows) {
     const size_t m = std::min(rows, pixel_end - m0);
-    for (size_t r = 0; r < m; ++r) pack_row(p, input, m0 + r, panel + r * stride, &row_sums[r], row_factor != 0);
+    PixelPos pos = pixel_pos(p.conv, m0);
+    for (size_t r = 0; r < m; ++r, next_pixel(p.conv, pos)) {
+      pack_row(p, input, m0 + r, pos, panel + r * stride, &row_sums[r], row_factor != 0);
+    }
     for (size_t b = block_begin; b < block_end; ++b) {
       const uint8_t* block = p.packed + b * block_bytes;
       const size_t oc0 = b * kQ8GemmBlock;
