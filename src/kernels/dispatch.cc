@@ -83,7 +83,11 @@ F32GemmTable make_f32_gemm_table(const CpuFeatures& f) {
 F32DwConvTable make_f32_dwconv_table(const CpuFeatures& f) {
   F32DwConvTable t;
 #if defined(EDGERUN_HAVE_X86_KERNELS)
-  if (f.avx2 && f.fma) {
+  if (f.avx512f && f.fma) {
+    t.name = "avx512f";
+    t.dwconv = f32_dwconv_minmax__avx512f;
+    t.dwconv3x3 = f32_dwconv3x3_minmax__avx512f;
+  } else if (f.avx2 && f.fma) {
     t.name = "avx2";
     t.dwconv = f32_dwconv_minmax__avx2;
     t.dwconv3x3 = f32_dwconv3x3_minmax__avx2;

@@ -8,12 +8,15 @@
 // (f32_dwconv_pack_weights) as 1 + kh * kw rows of c rounded up to 8 channels
 // (zero-padded), the bias row first:
 //   packed[0 * c_pad + ch] = bias[ch],  packed[(1 + tap) * c_pad + ch] = w[tap][ch]
-// so a kernel loads whole 8-channel vectors of weights even in a channel tail.
+// so the AVX2 kernels load whole 8-channel vectors of weights even in a channel
+// tail (the AVX-512 kernels mask their 16-channel tail loads instead).
 //
 // Kernels (same signature, F32DwConvFn):
-//   f32_dwconv_minmax__avx2     any filter size, stride, dilation, padding
-//   f32_dwconv3x3_minmax__avx2  3x3 filter, dilation 1, any stride and padding
-// both in src/kernels/x86/f32-dwconv-avx2.cc. Pure: no allocation, no threads.
+//   f32_dwconv_minmax__avx2        any filter size, stride, dilation, padding
+//   f32_dwconv3x3_minmax__avx2     3x3 filter, dilation 1, any stride and padding
+// in src/kernels/x86/f32-dwconv-avx2.cc, and their AVX-512F versions
+//   f32_dwconv_minmax__avx512f, f32_dwconv3x3_minmax__avx512f
+// in src/kernels/x86/f32-dwconv-avx512f.cc. Pure: no allocation, no threads.
 #pragma once
 
 #include <cstddef>
@@ -44,5 +47,9 @@ void f32_dwconv_minmax__avx2(const ConvParams& p, const float* input, const floa
                              size_t row_begin, size_t row_end);
 void f32_dwconv3x3_minmax__avx2(const ConvParams& p, const float* input, const float* packed, float* output,
                                 size_t row_begin, size_t row_end);
+void f32_dwconv_minmax__avx512f(const ConvParams& p, const float* input, const float* packed, float* output,
+                                size_t row_begin, size_t row_end);
+void f32_dwconv3x3_minmax__avx512f(const ConvParams& p, const float* input, const float* packed, float* output,
+                                   size_t row_begin, size_t row_end);
 
 }  // namespace edgerun::kernels

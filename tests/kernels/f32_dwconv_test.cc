@@ -1,7 +1,8 @@
 // Differential tests of the float32 depthwise conv SIMD kernels
-// (f32_dwconv_minmax__avx2 for any filter, f32_dwconv3x3_minmax__avx2,
-// kernels/f32_dwconv.h) against f32_dwconv2d_minmax__ref over channels
-// (around the 8 / 16 lane blocks), odd spatial sizes, filters, strides,
+// (f32_dwconv_minmax__avx2 / __avx512f for any filter,
+// f32_dwconv3x3_minmax__avx2 / __avx512f, kernels/f32_dwconv.h, each skipped
+// when the CPU lacks its ISA) against f32_dwconv2d_minmax__ref over channels
+// (around the 8 / 16 / 32 lane blocks), odd spatial sizes, filters, strides,
 // dilations and SAME/VALID padding, each case split into two row slices, with
 // input, packed weights and output each ending at a PROT_NONE guard page.
 //
@@ -16,8 +17,10 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/dispatch.h"
 #include "kernels/guard_page.h"
 #include "kernels/ref/conv.h"
@@ -28,7 +31,7 @@ namespace {
 constexpr uint32_t kSeed = 0xf32d0001u;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-const int32_t kChannels[] = {1, 3, 7, 8, 16, 17, 33};
+const int32_t kChannels[] = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 1001};
 const int32_t kSpatial[] = {1, 2, 5, 7, 14};
 const int32_t kFilters[] = {1, 3, 5};
 
@@ -48,8 +51,8 @@ std::vector<float> abs_of(std::vector<float> v) {
 }
 
 // Runs `fn` against the reference on every combination its filter allows.
-void check_against_reference(F32DwConvFn fn, bool only_3x3) {
-  std::mt19937 rng(kSeed);
+void check_against_reference(F32DwConvFn fn, bool only_3x3, uint32_t seed) {
+  std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
   int cases = 0;
@@ -121,16 +124,43 @@ void check_against_reference(F32DwConvFn fn, bool only_3x3) {
   EXPECT_GT(cases, 50);
 }
 
-TEST(F32DwConv, GenericMatchesReference) {
-  const F32DwConvFn fn = detected_kernel_tables().f32_dwconv.dwconv;
-  if (fn == nullptr) GTEST_SKIP() << "no fast f32 depthwise conv on this CPU";
-  check_against_reference(fn, /*only_3x3=*/false);
+#if defined(__x86_64__)
+TEST(F32DwConv, Avx2GenericMatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx2 || !f.fma) GTEST_SKIP() << "CPU lacks AVX2 + FMA (or the OS does not save YMM state)";
+  check_against_reference(f32_dwconv_minmax__avx2, /*only_3x3=*/false, kSeed);
 }
 
-TEST(F32DwConv, ThreeByThreeMatchesReference) {
-  const F32DwConvFn fn = detected_kernel_tables().f32_dwconv.dwconv3x3;
-  if (fn == nullptr) GTEST_SKIP() << "no fast f32 3x3 depthwise conv on this CPU";
-  check_against_reference(fn, /*only_3x3=*/true);
+TEST(F32DwConv, Avx2ThreeByThreeMatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx2 || !f.fma) GTEST_SKIP() << "CPU lacks AVX2 + FMA (or the OS does not save YMM state)";
+  check_against_reference(f32_dwconv3x3_minmax__avx2, /*only_3x3=*/true, kSeed + 1);
+}
+
+TEST(F32DwConv, Avx512fGenericMatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx512f || !f.fma) GTEST_SKIP() << "CPU lacks AVX-512F + FMA (or the OS does not save ZMM state)";
+  check_against_reference(f32_dwconv_minmax__avx512f, /*only_3x3=*/false, kSeed + 2);
+}
+
+TEST(F32DwConv, Avx512fThreeByThreeMatchesReference) {
+  const CpuFeatures& f = detected_cpu_features();
+  if (!f.avx512f || !f.fma) GTEST_SKIP() << "CPU lacks AVX-512F + FMA (or the OS does not save ZMM state)";
+  check_against_reference(f32_dwconv3x3_minmax__avx512f, /*only_3x3=*/true, kSeed + 3);
+}
+#endif
+
+TEST(F32DwConv, DispatchTableFollowsCpuFeatures) {
+  const F32DwConvTable& t = detected_kernel_tables().f32_dwconv;
+  const CpuFeatures& f = cpu_features();
+  const bool avx512 = f.avx512f && f.fma;
+  const bool avx2 = f.avx2 && f.fma;
+  EXPECT_EQ(std::string(t.name), avx512 ? "avx512f" : avx2 ? "avx2" : "ref");
+  EXPECT_EQ(t.dwconv != nullptr, avx512 || avx2) << t.name;
+  EXPECT_EQ(t.dwconv3x3 != nullptr, avx512 || avx2) << t.name;
+  const F32DwConvTable& r = reference_kernel_tables().f32_dwconv;
+  EXPECT_EQ(r.dwconv, nullptr);
+  EXPECT_EQ(r.dwconv3x3, nullptr);
 }
 
 }  // namespace

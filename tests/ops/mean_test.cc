@@ -1,9 +1,13 @@
 // MEAN: float32 / uint8 / int8, keep_dims, negative axes, TFLite's integer
 // mean (int32 sum, 1/count folded into the Q31 multiplier, double rounding)
-// and validation of the axes input.
+// and validation of the axes input; the float fast path (contiguous reduced
+// dims) against the reference kernel bit for bit.
+#include "kernels/ref/mean.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -57,6 +61,44 @@ TEST(MeanOp, FloatAllAxes) {
   t.output({}, DType::kFloat32);
   ASSERT_TRUE(t.run().ok());
   EXPECT_EQ(t.result<float>(0), (std::vector<float>{3.f}));
+}
+
+// Contiguous reduced dims take the op's [outer, reduced, inner] float path,
+// the others the reference kernel; both must match f32_mean__ref bit for bit.
+TEST(MeanOp, FloatMatchesReferenceBitExactly) {
+  struct Case {
+    std::vector<int32_t> shape, axes;
+  };
+  const Case cases[] = {{{2, 5, 3, 37}, {1, 2}}, {{1, 7, 7, 1280}, {1, 2}}, {{3, 4, 5}, {1}},
+                        {{3, 4, 5}, {2}},        {{3, 4, 5}, {0, 1}},       {{2, 3, 4, 5}, {1, 3}}};
+  std::mt19937 rng(0x3ea40001u);
+  std::uniform_real_distribution<float> dist(-100.0f, 100.0f);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "shape " << c.shape.size() << "-d, first axis " << c.axes[0]);
+    std::vector<bool> reduce(c.shape.size(), false);
+    for (int32_t a : c.axes) reduce[static_cast<size_t>(a)] = true;
+    std::vector<int32_t> out_shape;
+    size_t in_size = 1;
+    for (size_t d = 0; d < c.shape.size(); ++d) {
+      out_shape.push_back(reduce[d] ? 1 : c.shape[d]);
+      in_size *= static_cast<size_t>(c.shape[d]);
+    }
+    std::vector<float> in(in_size);
+    for (float& x : in) x = dist(rng);
+    kernels::ref::ReduceIndex ri;
+    ASSERT_TRUE(kernels::ref::make_reduce_index(c.shape, reduce, &ri));
+    std::vector<float> expected(in_size / static_cast<size_t>(ri.reduced_count));
+    kernels::ref::f32_mean__ref(in.data(), expected.data(), ri, 0, static_cast<int64_t>(expected.size()));
+
+    OpTester t(ir::OpType::kMean, ir::ReduceAttrs{true});
+    t.input<float>(c.shape, in);
+    t.constant<int32_t>({static_cast<int32_t>(c.axes.size())}, c.axes);
+    t.output(out_shape, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    const std::vector<float> got = t.result<float>(0);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << "output " << i;
+  }
 }
 
 TEST(MeanOp, Int8SpatialSameScaleDoubleRounding) {
