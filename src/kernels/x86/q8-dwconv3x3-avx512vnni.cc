@@ -1,0 +1,353 @@
+// qu8_dwconv3x3__avx512vnni / qs8_dwconv3x3__avx512vnni: quantized 3x3
+// depthwise convolution (depth_multiplier 1, any stride, dilation and padding)
+// over weights packed once by qu8_dwconv3x3_pack__avx512vnni /
+// qs8_dwconv3x3_pack__avx512vnni, bit-exact with qu8_dwconv2d__ref /
+// qs8_dwconv2d__ref (kernels/ref/conv.h). Compiled with AVX-512 F/BW/VL/VNNI
+// (cmake/EdgerunKernels.cmake); reached only through the dispatch table after
+// CPU detection found them.
+//
+// Products: vpdpbusd (uint8 x int8, 4 products summed into each int32 lane,
+// wrapping, exact mod 2^32 like TFLite's int32 accumulator). The 4 bytes of a
+// lane are one input column's 3 rows of one channel (and a zero), so a column
+// is interleaved once and serves the 3 output pixels that read it (stride 1).
+// Inputs enter as uint8: x for uint8 models, x + 128 for int8 ones, whose
+// -128 * sum(w') joins the bias. The weights w' = filter + filter_offset are
+// int8 when every one fits; otherwise (uint8 filters with a zero point, in
+// [-255, 255]) each is split as w' = 2 * (w' >> 1) + (w' & 1), two vpdpbusd
+// into two accumulators combined as 2 * hi + lo per pixel.
+//
+// Packed layout: a Header (left shift? split weights?), one Block per 64
+// channels (the last zero-padded), then one zero-point row (the input zero
+// point repeated over the padded channels). In a block, channel
+// 16 * L + 4 * v + j sits in lane 4 * L + j of vector v (L the 128-bit lane,
+// v = 0..3): the order vpunpck{l,h}bw then vpunpck{l,h}wd of three 64-channel
+// rows produce, and that vpackssdw and vpack{us,ss}wb of the four vectors
+// turn back into channels 0..63 in order without a lane permute. Bias, weights
+// and output stage constants are stored in that order.
+//
+// The input offset is folded into the bias: bias' = bias + input_offset *
+// sum(w'), so the kernel multiplies raw inputs. A tap outside the image then
+// must contribute input_offset * w', i.e. read the input zero point: such
+// taps point at the zero-point row, which keeps the border path exact without
+// a branch per tap.
+//
+// Per output row and block of 64 channels: with stride 1 and dilation_w 1 the
+// interior pixels (every tap in the image) slide along the row, interleaving
+// each input column once; other interior pixels and the border ones build
+// their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
+// loads and stores, so nothing past a row end is touched. Output stage:
+// requantize16_q31() (q8-avx512-common.h), + output offset, saturating packs
+// to 8 bits, then the activation clamp on bytes (the packs only saturate to
+// ranges containing it). Pure: no allocation.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/dispatch.h"
+#include "kernels/x86/q8-avx512-common.h"
+
+namespace edgerun::kernels {
+namespace {
+
+constexpr int kTaps = 9;
+constexpr size_t kBlockChannels = 64;
+
+struct alignas(64) Header {
+  int32_t any_left_shift;  // some multiplier is >= 1: the output stage shifts left first
+  int32_t split;           // some w' is outside int8: weights split in hi and lo halves
+};
+
+struct alignas(64) Block {
+  int32_t bias[4][16];
+  // [half][column fx][vector v][4 * lane + row fy]; half 1 (w' & 1) only when
+  // split, half 0 is w' or w' >> 1. Row byte 3 stays zero.
+  int8_t w[2][3][4][64];
+  Q31Requant16 rq[4];
+};
+
+inline size_t blocks_of(int32_t channels) {
+  return (static_cast<size_t>(channels) + kBlockChannels - 1) / kBlockChannels;
+}
+
+// The channel (within its block) in lane `i` of vector `v`.
+inline int lane_channel(int v, int i) { return 16 * (i / 4) + 4 * v + i % 4; }
+
+template <typename T>
+void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packed) {
+  const int32_t C = p.out_c;
+  Header* header = static_cast<Header*>(packed);
+  Block* blocks = reinterpret_cast<Block*>(header + 1);
+  const size_t nb = blocks_of(C);
+  auto weight = [&](int t, int32_t c) { return static_cast<int32_t>(filter[t * C + c]) + p.filter_offset; };
+  std::memset(header, 0, sizeof(Header));
+  for (int32_t c = 0; c < C; ++c) {
+    for (int t = 0; t < kTaps; ++t) {
+      if (weight(t, c) < -128 || weight(t, c) > 127) header->split = 1;
+    }
+    if (p.shift[c] > 0) header->any_left_shift = 1;
+  }
+  const uint32_t input_bias = std::is_same_v<T, int8_t> ? 128u : 0u;  // int8 inputs are stored as x + 128
+  for (size_t bi = 0; bi < nb; ++bi) {
+    Block& b = blocks[bi];
+    std::memset(&b, 0, sizeof(Block));
+    for (int v = 0; v < 4; ++v) {
+      for (int i = 0; i < 16; ++i) {
+        const int32_t c = static_cast<int32_t>(bi * kBlockChannels) + lane_channel(v, i);
+        if (c >= C) {
+          b.rq[v].set(i, 0, 0);
+          continue;
+        }
+        uint32_t acc = bias != nullptr ? static_cast<uint32_t>(bias[c]) : 0u;
+        for (int t = 0; t < kTaps; ++t) {
+          const int32_t w = weight(t, c);
+          acc += static_cast<uint32_t>(w) * (static_cast<uint32_t>(p.input_offset) - input_bias);
+          int8_t* dst = &b.w[0][t % 3][v][4 * i + t / 3];
+          if (header->split != 0) {
+            dst[0] = static_cast<int8_t>(w >> 1);
+            b.w[1][t % 3][v][4 * i + t / 3] = static_cast<int8_t>(w & 1);
+          } else {
+            dst[0] = static_cast<int8_t>(w);
+          }
+        }
+        b.bias[v][i] = static_cast<int32_t>(acc);
+        b.rq[v].set(i, p.multiplier[c], p.shift[c]);
+      }
+    }
+  }
+  T* zero_row = reinterpret_cast<T*>(blocks + nb);
+  std::fill(zero_row, zero_row + nb * kBlockChannels, static_cast<T>(-p.input_offset));
+}
+
+// acc += dot4(x as uint8, w as int8) per int32 lane, in place. Inline asm
+// because GCC 12 copies the accumulator through a second register around the
+// intrinsic (see q8-gemm-avx512vnni.cc); w may stay a memory operand.
+inline void dpbusd(__m512i& acc, __m512i x, const int8_t* w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "m"(*reinterpret_cast<const __m512i*>(w)));
+}
+
+// One input column of 64 channels (rows r0, r1, r2; the lanes of mask m) as
+// the 4 vectors of uint8 quads {r0, r1, r2, 0} in the block's lane order.
+template <typename T>
+inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
+  __m512i a = _mm512_maskz_loadu_epi8(m, r0);
+  __m512i b = _mm512_maskz_loadu_epi8(m, r1);
+  __m512i c = _mm512_maskz_loadu_epi8(m, r2);
+  if constexpr (std::is_same_v<T, int8_t>) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    a = _mm512_xor_si512(a, flip);
+    b = _mm512_xor_si512(b, flip);
+    c = _mm512_xor_si512(c, flip);
+  }
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i ab_lo = _mm512_unpacklo_epi8(a, b), ab_hi = _mm512_unpackhi_epi8(a, b);
+  const __m512i c_lo = _mm512_unpacklo_epi8(c, zero), c_hi = _mm512_unpackhi_epi8(c, zero);
+  q[0] = _mm512_unpacklo_epi16(ab_lo, c_lo);
+  q[1] = _mm512_unpackhi_epi16(ab_lo, c_lo);
+  q[2] = _mm512_unpacklo_epi16(ab_hi, c_hi);
+  q[3] = _mm512_unpackhi_epi16(ab_hi, c_hi);
+}
+
+// The accumulators of one pixel: acc (the bias, or with split weights the hi
+// half) and lo (split weights only, holding the bias).
+template <bool kSplit>
+struct Acc {
+  __m512i acc[4], lo[4];
+  explicit Acc(const Block& b) {
+    for (int v = 0; v < 4; ++v) {
+      if constexpr (kSplit) {
+        acc[v] = _mm512_setzero_si512();
+        lo[v] = load512(b.bias[v]);
+      } else {
+        acc[v] = load512(b.bias[v]);
+      }
+    }
+  }
+  void add(const Block& b, int fx, const __m512i (&q)[4]) {
+    for (int v = 0; v < 4; ++v) {
+      dpbusd(acc[v], q[v], b.w[0][fx][v]);
+      if constexpr (kSplit) dpbusd(lo[v], q[v], b.w[1][fx][v]);
+    }
+  }
+  __m512i sum(int v) const {
+    if constexpr (kSplit) {
+      return _mm512_add_epi32(_mm512_slli_epi32(acc[v], 1), lo[v]);
+    } else {
+      return acc[v];
+    }
+  }
+};
+
+struct OutStage {
+  __m512i out_off, vmin, vmax;  // vmin, vmax as bytes
+};
+
+// Requantizes one pixel's 64 channels and stores the lanes of m.
+template <typename T, bool kLeftShift, bool kSplit>
+inline void store(const Block& b, const OutStage& os, const Acc<kSplit>& a, T* out, __mmask64 m) {
+  __m512i y[4];
+  for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
+  const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
+  const __m512i w23 = _mm512_packs_epi32(y[2], y[3]);
+  __m512i bytes;
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    bytes = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), os.vmin), os.vmax);
+  } else {
+    bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), os.vmin), os.vmax);
+  }
+  _mm512_mask_storeu_epi8(out, m, bytes);
+}
+
+// One pixel from its 9 tap pointers (row-major, already at the block's channel).
+template <typename T, bool kLeftShift, bool kSplit>
+inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
+  Acc<kSplit> a(b);
+  for (int fx = 0; fx < 3; ++fx) {
+    __m512i q[4];
+    column(tp[fx], tp[3 + fx], tp[6 + fx], m, q);
+    a.add(b, fx, q);
+  }
+  store<T, kLeftShift>(b, os, a, out, m);
+}
+
+// Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
+// rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
+// the block's channel). Each input column is interleaved once for its 3 pixels.
+template <typename T, bool kLeftShift, bool kSplit>
+inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
+                          T* out, __mmask64 m) {
+  __m512i q0[4], q1[4], q2[4];
+  column(rows[0], rows[1], rows[2], m, q0);
+  column(rows[0] + C, rows[1] + C, rows[2] + C, m, q1);
+  size_t off = 2 * C;
+  for (int64_t k = 0; k < count; ++k, off += C, out += C) {
+    column(rows[0] + off, rows[1] + off, rows[2] + off, m, q2);
+    Acc<kSplit> a(b);
+    a.add(b, 0, q0);
+    a.add(b, 1, q1);
+    a.add(b, 2, q2);
+    store<T, kLeftShift>(b, os, a, out, m);
+    for (int v = 0; v < 4; ++v) {
+      q0[v] = q1[v];
+      q1[v] = q2[v];
+    }
+  }
+}
+
+template <typename T, bool kLeftShift, bool kSplit>
+void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
+                    size_t row_end) {
+  const size_t C = static_cast<size_t>(p.out_c);
+  const Block* blocks = reinterpret_cast<const Block*>(static_cast<const Header*>(packed) + 1);
+  const size_t nb = blocks_of(p.out_c);
+  const T* zero_row = reinterpret_cast<const T*>(blocks + nb);
+  OutStage os;
+  os.out_off = _mm512_set1_epi32(p.output_offset);
+  os.vmin = _mm512_set1_epi8(static_cast<char>(p.act_min));
+  os.vmax = _mm512_set1_epi8(static_cast<char>(p.act_max));
+
+  const int64_t in_w = p.in_w;
+  const int64_t sw = p.stride_w, dw = p.dilation_w;
+  // Interior columns: ox with 0 <= ox * sw - pad_left and the last tap column inside.
+  const int64_t ox_lo = std::min<int64_t>(p.out_w, (p.pad_left + sw - 1) / sw);
+  const int64_t last = in_w - 1 - 2 * dw + p.pad_left;  // ox * sw <= last
+  const int64_t ox_hi = std::max(ox_lo, last < 0 ? 0 : std::min<int64_t>(p.out_w, last / sw + 1));
+  const size_t pixel_step = static_cast<size_t>(sw) * C;
+  // Element offsets of the taps from the input pixel (iy0, ix0), row-major.
+  int64_t tap_off[kTaps];
+  for (int t = 0; t < kTaps; ++t) {
+    tap_off[t] = ((t / 3) * p.dilation_h * in_w + (t % 3) * dw) * static_cast<int64_t>(C);
+  }
+
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const int64_t bi = static_cast<int64_t>(r / static_cast<size_t>(p.out_h));
+    const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));
+    const int64_t iy0 = oy * p.stride_h - p.pad_top;
+    const T* rows[3];
+    bool rows_inside = true;
+    for (int fy = 0; fy < 3; ++fy) {
+      const int64_t iy = iy0 + fy * p.dilation_h;
+      rows[fy] = iy >= 0 && iy < p.in_h ? input + (bi * p.in_h + iy) * in_w * static_cast<int64_t>(C) : nullptr;
+      rows_inside = rows_inside && rows[fy] != nullptr;
+    }
+    T* out_row = output + (bi * p.out_h + oy) * p.out_w * static_cast<int64_t>(C);
+    // Interior pixels only where every row is inside too.
+    const int64_t in_lo = rows_inside ? ox_lo : p.out_w;
+    const int64_t in_hi = rows_inside ? ox_hi : p.out_w;
+
+    for (size_t blk = 0; blk < nb; ++blk) {
+      const Block& b = blocks[blk];
+      const size_t c0 = blk * kBlockChannels;
+      const size_t n = std::min(kBlockChannels, C - c0);
+      const __mmask64 m = n == kBlockChannels ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+      // One border pixel: taps outside the image read the zero-point row.
+      auto border = [&](int64_t ox) {
+        const T* tp[kTaps];
+        for (int t = 0; t < kTaps; ++t) {
+          const int64_t ix = ox * sw - p.pad_left + (t % 3) * dw;
+          const T* row = rows[t / 3];
+          tp[t] = row != nullptr && ix >= 0 && ix < in_w ? row + ix * static_cast<int64_t>(C) + c0 : zero_row + c0;
+        }
+        pixel<T, kLeftShift, kSplit>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
+      };
+      int64_t ox = 0;
+      for (; ox < in_lo; ++ox) border(ox);
+      if (in_lo < in_hi) {
+        const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
+                        (ox * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
+        T* out = out_row + ox * static_cast<int64_t>(C) + c0;
+        if (sw == 1 && dw == 1) {
+          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
+          slide_stride1<T, kLeftShift, kSplit>(b, os, slide_rows, C, in_hi - ox, out, m);
+          ox = in_hi;
+        } else {
+          for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
+            const T* tp[kTaps];
+            for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
+            pixel<T, kLeftShift, kSplit>(b, os, tp, out, m);
+          }
+        }
+      }
+      for (; ox < p.out_w; ++ox) border(ox);
+    }
+  }
+}
+
+template <typename T>
+void dwconv3x3(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin, size_t row_end) {
+  const Header& h = *static_cast<const Header*>(packed);
+  if (h.any_left_shift != 0) {
+    if (h.split != 0) {
+      dwconv3x3_rows<T, true, true>(p, packed, input, output, row_begin, row_end);
+    } else {
+      dwconv3x3_rows<T, true, false>(p, packed, input, output, row_begin, row_end);
+    }
+  } else if (h.split != 0) {
+    dwconv3x3_rows<T, false, true>(p, packed, input, output, row_begin, row_end);
+  } else {
+    dwconv3x3_rows<T, false, false>(p, packed, input, output, row_begin, row_end);
+  }
+}
+
+}  // namespace
+
+size_t q8_dwconv3x3_packed_size__avx512vnni(int32_t channels) {
+  return sizeof(Header) + blocks_of(channels) * (sizeof(Block) + kBlockChannels);
+}
+void qu8_dwconv3x3_pack__avx512vnni(const ConvParams& p, const uint8_t* filter, const int32_t* bias, void* packed) {
+  pack(p, filter, bias, packed);
+}
+void qs8_dwconv3x3_pack__avx512vnni(const ConvParams& p, const int8_t* filter, const int32_t* bias, void* packed) {
+  pack(p, filter, bias, packed);
+}
+void qu8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const uint8_t* input, uint8_t* output,
+                               size_t row_begin, size_t row_end) {
+  dwconv3x3(p, packed, input, output, row_begin, row_end);
+}
+void qs8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const int8_t* input, int8_t* output,
+                               size_t row_begin, size_t row_end) {
+  dwconv3x3(p, packed, input, output, row_begin, row_end);
+}
+
+}  // namespace edgerun::kernels
