@@ -57,6 +57,7 @@ constexpr size_t kBlockChannels = 64;
 struct alignas(64) Header {
   int32_t any_left_shift;  // some multiplier is >= 1: the output stage shifts left first
   int32_t split;           // some w' is outside int8: weights split in hi and lo halves
+  int32_t paired_tail;     // the last block holds <= 32 channels, twice (see below)
 };
 
 struct alignas(64) Block {
@@ -71,8 +72,17 @@ inline size_t blocks_of(int32_t channels) {
   return (static_cast<size_t>(channels) + kBlockChannels - 1) / kBlockChannels;
 }
 
+// A channel tail of at most 32 (MobileNet's 32, 96 and 144 channels) would
+// leave half the lanes or more idle: its block holds those channels twice,
+// 128-bit lanes 2 and 3 repeating lanes 0 and 1, and the kernel runs two
+// pixels at once, one per 256-bit half.
+inline bool paired_tail(int32_t channels) {
+  const int32_t tail = channels % static_cast<int32_t>(kBlockChannels);
+  return tail != 0 && tail <= 32;
+}
+
 // The channel (within its block) in lane `i` of vector `v`.
-inline int lane_channel(int v, int i) { return 16 * (i / 4) + 4 * v + i % 4; }
+inline int lane_channel(int v, int i, bool paired) { return 16 * (paired ? i / 4 % 2 : i / 4) + 4 * v + i % 4; }
 
 template <typename T>
 void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packed) {
@@ -82,6 +92,7 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
   const size_t nb = blocks_of(C);
   auto weight = [&](int t, int32_t c) { return static_cast<int32_t>(filter[t * C + c]) + p.filter_offset; };
   std::memset(header, 0, sizeof(Header));
+  header->paired_tail = paired_tail(C) ? 1 : 0;
   for (int32_t c = 0; c < C; ++c) {
     for (int t = 0; t < kTaps; ++t) {
       if (weight(t, c) < -128 || weight(t, c) > 127) header->split = 1;
@@ -94,7 +105,8 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
     std::memset(&b, 0, sizeof(Block));
     for (int v = 0; v < 4; ++v) {
       for (int i = 0; i < 16; ++i) {
-        const int32_t c = static_cast<int32_t>(bi * kBlockChannels) + lane_channel(v, i);
+        const bool paired = header->paired_tail != 0 && bi + 1 == nb;
+        const int32_t c = static_cast<int32_t>(bi * kBlockChannels) + lane_channel(v, i, paired);
         if (c >= C) {
           b.rq[v].set(i, 0, 0);
           continue;
@@ -127,13 +139,10 @@ inline void dpbusd(__m512i& acc, __m512i x, const int8_t* w) {
   asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "m"(*reinterpret_cast<const __m512i*>(w)));
 }
 
-// One input column of 64 channels (rows r0, r1, r2; the lanes of mask m) as
-// the 4 vectors of uint8 quads {r0, r1, r2, 0} in the block's lane order.
+// Three rows a, b, c of one input column as the 4 vectors of uint8 quads
+// {a, b, c, 0} in the block's lane order.
 template <typename T>
-inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
-  __m512i a = _mm512_maskz_loadu_epi8(m, r0);
-  __m512i b = _mm512_maskz_loadu_epi8(m, r1);
-  __m512i c = _mm512_maskz_loadu_epi8(m, r2);
+inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
   if constexpr (std::is_same_v<T, int8_t>) {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     a = _mm512_xor_si512(a, flip);
@@ -147,6 +156,24 @@ inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (
   q[1] = _mm512_unpackhi_epi16(ab_lo, c_lo);
   q[2] = _mm512_unpacklo_epi16(ab_hi, c_hi);
   q[3] = _mm512_unpackhi_epi16(ab_hi, c_hi);
+}
+
+// One input column of 64 channels (rows r0, r1, r2; the lanes of mask m).
+template <typename T>
+inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
+  interleave<T>(_mm512_maskz_loadu_epi8(m, r0), _mm512_maskz_loadu_epi8(m, r1), _mm512_maskz_loadu_epi8(m, r2), q);
+}
+
+// Two input columns of up to 32 channels, a paired tail block's two pixels:
+// column a (rows a0..a2, lanes of ma) in the low half, b in the high half.
+template <typename T>
+inline __m512i load_halves(const T* a, const T* b, __mmask32 ma, __mmask32 mb) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi8(ma, a)), _mm256_maskz_loadu_epi8(mb, b), 1);
+}
+template <typename T>
+inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
+                        __mmask32 mb, __m512i (&q)[4]) {
+  interleave<T>(load_halves(a0, b0, ma, mb), load_halves(a1, b1, ma, mb), load_halves(a2, b2, ma, mb), q);
 }
 
 // The accumulators of one pixel: acc (the bias, or with split weights the hi
@@ -183,9 +210,9 @@ struct OutStage {
   __m512i out_off, vmin, vmax;  // vmin, vmax as bytes
 };
 
-// Requantizes one pixel's 64 channels and stores the lanes of m.
+// Requantizes 64 lanes to their output bytes, in channel order.
 template <typename T, bool kLeftShift, bool kSplit>
-inline void store(const Block& b, const OutStage& os, const Acc<kSplit>& a, T* out, __mmask64 m) {
+inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kSplit>& a) {
   __m512i y[4];
   for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
   const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
@@ -196,7 +223,13 @@ inline void store(const Block& b, const OutStage& os, const Acc<kSplit>& a, T* o
   } else {
     bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), os.vmin), os.vmax);
   }
-  _mm512_mask_storeu_epi8(out, m, bytes);
+  return bytes;
+}
+
+// Requantizes one pixel's 64 channels and stores the lanes of m.
+template <typename T, bool kLeftShift, bool kSplit>
+inline void store(const Block& b, const OutStage& os, const Acc<kSplit>& a, T* out, __mmask64 m) {
+  _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
@@ -209,6 +242,57 @@ inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps
     a.add(b, fx, q);
   }
   store<T, kLeftShift>(b, os, a, out, m);
+}
+
+// Two pixels of a paired tail block from their tap pointers: pixel a's
+// channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
+template <typename T, bool kLeftShift, bool kSplit>
+inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
+                       T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
+  Acc<kSplit> a(b);
+  for (int fx = 0; fx < 3; ++fx) {
+    __m512i q[4];
+    column_pair(ta[fx], ta[3 + fx], ta[6 + fx], tb[fx], tb[3 + fx], tb[6 + fx], ma, mb, q);
+    a.add(b, fx, q);
+  }
+  const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
+  _mm256_mask_storeu_epi8(out_a, ma, _mm512_castsi512_si256(bytes));
+  _mm256_mask_storeu_epi8(out_b, mb, _mm512_extracti64x4_epi64(bytes, 1));
+}
+
+// A paired tail block's pixels [0, count) with stride 1 and dilation_w 1, two
+// at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
+// (k + 2, k + 3), and the last pair is the next two pixels' first, so each
+// step builds two. rows as for slide_stride1().
+template <typename T, bool kLeftShift, bool kSplit>
+inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
+                        __mmask32 m) {
+  auto pair_column = [&](size_t j, __m512i(&q)[4]) {
+    const size_t o = j * C;
+    column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o + C, rows[1] + o + C, rows[2] + o + C, m, m, q);
+  };
+  __m512i q0[4], q1[4], q2[4];
+  pair_column(0, q0);
+  int64_t k = 0;
+  for (; k + 2 <= count; k += 2, out += 2 * C) {
+    pair_column(static_cast<size_t>(k) + 1, q1);
+    pair_column(static_cast<size_t>(k) + 2, q2);
+    Acc<kSplit> a(b);
+    a.add(b, 0, q0);
+    a.add(b, 1, q1);
+    a.add(b, 2, q2);
+    const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
+    _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(bytes));
+    _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(bytes, 1));
+    for (int v = 0; v < 4; ++v) q0[v] = q2[v];
+  }
+  if (k < count) {
+    const size_t o = static_cast<size_t>(k) * C;
+    const T* const tp[kTaps] = {rows[0] + o, rows[0] + o + C, rows[0] + o + 2 * C,
+                                rows[1] + o, rows[1] + o + C, rows[1] + o + 2 * C,
+                                rows[2] + o, rows[2] + o + C, rows[2] + o + 2 * C};
+    pixel_pair<T, kLeftShift, kSplit>(b, os, tp, tp, out, out, m, 0);
+  }
 }
 
 // Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
@@ -242,6 +326,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
   const Block* blocks = reinterpret_cast<const Block*>(static_cast<const Header*>(packed) + 1);
   const size_t nb = blocks_of(p.out_c);
   const T* zero_row = reinterpret_cast<const T*>(blocks + nb);
+  const bool paired = static_cast<const Header*>(packed)->paired_tail != 0;
   OutStage os;
   os.out_off = _mm512_set1_epi32(p.output_offset);
   os.vmin = _mm512_set1_epi8(static_cast<char>(p.act_min));
@@ -281,14 +366,55 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
       const size_t c0 = blk * kBlockChannels;
       const size_t n = std::min(kBlockChannels, C - c0);
       const __mmask64 m = n == kBlockChannels ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
-      // One border pixel: taps outside the image read the zero-point row.
-      auto border = [&](int64_t ox) {
-        const T* tp[kTaps];
+      // The taps of pixel ox; those outside the image read the zero-point row.
+      auto taps = [&](int64_t ox, const T*(&tp)[kTaps]) {
         for (int t = 0; t < kTaps; ++t) {
           const int64_t ix = ox * sw - p.pad_left + (t % 3) * dw;
           const T* row = rows[t / 3];
           tp[t] = row != nullptr && ix >= 0 && ix < in_w ? row + ix * static_cast<int64_t>(C) + c0 : zero_row + c0;
         }
+      };
+      if (paired && blk + 1 == nb) {
+        // Two pixels at a time (an odd last one alone, its partner masked off).
+        const __mmask32 m32 = static_cast<__mmask32>(m);
+        auto border_pairs = [&](int64_t lo, int64_t hi) {
+          for (int64_t ox = lo; ox < hi; ox += 2) {
+            const bool two = ox + 1 < hi;
+            const T* ta[kTaps];
+            const T* tb[kTaps];
+            taps(ox, ta);
+            taps(two ? ox + 1 : ox, tb);
+            T* out = out_row + ox * static_cast<int64_t>(C) + c0;
+            pixel_pair<T, kLeftShift, kSplit>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+          }
+        };
+        border_pairs(0, in_lo);
+        if (in_lo < in_hi) {
+          const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
+                          (in_lo * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
+          T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
+          if (sw == 1 && dw == 1) {
+            const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
+            slide_pairs<T, kLeftShift, kSplit>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
+          } else {
+            for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
+              const bool two = ox + 1 < in_hi;
+              const T* ta[kTaps];
+              const T* tb[kTaps];
+              for (int t = 0; t < kTaps; ++t) {
+                ta[t] = base + tap_off[t];
+                tb[t] = two ? ta[t] + pixel_step : ta[t];
+              }
+              pixel_pair<T, kLeftShift, kSplit>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+            }
+          }
+        }
+        border_pairs(in_hi, p.out_w);
+        continue;
+      }
+      auto border = [&](int64_t ox) {
+        const T* tp[kTaps];
+        taps(ox, tp);
         pixel<T, kLeftShift, kSplit>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
       };
       int64_t ox = 0;
