@@ -64,11 +64,14 @@ bool window(bool same, int32_t in, int32_t filter, int32_t stride, int32_t dilat
 }
 
 enum class Quant { kPerTensor, kPerChannel };
+// kZero: filter zero point 0, so uint8 weights reach 255 (filter + offset).
+enum class FilterOffset { kRandom, kZero };
 
 // Runs `fn` against the reference depthwise conv over every combination; the
 // kernel computes the rows in two slices split at a random point.
 template <typename T, typename Fn>
-void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases) {
+void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases,
+                             FilterOffset filter_offset = FilterOffset::kRandom) {
   using Tr = DwTraits<T>;
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
@@ -99,6 +102,7 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
               }
               p.input_offset = -uniform(Tr::lo, Tr::hi);
               p.filter_offset = std::is_same_v<T, uint8_t> || uniform(0, 3) == 0 ? -uniform(Tr::lo, Tr::hi) : 0;
+              if (filter_offset == FilterOffset::kZero) p.filter_offset = 0;
               p.output_offset = uniform(Tr::lo, Tr::hi);
               int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
               if (uniform(0, 2) == 0) {
@@ -227,6 +231,13 @@ TEST(Q8DwConv, Qu8Avx512vnniPacked3x3MatchesRef) {
   check_against_reference<uint8_t>(packed_3x3<uint8_t>(q8_dwconv3x3_packed_size__avx512vnni,
                                                        qu8_dwconv3x3_pack__avx512vnni, qu8_dwconv3x3__avx512vnni),
                                    Quant::kPerTensor, kSeed + 6, kShapes3x3Avx512, 300);
+}
+// Weights up to 255: three int8 terms per weight.
+TEST(Q8DwConv, Qu8Avx512vnniPacked3x3ZeroFilterOffsetMatchesRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(packed_3x3<uint8_t>(q8_dwconv3x3_packed_size__avx512vnni,
+                                                       qu8_dwconv3x3_pack__avx512vnni, qu8_dwconv3x3__avx512vnni),
+                                   Quant::kPerTensor, kSeed + 9, kShapes3x3Avx512, 300, FilterOffset::kZero);
 }
 TEST(Q8DwConv, Qs8Avx512vnniPacked3x3PerChannelMatchesRef) {
   if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";

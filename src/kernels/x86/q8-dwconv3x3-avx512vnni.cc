@@ -12,11 +12,11 @@
 // is interleaved once and serves the 3 output pixels that read it (stride 1).
 // Inputs enter as uint8: x for uint8 models, x + 128 for int8 ones, whose
 // -128 * sum(w') joins the bias. The weights w' = filter + filter_offset are
-// int8 when every one fits; otherwise (uint8 filters with a zero point, in
-// [-255, 255]) each is split as w' = 2 * (w' >> 1) + (w' & 1), two vpdpbusd
-// into two accumulators combined as 2 * hi + lo per pixel.
+// int8 when every one fits; otherwise (filters with a zero point, in
+// [-255, 255]) each is a sum of int8 terms, w' = a + b (+ c only for 255),
+// one vpdpbusd per term into the same accumulator.
 //
-// Packed layout: a Header (left shift? split weights?), one Block per 64
+// Packed layout: a Header (left shift? weight terms?), one Block per 64
 // channels (the last zero-padded), then one zero-point row (the input zero
 // point repeated over the padded channels). In a block, channel
 // 16 * L + 4 * v + j sits in lane 4 * L + j of vector v (L the 128-bit lane,
@@ -56,15 +56,15 @@ constexpr size_t kBlockChannels = 64;
 
 struct alignas(64) Header {
   int32_t any_left_shift;  // some multiplier is >= 1: the output stage shifts left first
-  int32_t split;           // some w' is outside int8: weights split in hi and lo halves
+  int32_t terms;           // int8 terms per weight: 1, 2 (w' outside int8) or 3 (w' = 255)
   int32_t paired_tail;     // the last block holds <= 32 channels, twice (see below)
 };
 
 struct alignas(64) Block {
   int32_t bias[4][16];
-  // [half][column fx][vector v][4 * lane + row fy]; half 1 (w' & 1) only when
-  // split, half 0 is w' or w' >> 1. Row byte 3 stays zero.
-  int8_t w[2][3][4][64];
+  // [term][column fx][vector v][4 * lane + row fy], terms summing to w'. Row
+  // byte 3 stays zero.
+  int8_t w[3][3][4][64];
   Q31Requant16 rq[4];
 };
 
@@ -93,9 +93,11 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
   auto weight = [&](int t, int32_t c) { return static_cast<int32_t>(filter[t * C + c]) + p.filter_offset; };
   std::memset(header, 0, sizeof(Header));
   header->paired_tail = paired_tail(C) ? 1 : 0;
+  header->terms = 1;
   for (int32_t c = 0; c < C; ++c) {
     for (int t = 0; t < kTaps; ++t) {
-      if (weight(t, c) < -128 || weight(t, c) > 127) header->split = 1;
+      const int32_t w = weight(t, c);
+      header->terms = std::max(header->terms, w == 255 ? 3 : w < -128 || w > 127 ? 2 : 1);
     }
     if (p.shift[c] > 0) header->any_left_shift = 1;
   }
@@ -115,12 +117,12 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
         for (int t = 0; t < kTaps; ++t) {
           const int32_t w = weight(t, c);
           acc += static_cast<uint32_t>(w) * (static_cast<uint32_t>(p.input_offset) - input_bias);
-          int8_t* dst = &b.w[0][t % 3][v][4 * i + t / 3];
-          if (header->split != 0) {
-            dst[0] = static_cast<int8_t>(w >> 1);
-            b.w[1][t % 3][v][4 * i + t / 3] = static_cast<int8_t>(w & 1);
-          } else {
-            dst[0] = static_cast<int8_t>(w);
+          // Greedy int8 terms: -255..254 in two, 255 = 127 + 127 + 1.
+          int32_t rest = w;
+          for (int k = 0; k < header->terms; ++k) {
+            const int32_t term = std::clamp(rest, -128, 127);
+            b.w[k][t % 3][v][4 * i + t / 3] = static_cast<int8_t>(term);
+            rest -= term;
           }
         }
         b.bias[v][i] = static_cast<int32_t>(acc);
@@ -176,34 +178,19 @@ inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, cons
   interleave<T>(load_halves(a0, b0, ma, mb), load_halves(a1, b1, ma, mb), load_halves(a2, b2, ma, mb), q);
 }
 
-// The accumulators of one pixel: acc (the bias, or with split weights the hi
-// half) and lo (split weights only, holding the bias).
-template <bool kSplit>
+// The 4 accumulators of one pixel, from the bias; kTerms int8 weight terms.
+template <int kTerms>
 struct Acc {
-  __m512i acc[4], lo[4];
+  __m512i acc[4];
   explicit Acc(const Block& b) {
-    for (int v = 0; v < 4; ++v) {
-      if constexpr (kSplit) {
-        acc[v] = _mm512_setzero_si512();
-        lo[v] = load512(b.bias[v]);
-      } else {
-        acc[v] = load512(b.bias[v]);
-      }
-    }
+    for (int v = 0; v < 4; ++v) acc[v] = load512(b.bias[v]);
   }
   void add(const Block& b, int fx, const __m512i (&q)[4]) {
-    for (int v = 0; v < 4; ++v) {
-      dpbusd(acc[v], q[v], b.w[0][fx][v]);
-      if constexpr (kSplit) dpbusd(lo[v], q[v], b.w[1][fx][v]);
+    for (int k = 0; k < kTerms; ++k) {
+      for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], b.w[k][fx][v]);
     }
   }
-  __m512i sum(int v) const {
-    if constexpr (kSplit) {
-      return _mm512_add_epi32(_mm512_slli_epi32(acc[v], 1), lo[v]);
-    } else {
-      return acc[v];
-    }
-  }
+  __m512i sum(int v) const { return acc[v]; }
 };
 
 struct OutStage {
@@ -211,8 +198,8 @@ struct OutStage {
 };
 
 // Requantizes 64 lanes to their output bytes, in channel order.
-template <typename T, bool kLeftShift, bool kSplit>
-inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kSplit>& a) {
+template <typename T, bool kLeftShift, int kTerms>
+inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
   __m512i y[4];
   for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
   const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
@@ -227,15 +214,15 @@ inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kSplit
 }
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
-template <typename T, bool kLeftShift, bool kSplit>
-inline void store(const Block& b, const OutStage& os, const Acc<kSplit>& a, T* out, __mmask64 m) {
+template <typename T, bool kLeftShift, int kTerms>
+inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
   _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
-template <typename T, bool kLeftShift, bool kSplit>
+template <typename T, bool kLeftShift, int kTerms>
 inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
-  Acc<kSplit> a(b);
+  Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
     column(tp[fx], tp[3 + fx], tp[6 + fx], m, q);
@@ -246,10 +233,10 @@ inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps
 
 // Two pixels of a paired tail block from their tap pointers: pixel a's
 // channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
-template <typename T, bool kLeftShift, bool kSplit>
+template <typename T, bool kLeftShift, int kTerms>
 inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
                        T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
-  Acc<kSplit> a(b);
+  Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
     column_pair(ta[fx], ta[3 + fx], ta[6 + fx], tb[fx], tb[3 + fx], tb[6 + fx], ma, mb, q);
@@ -264,7 +251,7 @@ inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[
 // at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
 // (k + 2, k + 3), and the last pair is the next two pixels' first, so each
 // step builds two. rows as for slide_stride1().
-template <typename T, bool kLeftShift, bool kSplit>
+template <typename T, bool kLeftShift, int kTerms>
 inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
                         __mmask32 m) {
   auto pair_column = [&](size_t j, __m512i(&q)[4]) {
@@ -277,7 +264,7 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
   for (; k + 2 <= count; k += 2, out += 2 * C) {
     pair_column(static_cast<size_t>(k) + 1, q1);
     pair_column(static_cast<size_t>(k) + 2, q2);
-    Acc<kSplit> a(b);
+    Acc<kTerms> a(b);
     a.add(b, 0, q0);
     a.add(b, 1, q1);
     a.add(b, 2, q2);
@@ -291,14 +278,14 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
     const T* const tp[kTaps] = {rows[0] + o, rows[0] + o + C, rows[0] + o + 2 * C,
                                 rows[1] + o, rows[1] + o + C, rows[1] + o + 2 * C,
                                 rows[2] + o, rows[2] + o + C, rows[2] + o + 2 * C};
-    pixel_pair<T, kLeftShift, kSplit>(b, os, tp, tp, out, out, m, 0);
+    pixel_pair<T, kLeftShift, kTerms>(b, os, tp, tp, out, out, m, 0);
   }
 }
 
 // Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
 // rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
 // the block's channel). Each input column is interleaved once for its 3 pixels.
-template <typename T, bool kLeftShift, bool kSplit>
+template <typename T, bool kLeftShift, int kTerms>
 inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
                           T* out, __mmask64 m) {
   __m512i q0[4], q1[4], q2[4];
@@ -307,7 +294,7 @@ inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&r
   size_t off = 2 * C;
   for (int64_t k = 0; k < count; ++k, off += C, out += C) {
     column(rows[0] + off, rows[1] + off, rows[2] + off, m, q2);
-    Acc<kSplit> a(b);
+    Acc<kTerms> a(b);
     a.add(b, 0, q0);
     a.add(b, 1, q1);
     a.add(b, 2, q2);
@@ -319,7 +306,7 @@ inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&r
   }
 }
 
-template <typename T, bool kLeftShift, bool kSplit>
+template <typename T, bool kLeftShift, int kTerms>
 void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
                     size_t row_end) {
   const size_t C = static_cast<size_t>(p.out_c);
@@ -385,7 +372,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
             taps(ox, ta);
             taps(two ? ox + 1 : ox, tb);
             T* out = out_row + ox * static_cast<int64_t>(C) + c0;
-            pixel_pair<T, kLeftShift, kSplit>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+            pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
           }
         };
         border_pairs(0, in_lo);
@@ -395,7 +382,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
           T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
           if (sw == 1 && dw == 1) {
             const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-            slide_pairs<T, kLeftShift, kSplit>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
+            slide_pairs<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
           } else {
             for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
               const bool two = ox + 1 < in_hi;
@@ -405,7 +392,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
                 ta[t] = base + tap_off[t];
                 tb[t] = two ? ta[t] + pixel_step : ta[t];
               }
-              pixel_pair<T, kLeftShift, kSplit>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+              pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
             }
           }
         }
@@ -415,7 +402,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
       auto border = [&](int64_t ox) {
         const T* tp[kTaps];
         taps(ox, tp);
-        pixel<T, kLeftShift, kSplit>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
+        pixel<T, kLeftShift, kTerms>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
       };
       int64_t ox = 0;
       for (; ox < in_lo; ++ox) border(ox);
@@ -425,13 +412,13 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
         if (sw == 1 && dw == 1) {
           const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-          slide_stride1<T, kLeftShift, kSplit>(b, os, slide_rows, C, in_hi - ox, out, m);
+          slide_stride1<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
           ox = in_hi;
         } else {
           for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
             const T* tp[kTaps];
             for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
-            pixel<T, kLeftShift, kSplit>(b, os, tp, out, m);
+            pixel<T, kLeftShift, kTerms>(b, os, tp, out, m);
           }
         }
       }
@@ -440,19 +427,26 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
   }
 }
 
+template <typename T, bool kLeftShift>
+void rows_with_left_shift(int terms, const ConvParams& p, const void* packed, const T* input, T* output,
+                          size_t row_begin, size_t row_end) {
+  switch (terms) {
+    case 1:
+      return dwconv3x3_rows<T, kLeftShift, 1>(p, packed, input, output, row_begin, row_end);
+    case 2:
+      return dwconv3x3_rows<T, kLeftShift, 2>(p, packed, input, output, row_begin, row_end);
+    default:
+      return dwconv3x3_rows<T, kLeftShift, 3>(p, packed, input, output, row_begin, row_end);
+  }
+}
+
 template <typename T>
 void dwconv3x3(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin, size_t row_end) {
   const Header& h = *static_cast<const Header*>(packed);
   if (h.any_left_shift != 0) {
-    if (h.split != 0) {
-      dwconv3x3_rows<T, true, true>(p, packed, input, output, row_begin, row_end);
-    } else {
-      dwconv3x3_rows<T, true, false>(p, packed, input, output, row_begin, row_end);
-    }
-  } else if (h.split != 0) {
-    dwconv3x3_rows<T, false, true>(p, packed, input, output, row_begin, row_end);
+    rows_with_left_shift<T, true>(h.terms, p, packed, input, output, row_begin, row_end);
   } else {
-    dwconv3x3_rows<T, false, false>(p, packed, input, output, row_begin, row_end);
+    rows_with_left_shift<T, false>(h.terms, p, packed, input, output, row_begin, row_end);
   }
 }
 
