@@ -23,7 +23,9 @@
 // v = 0..3): the order vpunpck{l,h}bw then vpunpck{l,h}wd of three 64-channel
 // rows produce, and that vpackssdw and vpack{us,ss}wb of the four vectors
 // turn back into channels 0..63 in order without a lane permute. Bias, weights
-// and output stage constants are stored in that order.
+// and output stage constants are stored in that order. A tail of <= 32
+// channels is stored twice (lanes L = 2, 3 repeat L = 0, 1; see paired_tail())
+// and runs two pixels per vector, one per 256-bit half.
 //
 // The input offset is folded into the bias: bias' = bias + input_offset *
 // sum(w'), so the kernel multiplies raw inputs. A tap outside the image then
