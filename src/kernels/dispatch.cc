@@ -39,6 +39,16 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
     t.qu8_3x3 = qu8_dwconv3x3__avx2;
     t.qs8_3x3 = qs8_dwconv3x3__avx2;
   }
+  // The 3x3 entries (pack and run together) upgrade to AVX-512 VNNI; other
+  // filters keep the AVX2 kernel. (Every x86 CPU with AVX-512 has AVX2.)
+  if (f.avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) {
+    t.name = "avx512vnni";
+    t.packed3x3_size = q8_dwconv3x3_packed_size__avx512vnni;
+    t.qu8_pack3x3 = qu8_dwconv3x3_pack__avx512vnni;
+    t.qs8_pack3x3 = qs8_dwconv3x3_pack__avx512vnni;
+    t.qu8_3x3 = qu8_dwconv3x3__avx512vnni;
+    t.qs8_3x3 = qs8_dwconv3x3__avx512vnni;
+  }
 #else
   (void)f;
 #endif

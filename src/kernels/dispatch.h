@@ -31,7 +31,7 @@ using Qs8DwConvFn = void (*)(const ConvParams& p, const int8_t* input, const int
                              int8_t* output, size_t row_begin, size_t row_end);
 // 3x3 depthwise (depth_multiplier 1, any stride, dilation, padding) over
 // weights packed once at prepare: `pack` writes packed_size(out_c) bytes,
-// 32-byte aligned, from the filter, bias and the params' offsets and
+// 64-byte aligned, from the filter, bias and the params' offsets and
 // multipliers; the kernel then needs only params' geometry, offsets and
 // activation range.
 using Q8DwConvPackedSizeFn = size_t (*)(int32_t channels);
@@ -111,6 +111,17 @@ void qu8_dwconv3x3__avx2(const ConvParams& p, const void* packed, const uint8_t*
                          size_t row_begin, size_t row_end);
 void qs8_dwconv3x3__avx2(const ConvParams& p, const void* packed, const int8_t* input, int8_t* output, size_t row_begin,
                          size_t row_end);
+
+// src/kernels/x86/q8-dwconv3x3-avx512vnni.cc (uint8 x int8 quads of one
+// input column's 3 rows per channel, vpdpbusd, 64 channels per block, its own
+// packing: a table's pack and run entries always come from one file).
+size_t q8_dwconv3x3_packed_size__avx512vnni(int32_t channels);
+void qu8_dwconv3x3_pack__avx512vnni(const ConvParams& p, const uint8_t* filter, const int32_t* bias, void* packed);
+void qs8_dwconv3x3_pack__avx512vnni(const ConvParams& p, const int8_t* filter, const int32_t* bias, void* packed);
+void qu8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const uint8_t* input, uint8_t* output,
+                               size_t row_begin, size_t row_end);
+void qs8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const int8_t* input, int8_t* output,
+                               size_t row_begin, size_t row_end);
 
 // src/kernels/x86/q8-vadd-avx2.cc (8 elements at a time, exact vectorized
 // rescaling).

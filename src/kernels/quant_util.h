@@ -80,6 +80,35 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t quantized_mul
       saturating_rounding_doubling_high_mul(shift_left_wrapping(x, left_shift), quantized_multiplier), right_shift);
 }
 
+// MultiplyByQuantizedMultiplier's rounding as one 64-bit add and arithmetic
+// shift, for SIMD output stages. With P = x * m (x after the left shift, m >= 0
+// the Q31 multiplier, r >= 0 the right shift), SaturatingRoundingDoublingHighMul
+// is H = floor((P + 2^30) / 2^31) (its nudge 1 - 2^30 for negative P, truncated
+// toward zero, floors the same), and RoundingDivideByPOT(H, r) is
+// floor((H + 2^(r-1) - [H < 0]) / 2^r) for r > 0. Since
+// floor((floor(a / b) + c) / d) = floor((a + c * b) / (b * d)) and H < 0 iff
+// P + 2^30 < 0, the whole stage is
+//   (P + add - (P < negative_below ? 2^31 : 0)) >> shift
+// with add = 2^30 + 2^(30+r), negative_below = -2^30, shift = 31 + r for r > 0,
+// and add = 2^30, shift = 31, no correction (negative_below = INT64_MIN) for
+// r = 0. |P| <= 2^62 and r <= 31 keep every sum inside int64.
+struct Q31Rounding {
+  int64_t add;
+  int64_t negative_below;
+  int64_t shift;
+};
+inline Q31Rounding q31_rounding(int right_shift) {
+  if (right_shift == 0) return {int64_t{1} << 30, std::numeric_limits<int64_t>::min(), 31};
+  return {(int64_t{1} << 30) + (int64_t{1} << (30 + right_shift)), -(int64_t{1} << 30), 31 + right_shift};
+}
+// multiply_by_quantized_multiplier(x, m, shift) for m >= 0, with x already
+// shifted left (shift_left_wrapping) and k = q31_rounding(max(-shift, 0)).
+inline int32_t multiply_by_q31_rounding(int32_t x_shifted, int32_t m, const Q31Rounding& k) {
+  const int64_t product = static_cast<int64_t>(x_shifted) * m;
+  const int64_t sum = product + k.add - (product < k.negative_below ? int64_t{1} << 31 : 0);
+  return static_cast<int32_t>(sum >> k.shift);
+}
+
 // TFLite's MultiplyByQuantizedMultiplierSmallerThanOneExp (left_shift <= 0).
 inline int32_t multiply_by_quantized_multiplier_smaller_than_one_exp(int32_t x, int32_t quantized_multiplier,
                                                                     int left_shift) {

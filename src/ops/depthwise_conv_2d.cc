@@ -41,7 +41,7 @@ class PackedDwConv3x3Kernel final : public Kernel {
   }
 
  private:
-  static constexpr size_t kAlign = 32;  // the packed blocks are loaded with aligned vector loads
+  static constexpr size_t kAlign = 64;  // the packed blocks are loaded with aligned vector loads
   uint8_t* packed() const {
     const uintptr_t a = reinterpret_cast<uintptr_t>(storage_.data());
     return const_cast<uint8_t*>(storage_.data()) + (kAlign - a % kAlign) % kAlign;

@@ -64,11 +64,14 @@ bool window(bool same, int32_t in, int32_t filter, int32_t stride, int32_t dilat
 }
 
 enum class Quant { kPerTensor, kPerChannel };
+// kZero: filter zero point 0, so uint8 weights reach 255 (filter + offset).
+enum class FilterOffset { kRandom, kZero };
 
 // Runs `fn` against the reference depthwise conv over every combination; the
 // kernel computes the rows in two slices split at a random point.
 template <typename T, typename Fn>
-void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases) {
+void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases,
+                             FilterOffset filter_offset = FilterOffset::kRandom) {
   using Tr = DwTraits<T>;
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
@@ -99,6 +102,7 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
               }
               p.input_offset = -uniform(Tr::lo, Tr::hi);
               p.filter_offset = std::is_same_v<T, uint8_t> || uniform(0, 3) == 0 ? -uniform(Tr::lo, Tr::hi) : 0;
+              if (filter_offset == FilterOffset::kZero) p.filter_offset = 0;
               p.output_offset = uniform(Tr::lo, Tr::hi);
               int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
               if (uniform(0, 2) == 0) {
@@ -167,17 +171,20 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
 
 const Shapes kAllShapes{kChannels, kSpatial, kFilters};
 const Shapes kShapes3x3{kChannels3x3, kSpatial3x3, kFilters3x3};
+// The AVX-512 3x3 kernel: around its 16-lane vectors and 64-channel blocks.
+const int32_t kChannels3x3Avx512[] = {1, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1001};
+const Shapes kShapes3x3Avx512{kChannels3x3Avx512, kSpatial3x3, kFilters3x3};
 
-// Packs the filter and bias (into a 32-byte aligned buffer, as the op does)
+// Packs the filter and bias (into a 64-byte aligned buffer, as the op does)
 // and runs the packed 3x3 kernel over rows [begin, end).
 template <typename T, typename PackFn, typename RunFn>
-auto packed_3x3(PackFn pack, RunFn run) {
-  return [pack, run](const ConvParams& p, const T* input, const T* filter, const int32_t* bias, T* output, size_t begin,
-                     size_t end) {
-    struct alignas(32) Chunk {
-      uint8_t bytes[32];
+auto packed_3x3(Q8DwConvPackedSizeFn size, PackFn pack, RunFn run) {
+  return [size, pack, run](const ConvParams& p, const T* input, const T* filter, const int32_t* bias, T* output,
+                           size_t begin, size_t end) {
+    struct alignas(64) Chunk {
+      uint8_t bytes[64];
     };
-    std::vector<Chunk> packed((q8_dwconv3x3_packed_size__avx2(p.out_c) + 31) / 32);
+    std::vector<Chunk> packed((size(p.out_c) + 63) / 64);
     pack(p, filter, bias, packed.data());
     run(p, packed.data(), input, output, begin, end);
   };
@@ -198,18 +205,51 @@ TEST(Q8DwConv, Qs8Avx2PerTensorMatchesRef) {
 }
 TEST(Q8DwConv, Qu8Avx2Packed3x3MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<uint8_t>(packed_3x3<uint8_t>(qu8_dwconv3x3_pack__avx2, qu8_dwconv3x3__avx2),
-                                   Quant::kPerTensor, kSeed + 3, kShapes3x3, 200);
+  check_against_reference<uint8_t>(
+      packed_3x3<uint8_t>(q8_dwconv3x3_packed_size__avx2, qu8_dwconv3x3_pack__avx2, qu8_dwconv3x3__avx2),
+      Quant::kPerTensor, kSeed + 3, kShapes3x3, 200);
 }
 TEST(Q8DwConv, Qs8Avx2Packed3x3PerChannelMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(packed_3x3<int8_t>(qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2), Quant::kPerChannel,
-                                  kSeed + 4, kShapes3x3, 200);
+  check_against_reference<int8_t>(
+      packed_3x3<int8_t>(q8_dwconv3x3_packed_size__avx2, qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2),
+      Quant::kPerChannel, kSeed + 4, kShapes3x3, 200);
 }
 TEST(Q8DwConv, Qs8Avx2Packed3x3PerTensorMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(packed_3x3<int8_t>(qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2), Quant::kPerTensor,
-                                  kSeed + 5, kShapes3x3, 200);
+  check_against_reference<int8_t>(
+      packed_3x3<int8_t>(q8_dwconv3x3_packed_size__avx2, qs8_dwconv3x3_pack__avx2, qs8_dwconv3x3__avx2),
+      Quant::kPerTensor, kSeed + 5, kShapes3x3, 200);
+}
+
+bool has_avx512vnni() {
+  const CpuFeatures& f = detected_cpu_features();
+  return f.avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+}
+TEST(Q8DwConv, Qu8Avx512vnniPacked3x3MatchesRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(packed_3x3<uint8_t>(q8_dwconv3x3_packed_size__avx512vnni,
+                                                       qu8_dwconv3x3_pack__avx512vnni, qu8_dwconv3x3__avx512vnni),
+                                   Quant::kPerTensor, kSeed + 6, kShapes3x3Avx512, 300);
+}
+// Weights up to 255: three int8 terms per weight.
+TEST(Q8DwConv, Qu8Avx512vnniPacked3x3ZeroFilterOffsetMatchesRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(packed_3x3<uint8_t>(q8_dwconv3x3_packed_size__avx512vnni,
+                                                       qu8_dwconv3x3_pack__avx512vnni, qu8_dwconv3x3__avx512vnni),
+                                   Quant::kPerTensor, kSeed + 9, kShapes3x3Avx512, 300, FilterOffset::kZero);
+}
+TEST(Q8DwConv, Qs8Avx512vnniPacked3x3PerChannelMatchesRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<int8_t>(packed_3x3<int8_t>(q8_dwconv3x3_packed_size__avx512vnni,
+                                                     qs8_dwconv3x3_pack__avx512vnni, qs8_dwconv3x3__avx512vnni),
+                                  Quant::kPerChannel, kSeed + 7, kShapes3x3Avx512, 300);
+}
+TEST(Q8DwConv, Qs8Avx512vnniPacked3x3PerTensorMatchesRef) {
+  if (!has_avx512vnni()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL/VNNI (or the OS does not save ZMM state)";
+  check_against_reference<int8_t>(packed_3x3<int8_t>(q8_dwconv3x3_packed_size__avx512vnni,
+                                                     qs8_dwconv3x3_pack__avx512vnni, qs8_dwconv3x3__avx512vnni),
+                                  Quant::kPerTensor, kSeed + 8, kShapes3x3Avx512, 300);
 }
 #endif
 
@@ -220,6 +260,20 @@ TEST(Q8DwConv, DispatchTableFollowsCpuFeatures) {
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qu8_3x3 != nullptr && t.qu8_pack3x3 != nullptr && t.packed3x3_size != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8_3x3 != nullptr && t.qs8_pack3x3 != nullptr, fast) << t.name;
+#if defined(__x86_64__)
+  const CpuFeatures& f = cpu_features();
+  if (f.avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) {
+    EXPECT_STREQ(t.name, "avx512vnni");
+    EXPECT_EQ(t.qu8_3x3, qu8_dwconv3x3__avx512vnni);
+    EXPECT_EQ(t.qs8_3x3, qs8_dwconv3x3__avx512vnni);
+    EXPECT_EQ(t.packed3x3_size, q8_dwconv3x3_packed_size__avx512vnni);
+    EXPECT_EQ(t.qu8, qu8_dwconv2d__avx2);
+  } else if (fast) {
+    EXPECT_STREQ(t.name, "avx2");
+    EXPECT_EQ(t.qu8_3x3, qu8_dwconv3x3__avx2);
+    EXPECT_EQ(t.packed3x3_size, q8_dwconv3x3_packed_size__avx2);
+  }
+#endif
 }
 
 }  // namespace
