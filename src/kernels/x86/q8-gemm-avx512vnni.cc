@@ -12,7 +12,8 @@
 // depth quad, one 64-byte weight load (16 channels x 4 int8) and per pixel a
 // 4-byte broadcast and one vpdpbusd (uint8 x int8 products summed exactly into
 // the int32 lanes, wrapping, no saturation). Epilogue: + row factor * row sum
-// + bias', then TFLite's output stage vectorized exactly over 16 lanes, and a
+// + bias', then TFLite's output stage as one 64-bit add, conditional subtract
+// and shift per lane (requantize16_q31, q8-avx512-common.h), exact, and a
 // masked store of the out_c tail.
 #include <immintrin.h>
 
@@ -21,6 +22,7 @@
 #include <type_traits>
 
 #include "kernels/q8_gemm.h"
+#include "kernels/x86/q8-avx512-common.h"
 
 namespace edgerun::kernels {
 namespace {
@@ -101,33 +103,10 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& 
   *row_sum = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(total)));
 }
 
-// TFLite's output stage over 16 int32 lanes, exactly as requantize() in
-// q8-avx2-common.h (SaturatingRoundingDoublingHighMul without its saturating
-// case, which needs a negative multiplier; RoundingDivideByPOT).
-inline __m512i requantize16(__m512i x, __m512i mult, __m512i left, __m512i right, __m512i out_off, __m512i vmin,
-                            __m512i vmax) {
-  x = _mm512_sllv_epi32(x, left);
-  const __m512i rnd = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, mult), rnd), 31);
-  const __m512i odd = _mm512_slli_epi64(
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), rnd), 1);
-  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, odd);
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
-  const __m512i remainder = _mm512_and_si512(h, mask);
-  const __m512i threshold = _mm512_mask_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()),
-                                                  _mm512_srai_epi32(mask, 1), one);
-  __m512i r = _mm512_srav_epi32(h, right);
-  r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, threshold), r, one);
-  r = _mm512_add_epi32(r, out_off);
-  return _mm512_min_epi32(_mm512_max_epi32(r, vmin), vmax);
-}
-
 // MR panel rows x one block of 16 channels.
-template <typename T, int MR>
+template <typename T, int MR, bool kLeftShift>
 inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, const int32_t* row_sums,
-                 const uint8_t* block, const int32_t* multiplier, const int32_t* shift, __mmask16 store_mask, T* out,
-                 size_t out_stride) {
+                 const uint8_t* block, const Q31Requant16& rq, __mmask16 store_mask, T* out, size_t out_stride) {
   const size_t stride = p.pairs * 4;
   // Named accumulators, not an array: GCC shuffles an indexed array of
   // vpdpbusd accumulators through extra register moves.
@@ -162,10 +141,6 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   }
   const __m512i acc[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
   const __m512i bias = _mm512_loadu_si512(block);
-  const __m512i mult = _mm512_loadu_si512(multiplier);
-  const __m512i sh = _mm512_loadu_si512(shift);
-  const __m512i left = _mm512_max_epi32(sh, zero);
-  const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, sh), zero);
   const __m512i out_off = _mm512_set1_epi32(p.conv.output_offset);
   const __m512i vmin = _mm512_set1_epi32(p.conv.act_min);
   const __m512i vmax = _mm512_set1_epi32(p.conv.act_max);
@@ -176,9 +151,35 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
       v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
                                                                      static_cast<uint32_t>(row_sums[r]))));
     }
-    const __m512i q = requantize16(v, mult, left, right, out_off, vmin, vmax);
+    const __m512i q = _mm512_min_epi32(
+        _mm512_max_epi32(_mm512_add_epi32(requantize16_q31<kLeftShift>(rq, v), out_off), vmin), vmax);
     const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
     _mm_mask_storeu_epi8(out + r * out_stride, store_mask, bytes);
+  }
+}
+
+// The m panel rows against one channel block: 8-row tiles, then the tail.
+template <typename T, bool kLeftShift>
+void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
+                const int32_t* row_sums, size_t m, const uint8_t* block, const Q31Requant16& rq,
+                __mmask16 store_mask, T* out, size_t out_c) {
+  size_t r = 0;
+  for (; r + 8 <= m; r += 8) {
+    tile<T, 8, kLeftShift>(p, row_factor, panel + r * stride, row_sums + r, block, rq, store_mask, out + r * out_c,
+                           out_c);
+  }
+  const uint8_t* ar = panel + r * stride;
+  T* o = out + r * out_c;
+  const int32_t* rs = row_sums + r;
+  switch (m - r) {
+    case 7: tile<T, 7, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 6: tile<T, 6, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 5: tile<T, 5, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 4: tile<T, 4, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 3: tile<T, 3, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 2: tile<T, 2, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    case 1: tile<T, 1, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
+    default: break;
   }
 }
 
@@ -203,26 +204,18 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
       const size_t oc0 = b * kQ8GemmBlock;
       const size_t nc = std::min(kQ8GemmBlock, out_c - oc0);
       const __mmask16 store_mask = static_cast<__mmask16>((1u << nc) - 1);
-      const int32_t* mult = p.multiplier + oc0;
-      const int32_t* shift = p.shift + oc0;
-      T* out = output + m0 * out_c + oc0;
-      size_t r = 0;
-      for (; r + 8 <= m; r += 8) {
-        tile<T, 8>(p, row_factor, panel + r * stride, row_sums + r, block, mult, shift, store_mask, out + r * out_c,
-                   out_c);
+      // The block's output-stage constants, once per panel and block.
+      Q31Requant16 rq;
+      bool left_shift = false;
+      for (int j = 0; j < 16; ++j) {
+        rq.set(j, p.multiplier[oc0 + static_cast<size_t>(j)], p.shift[oc0 + static_cast<size_t>(j)]);
+        left_shift |= p.shift[oc0 + static_cast<size_t>(j)] > 0;
       }
-      const uint8_t* ar = panel + r * stride;
-      T* o = out + r * out_c;
-      const int32_t* rs = row_sums + r;
-      switch (m - r) {
-        case 7: tile<T, 7>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 6: tile<T, 6>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 5: tile<T, 5>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 4: tile<T, 4>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 3: tile<T, 3>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 2: tile<T, 2>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        case 1: tile<T, 1>(p, row_factor, ar, rs, block, mult, shift, store_mask, o, out_c); break;
-        default: break;
+      T* out = output + m0 * out_c + oc0;
+      if (left_shift) {
+        block_rows<T, true>(p, row_factor, panel, stride, row_sums, m, block, rq, store_mask, out, out_c);
+      } else {
+        block_rows<T, false>(p, row_factor, panel, stride, row_sums, m, block, rq, store_mask, out, out_c);
       }
     }
   }
