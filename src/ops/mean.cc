@@ -37,15 +37,36 @@ void f32_mean_contiguous(const float* x, float* y, int64_t outer, int64_t reduce
   }
 }
 
+// The same for 8-bit inputs: int32 sums (exact in any order) in `sums`
+// (inner elements of scratch), then the reference's output stage per output.
+template <typename T>
+void quant_mean_contiguous(const T* x, T* y, int64_t outer, int64_t reduced, int64_t inner,
+                           const ref::QuantMeanParams& q, int32_t* sums) {
+  for (int64_t o = 0; o < outer; ++o, y += inner) {
+    std::fill(sums, sums + inner, 0);
+    for (int64_t r = 0; r < reduced; ++r, x += inner) {
+      for (int64_t i = 0; i < inner; ++i) sums[i] += static_cast<int32_t>(x[i]);
+    }
+    for (int64_t i = 0; i < inner; ++i) {
+      y[i] = static_cast<T>(ref::quant_mean_output(sums[i], reduced, q, std::numeric_limits<T>::min(),
+                                                   std::numeric_limits<T>::max()));
+    }
+  }
+}
+
 class MeanKernel final : public Kernel {
  public:
   DType dtype = DType::kFloat32;
   int64_t count = 0;  // output elements
   ref::ReduceIndex ri;
   ref::QuantMeanParams q{};
-  // Float only, when the reduced dims are contiguous and not empty (else 0):
-  // the [outer, reduced, inner] view f32_mean_contiguous takes.
+  // When the reduced dims are contiguous and not empty (else 0): the
+  // [outer, reduced, inner] view the *_mean_contiguous loops take.
   int64_t outer = 0, inner = 0;
+
+  size_t scratch_bytes() const override {
+    return dtype != DType::kFloat32 && outer > 0 ? static_cast<size_t>(inner) * sizeof(int32_t) : 0;
+  }
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
@@ -58,10 +79,20 @@ class MeanKernel final : public Kernel {
         ref::f32_mean__ref(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), ri, 0, count);
         break;
       case DType::kUInt8:
+        if (outer > 0) {
+          quant_mean_contiguous(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]),
+                                outer, ri.reduced_count, inner, q, reinterpret_cast<int32_t*>(io.thread_scratch(0)));
+          break;
+        }
         ref::qu8_mean__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), ri, q, 0,
                            count);
         break;
       case DType::kInt8:
+        if (outer > 0) {
+          quant_mean_contiguous(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]),
+                                outer, ri.reduced_count, inner, q, reinterpret_cast<int32_t*>(io.thread_scratch(0)));
+          break;
+        }
         ref::qs8_mean__ref(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]), ri, q, 0,
                            count);
         break;
@@ -138,21 +169,19 @@ Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node&
   if (!ref::make_reduce_index(in.info.shape, reduce, &k->ri)) {
     return node_error(n, "input 0 shape " + shape_string(in.info.shape) + " is not supported");
   }
-  if (dt == DType::kFloat32) {
-    const auto first = std::find(reduce.begin(), reduce.end(), true);
-    const auto last = std::find(first, reduce.end(), false);
-    if (first != reduce.end() && std::find(last, reduce.end(), true) == reduce.end() && k->ri.reduced_count > 0 &&
-        k->count > 0) {
-      const auto dims = [&](auto from, auto to) {
-        int64_t n = 1;
-        for (auto it = from; it != to; ++it) n *= in.info.shape[static_cast<size_t>(it - reduce.begin())];
-        return n;
-      };
-      k->outer = dims(reduce.begin(), first);
-      k->inner = dims(last, reduce.end());
-    }
-    return std::unique_ptr<Kernel>(std::move(k));
+  const auto first = std::find(reduce.begin(), reduce.end(), true);
+  const auto last = std::find(first, reduce.end(), false);
+  if (first != reduce.end() && std::find(last, reduce.end(), true) == reduce.end() && k->ri.reduced_count > 0 &&
+      k->count > 0) {
+    const auto dims = [&](auto from, auto to) {
+      int64_t n = 1;
+      for (auto it = from; it != to; ++it) n *= in.info.shape[static_cast<size_t>(it - reduce.begin())];
+      return n;
+    };
+    k->outer = dims(reduce.begin(), first);
+    k->inner = dims(last, reduce.end());
   }
+  if (dt == DType::kFloat32) return std::unique_ptr<Kernel>(std::move(k));
 
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 0", in));
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));

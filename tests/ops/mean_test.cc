@@ -2,6 +2,7 @@
 // mean (int32 sum, 1/count folded into the Q31 multiplier, double rounding)
 // and validation of the axes input; the float fast path (contiguous reduced
 // dims) against the reference kernel bit for bit.
+#include "kernels/quant_util.h"
 #include "kernels/ref/mean.h"
 
 #include <gtest/gtest.h>
@@ -98,6 +99,43 @@ TEST(MeanOp, FloatMatchesReferenceBitExactly) {
     const std::vector<float> got = t.result<float>(0);
     ASSERT_EQ(got.size(), expected.size());
     for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << "output " << i;
+  }
+}
+
+// The same for int8 / uint8: the contiguous path sums in a different order,
+// which integer sums allow, and must equal qs8_mean__ref / qu8_mean__ref.
+TEST(MeanOp, QuantizedMatchesReferenceBitExactly) {
+  struct Case {
+    std::vector<int32_t> shape, axes;
+  };
+  const Case cases[] = {{{2, 5, 3, 37}, {1, 2}}, {{1, 7, 7, 1280}, {1, 2}}, {{3, 4, 5}, {1}},
+                        {{3, 4, 5}, {2}},        {{3, 4, 5}, {0, 1}},       {{2, 3, 4, 5}, {1, 3}}};
+  std::mt19937 rng(0x3ea40002u);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "shape " << c.shape.size() << "-d, first axis " << c.axes[0]);
+    std::vector<bool> reduce(c.shape.size(), false);
+    for (int32_t a : c.axes) reduce[static_cast<size_t>(a)] = true;
+    std::vector<int32_t> out_shape;
+    size_t in_size = 1;
+    for (size_t d = 0; d < c.shape.size(); ++d) {
+      out_shape.push_back(reduce[d] ? 1 : c.shape[d]);
+      in_size *= static_cast<size_t>(c.shape[d]);
+    }
+    std::vector<int8_t> in(in_size);
+    for (int8_t& x : in) x = static_cast<int8_t>(rng());
+    kernels::ref::ReduceIndex ri;
+    ASSERT_TRUE(kernels::ref::make_reduce_index(c.shape, reduce, &ri));
+    OpTester t(ir::OpType::kMean, ir::ReduceAttrs{true});
+    t.input<int8_t>(c.shape, in, qp(0.07f, -5));
+    t.constant<int32_t>({static_cast<int32_t>(c.axes.size())}, c.axes);
+    t.output(out_shape, DType::kInt8, qp(0.03f, 3));
+    ASSERT_TRUE(t.run().ok());
+    kernels::ref::QuantMeanParams q{-5, 3, 0, 0};
+    kernels::quantize_multiplier(static_cast<double>(0.07f) / static_cast<double>(0.03f), &q.multiplier, &q.shift);
+    kernels::ref::fold_mean_count(ri.reduced_count, &q.multiplier, &q.shift);
+    std::vector<int8_t> expected(in_size / static_cast<size_t>(ri.reduced_count));
+    kernels::ref::qs8_mean__ref(in.data(), expected.data(), ri, q, 0, static_cast<int64_t>(expected.size()));
+    EXPECT_EQ(t.result<int8_t>(0), expected);
   }
 }
 

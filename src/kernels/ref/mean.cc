@@ -19,15 +19,18 @@ void quant_mean(const T* x, T* y, const ReduceIndex& ri, const QuantMeanParams& 
     }
     int32_t sum = 0;
     for_each_reduced(ri, reduce_base_offset(ri, o), [&](int64_t i) { sum += static_cast<int32_t>(x[i]); });
-    const int32_t shifted_sum = static_cast<int32_t>(static_cast<int64_t>(sum) -
-                                                     static_cast<int64_t>(p.input_zero_point) * ri.reduced_count);
-    int32_t out = multiply_by_quantized_multiplier(shifted_sum, p.multiplier, p.shift) + p.output_zero_point;
-    out = std::min(std::max(out, kMin), kMax);
-    y[o] = static_cast<T>(out);
+    y[o] = static_cast<T>(quant_mean_output(sum, ri.reduced_count, p, kMin, kMax));
   }
 }
 
 }  // namespace
+
+int32_t quant_mean_output(int32_t sum, int64_t count, const QuantMeanParams& p, int32_t lo, int32_t hi) {
+  const auto shifted_sum =
+      static_cast<int32_t>(static_cast<int64_t>(sum) - static_cast<int64_t>(p.input_zero_point) * count);
+  const int32_t out = multiply_by_quantized_multiplier(shifted_sum, p.multiplier, p.shift) + p.output_zero_point;
+  return std::min(std::max(out, lo), hi);
+}
 
 void fold_mean_count(int64_t count, int32_t* multiplier, int* shift) {
   if (count <= 0) return;

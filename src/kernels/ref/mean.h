@@ -26,6 +26,10 @@ void qu8_mean__ref(const uint8_t* x, uint8_t* y, const ReduceIndex& ri, const Qu
 void qs8_mean__ref(const int8_t* x, int8_t* y, const ReduceIndex& ri, const QuantMeanParams& params,
                    int64_t begin, int64_t end);
 
+// One quantized mean output from the int32 sum of its `count` inputs (the
+// output stage of qu8_mean__ref / qs8_mean__ref; count > 0).
+int32_t quant_mean_output(int32_t sum, int64_t count, const QuantMeanParams& params, int32_t lo, int32_t hi);
+
 // Folds 1/count into (multiplier, shift) exactly as QuantizedMeanOrSum does.
 void fold_mean_count(int64_t count, int32_t* multiplier, int* shift);
 
