@@ -23,6 +23,31 @@ inline __m128i load8_widen<int8_t>(const int8_t* p) {
   return _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
+// 16 elements widened to int16 (elements 0..7 in the low lane, 8..15 high).
+// `p` is untyped so packed weight bytes can be read as either signedness.
+template <typename T>
+inline __m256i load16_widen(const void* p);
+template <>
+inline __m256i load16_widen<uint8_t>(const void* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(static_cast<const __m128i*>(p)));
+}
+template <>
+inline __m256i load16_widen<int8_t>(const void* p) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(static_cast<const __m128i*>(p)));
+}
+
+// 8 elements widened to int32.
+template <typename T>
+inline __m256i load8_widen32(const T* p);
+template <>
+inline __m256i load8_widen32<uint8_t>(const uint8_t* p) {
+  return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+template <>
+inline __m256i load8_widen32<int8_t>(const int8_t* p) {
+  return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+
 // output_stage() for 8 int32 accumulators, bit-exact:
 //  acc + bias (wrapping); x = acc << left (wrapping);
 //  SaturatingRoundingDoublingHighMul(x, m) = low 32 bits of (x*m + 2^30) >> 31

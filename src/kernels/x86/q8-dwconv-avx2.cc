@@ -27,19 +27,9 @@
 namespace edgerun::kernels {
 namespace {
 
+using avx2::load16_widen;
 using avx2::load8_widen;
 
-// 16 elements widened to int16 (channels 0..7 in the low lane, 8..15 high).
-template <typename T>
-inline __m256i load16_widen(const T* p);
-template <>
-inline __m256i load16_widen<uint8_t>(const uint8_t* p) {
-  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-template <>
-inline __m256i load16_widen<int8_t>(const int8_t* p) {
-  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
 // n < 8 elements widened to int16, the rest zero; reads only p[0, n).
 template <typename T>
 inline __m128i load_partial_widen(const T* p, size_t n) {

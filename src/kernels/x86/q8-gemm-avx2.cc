@@ -24,16 +24,7 @@
 namespace edgerun::kernels {
 namespace {
 
-template <typename T>
-inline __m256i widen16(const void* p);
-template <>
-inline __m256i widen16<uint8_t>(const void* p) {
-  return _mm256_cvtepu8_epi16(_mm_loadu_si128(static_cast<const __m128i*>(p)));
-}
-template <>
-inline __m256i widen16<int8_t>(const void* p) {
-  return _mm256_cvtepi8_epi16(_mm_loadu_si128(static_cast<const __m128i*>(p)));
-}
+using avx2::load16_widen;
 
 // Widens n inputs to int16 at dst; their sum goes to the int32 lanes of vsum
 // (16 at a time) or to ssum (the tail).
@@ -42,7 +33,7 @@ inline void widen_run(const T* src, size_t n, int16_t* dst, __m256i& vsum, int32
   const __m256i ones = _mm256_set1_epi16(1);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m256i v = widen16<T>(src + i);
+    const __m256i v = load16_widen<T>(src + i);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), v);
     vsum = _mm256_add_epi32(vsum, _mm256_madd_epi16(v, ones));
   }
@@ -131,8 +122,8 @@ inline void tile(const Q8GemmParams& p, const int32_t* a, const int32_t* row_sum
   const uint8_t* w = block + kQ8GemmBlock * 4;
   const size_t pairs = p.pairs;
   for (size_t k = 0; k < pairs; ++k, w += 32) {
-    const __m256i w0 = widen16<T>(w);
-    const __m256i w1 = widen16<T>(w + 16);
+    const __m256i w0 = load16_widen<T>(w);
+    const __m256i w1 = load16_widen<T>(w + 16);
 #define EDGERUN_ROW(R)                                                \
   if constexpr (MR > R) {                                             \
     const __m256i x = _mm256_set1_epi32(a##R[k]);                     \

@@ -23,17 +23,7 @@
 namespace edgerun::kernels {
 namespace {
 
-// 8 elements widened to int32.
-template <typename T>
-inline __m256i load8_widen32(const T* p);
-template <>
-inline __m256i load8_widen32<uint8_t>(const uint8_t* p) {
-  return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-}
-template <>
-inline __m256i load8_widen32<int8_t>(const int8_t* p) {
-  return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-}
+using avx2::load8_widen32;
 
 struct VaddConsts {
   __m256i a_off, a_mult, a_right;
