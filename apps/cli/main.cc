@@ -12,7 +12,9 @@ int fail(const Status& status) { return fail(status.message()); }
 
 LoadOptions EngineOptions::load() const {
   LoadOptions l;
-  l.kernels = kernels == "reference" ? KernelChoice::kReference : KernelChoice::kAuto;
+  l.kernels = kernels == "reference" ? KernelChoice::kReference
+              : kernels == "avx2"    ? KernelChoice::kAvx2
+                                     : KernelChoice::kAuto;
   return l;
 }
 
@@ -27,10 +29,11 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
       ->default_val(1)
       ->check(CLI::Range(1, 256));
   cmd->add_option("--kernels", o->kernels,
-                  "auto: the fastest kernels for this CPU (AVX2+FMA when present); reference: the portable "
-                  "reference kernels only (slow; the correctness oracle)")
+                  "auto: the fastest kernels for this CPU (AVX-512 VNNI / AVX-512F, else AVX2+FMA); avx2: "
+                  "no AVX-512 kernels; reference: the portable reference kernels only (slow; the correctness "
+                  "oracle)")
       ->default_val("auto")
-      ->check(CLI::IsMember({"auto", "reference"}));
+      ->check(CLI::IsMember({"auto", "avx2", "reference"}));
 }
 
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {

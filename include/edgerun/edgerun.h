@@ -73,6 +73,7 @@ enum class KernelChoice {
   kAuto,       // the fastest for this CPU (AVX2 + FMA on x86-64), detected at run
                // time; the environment variable EDGERUN_KERNELS=reference turns
                // this into kReference for the whole process
+  kAvx2,       // kAuto without the AVX-512 kernels: what an AVX2 + FMA CPU runs
   kReference,  // the portable reference kernels only (the oracle; slow)
 };
 

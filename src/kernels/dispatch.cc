@@ -110,11 +110,23 @@ F32DwConvTable make_f32_dwconv_table(const CpuFeatures& f) {
 
 }  // namespace
 
+namespace {
+KernelTables make_tables(const CpuFeatures& f) {
+  return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
+                      make_f32_dwconv_table(f), make_q8_add_table(f)};
+}
+}  // namespace
+
 const KernelTables& detected_kernel_tables() {
+  static const KernelTables tables = make_tables(cpu_features());
+  return tables;
+}
+
+const KernelTables& avx2_kernel_tables() {
   static const KernelTables tables = [] {
-    const CpuFeatures& f = cpu_features();
-    return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
-                        make_f32_dwconv_table(f), make_q8_add_table(f)};
+    CpuFeatures f = cpu_features();
+    f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = false;
+    return make_tables(f);
   }();
   return tables;
 }

@@ -91,6 +91,9 @@ struct KernelTables {
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).
 const KernelTables& detected_kernel_tables();
+// The detected set with AVX-512 masked out: what an AVX2 + FMA CPU runs
+// (for comparing ISA tiers on one machine and testing the AVX2 paths there).
+const KernelTables& avx2_kernel_tables();
 // No fast kernel at all: every op runs its reference kernel.
 const KernelTables& reference_kernel_tables();
 

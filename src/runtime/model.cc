@@ -73,8 +73,11 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
   EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
-  ctx.tables = options.kernels == KernelChoice::kReference ? &kernels::reference_kernel_tables()
-                                                           : &kernels::detected_kernel_tables();
+  switch (options.kernels) {
+    case KernelChoice::kReference: ctx.tables = &kernels::reference_kernel_tables(); break;
+    case KernelChoice::kAvx2: ctx.tables = &kernels::avx2_kernel_tables(); break;
+    default: ctx.tables = &kernels::detected_kernel_tables(); break;
+  }
 
   for (const ir::Node& node : g.nodes) {
     const ops::OpInfo* info = ops::find_op(node.op);

@@ -118,6 +118,9 @@ TEST(CliBench, ThreadsAndKernelsAreHonouredAndReported) {
   const auto jr = nlohmann::json::parse(ref.output);
   EXPECT_EQ(jr["threads"], 1);
   EXPECT_EQ(jr["kernels"], "reference");
+  auto avx2 = run_cli("bench " + quote(model) + " --kernels avx2 --runs 1 --warmup 0 --json", false);
+  ASSERT_EQ(avx2.exit_code, 0) << avx2.output;
+  EXPECT_EQ(nlohmann::json::parse(avx2.output)["kernels"], "avx2");
   auto text = run_cli("bench " + quote(model) + " --threads 3 --runs 1 --warmup 0");
   EXPECT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("3 threads, auto kernels"), std::string::npos) << text.output;

@@ -30,8 +30,9 @@ std::vector<std::string> golden_files() {
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 // The engine configurations every golden must hold under: the fast kernels on
-// one thread and on three (uneven splits of every op), and the reference
-// kernels on two.
+// one thread and on three (uneven splits of every op), the AVX2 tier on two
+// (so an AVX-512 machine checks the kernels an AVX2 one runs), and the
+// reference kernels on two.
 struct EngineConfig {
   KernelChoice kernels;
   int threads;
@@ -40,6 +41,7 @@ struct EngineConfig {
 constexpr EngineConfig kConfigs[] = {
     {KernelChoice::kAuto, 1, "auto kernels, 1 thread"},
     {KernelChoice::kAuto, 3, "auto kernels, 3 threads"},
+    {KernelChoice::kAvx2, 2, "AVX2 kernels, 2 threads"},
     {KernelChoice::kReference, 2, "reference kernels, 2 threads"},
 };
 

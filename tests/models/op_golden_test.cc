@@ -142,7 +142,7 @@ struct Tally {
 };
 
 // Every case runs with the fast kernels on one thread and on three (uneven
-// splits), and with the reference kernels.
+// splits), with the AVX2 tier, and with the reference kernels.
 struct EngineConfig {
   KernelChoice kernels;
   int threads;
@@ -151,6 +151,7 @@ struct EngineConfig {
 constexpr EngineConfig kConfigs[] = {
     {KernelChoice::kAuto, 1, "auto kernels, 1 thread"},
     {KernelChoice::kAuto, 3, "auto kernels, 3 threads"},
+    {KernelChoice::kAvx2, 2, "AVX2 kernels, 2 threads"},
     {KernelChoice::kReference, 1, "reference kernels, 1 thread"},
 };
 
