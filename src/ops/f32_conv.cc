@@ -10,11 +10,14 @@
 //     version for 3x3 filters without dilation) over output rows.
 #include "ops/f32_conv.h"
 
+#include "core/uninitialized.h"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "core/uninitialized.h"
 #include "kernels/f32_dwconv.h"
 #include "kernels/f32_gemm.h"
 
@@ -23,8 +26,12 @@ namespace {
 
 const float* floats(const ir::Value* v) { return v != nullptr ? reinterpret_cast<const float*>(v->data) : nullptr; }
 
-std::vector<float> pack_gemm(const float* w, const float* bias, size_t n, size_t k) {
-  std::vector<float> packed(kernels::f32_gemm_packed_size(n, k));
+// Packed GEMM weights: every element is written by the packing, so the buffer
+// is not zero-filled first.
+using PackedFloats = core::UninitializedVector<float>;
+
+PackedFloats pack_gemm(const float* w, const float* bias, size_t n, size_t k) {
+  PackedFloats packed(kernels::f32_gemm_packed_size(n, k));
   kernels::f32_gemm_pack_weights(w, bias, n, k, packed.data());
   return packed;
 }
@@ -61,7 +68,7 @@ constexpr size_t kTasksPerThread = 4;
 class F32GemmKernel final : public Kernel {
  public:
   F32GemmKernel(const kernels::F32GemmTable& t, size_t m, size_t n, size_t k, float min, float max,
-                std::vector<float> packed)
+                PackedFloats packed)
       : gemm_(t.gemm), mr_(t.mr), m_(m), n_(n), k_(k), min_(min), max_(max), packed_(std::move(packed)) {}
 
   void run(const KernelIO& io) const override {
@@ -93,13 +100,13 @@ class F32GemmKernel final : public Kernel {
   size_t mr_;
   size_t m_, n_, k_;
   float min_, max_;
-  std::vector<float> packed_;
+  PackedFloats packed_;
 };
 
 // Any conv: im2col of one output row at a time into per-thread scratch, then the GEMM.
 class F32Im2colConvKernel final : public Kernel {
  public:
-  F32Im2colConvKernel(kernels::F32GemmFn gemm, const kernels::ConvParams& p, std::vector<float> packed)
+  F32Im2colConvKernel(kernels::F32GemmFn gemm, const kernels::ConvParams& p, PackedFloats packed)
       : gemm_(gemm), p_(p), k_(static_cast<size_t>(p.filter_h) * p.filter_w * p.in_c), packed_(std::move(packed)) {}
 
   size_t scratch_bytes() const override { return static_cast<size_t>(p_.out_w) * k_ * sizeof(float); }
@@ -156,7 +163,7 @@ class F32Im2colConvKernel final : public Kernel {
   kernels::F32GemmFn gemm_;
   kernels::ConvParams p_;
   size_t k_;
-  std::vector<float> packed_;
+  PackedFloats packed_;
 };
 
 class F32DwConvKernel final : public Kernel {
@@ -185,7 +192,7 @@ std::unique_ptr<Kernel> make_f32_conv2d(const kernels::ConvParams& p, const ir::
   if (gemm == nullptr) return nullptr;
   const size_t k = static_cast<size_t>(p.filter_h) * p.filter_w * p.in_c;
   // The filter [out_c, kh, kw, in_c] is the GEMM's [n, k] weights, k in im2col order.
-  std::vector<float> packed = pack_gemm(floats(&filter), floats(bias), static_cast<size_t>(p.out_c), k);
+  PackedFloats packed = pack_gemm(floats(&filter), floats(bias), static_cast<size_t>(p.out_c), k);
   const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
                          p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
   if (pointwise) {
