@@ -1,13 +1,12 @@
 // ADD: elementwise sum with NumPy broadcasting and a fused activation.
 // float32, uint8, int8; quantized parameters follow TFLite's add.cc Prepare
 // (left_shift 20, inputs rescaled to twice the larger input scale).
-#include "kernels/ref/add.h"
-
 #include <algorithm>
 #include <memory>
 #include <string>
 
 #include "kernels/quant_util.h"
+#include "kernels/ref/add.h"
 #include "ops/binary_util.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"

@@ -20,37 +20,21 @@ namespace {
 
 namespace ref = kernels::ref;
 
-// Float mean over one contiguous run of dims of a [outer, reduced, inner]
-// view (MEAN over H and W of an NHWC map: outer = batch, inner = channels).
-// Each output still sums its inputs from 0.0f in input order and divides by
-// the count, so the results are bit-identical to f32_mean__ref; going through
-// the inner dim in the innermost loop only makes the loads contiguous and
-// lets the compiler vectorize across outputs.
-void f32_mean_contiguous(const float* x, float* y, int64_t outer, int64_t reduced, int64_t inner) {
-  const float count = static_cast<float>(reduced);
+// Mean over one contiguous run of dims of a [outer, reduced, inner] view
+// (MEAN over H and W of an NHWC map: outer = batch, inner = channels), with
+// the inner dim innermost so loads are contiguous and the compiler vectorizes
+// across outputs. Each output's inputs are summed into `sums` (inner elements
+// of scratch) in input order, float from 0.0f like f32_mean__ref (so results
+// are bit-identical) or int32 for 8-bit inputs (exact in any order); then
+// finish(sum) gives the output, as the reference kernel computes it.
+template <typename T, typename Acc, typename Finish>
+void mean_contiguous(const T* x, T* y, int64_t outer, int64_t reduced, int64_t inner, Acc* sums, Finish finish) {
   for (int64_t o = 0; o < outer; ++o, y += inner) {
-    std::fill(y, y + inner, 0.0f);
+    std::fill(sums, sums + inner, Acc{0});
     for (int64_t r = 0; r < reduced; ++r, x += inner) {
-      for (int64_t i = 0; i < inner; ++i) y[i] += x[i];
+      for (int64_t i = 0; i < inner; ++i) sums[i] += static_cast<Acc>(x[i]);
     }
-    for (int64_t i = 0; i < inner; ++i) y[i] /= count;
-  }
-}
-
-// The same for 8-bit inputs: int32 sums (exact in any order) in `sums`
-// (inner elements of scratch), then the reference's output stage per output.
-template <typename T>
-void quant_mean_contiguous(const T* x, T* y, int64_t outer, int64_t reduced, int64_t inner,
-                           const ref::QuantMeanParams& q, int32_t* sums) {
-  for (int64_t o = 0; o < outer; ++o, y += inner) {
-    std::fill(sums, sums + inner, 0);
-    for (int64_t r = 0; r < reduced; ++r, x += inner) {
-      for (int64_t i = 0; i < inner; ++i) sums[i] += static_cast<int32_t>(x[i]);
-    }
-    for (int64_t i = 0; i < inner; ++i) {
-      y[i] = static_cast<T>(ref::quant_mean_output(sums[i], reduced, q, std::numeric_limits<T>::min(),
-                                                   std::numeric_limits<T>::max()));
-    }
+    for (int64_t i = 0; i < inner; ++i) y[i] = finish(sums[i]);
   }
 }
 
@@ -61,44 +45,51 @@ class MeanKernel final : public Kernel {
   ref::ReduceIndex ri;
   ref::QuantMeanParams q{};
   // When the reduced dims are contiguous and not empty (else 0): the
-  // [outer, reduced, inner] view the *_mean_contiguous loops take.
+  // [outer, reduced, inner] view mean_contiguous takes.
   int64_t outer = 0, inner = 0;
 
-  size_t scratch_bytes() const override {
-    return dtype != DType::kFloat32 && outer > 0 ? static_cast<size_t>(inner) * sizeof(int32_t) : 0;
-  }
+  size_t scratch_bytes() const override { return outer > 0 ? static_cast<size_t>(inner) * sizeof(int32_t) : 0; }
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
-      case DType::kFloat32:
-        if (outer > 0) {
-          f32_mean_contiguous(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), outer,
-                              ri.reduced_count, inner);
+      case DType::kFloat32: {
+        const auto* x = static_cast<const float*>(io.inputs[0]);
+        auto* y = static_cast<float*>(io.outputs[0]);
+        if (outer == 0) {
+          ref::f32_mean__ref(x, y, ri, 0, count);
           break;
         }
-        ref::f32_mean__ref(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), ri, 0, count);
+        const auto n = static_cast<float>(ri.reduced_count);
+        mean_contiguous(x, y, outer, ri.reduced_count, inner, reinterpret_cast<float*>(io.thread_scratch(0)),
+                        [n](float sum) { return sum / n; });
         break;
+      }
       case DType::kUInt8:
-        if (outer > 0) {
-          quant_mean_contiguous(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]),
-                                outer, ri.reduced_count, inner, q, reinterpret_cast<int32_t*>(io.thread_scratch(0)));
-          break;
-        }
-        ref::qu8_mean__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), ri, q, 0,
-                           count);
+        run_quant<uint8_t>(io, ref::qu8_mean__ref);
         break;
       case DType::kInt8:
-        if (outer > 0) {
-          quant_mean_contiguous(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]),
-                                outer, ri.reduced_count, inner, q, reinterpret_cast<int32_t*>(io.thread_scratch(0)));
-          break;
-        }
-        ref::qs8_mean__ref(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]), ri, q, 0,
-                           count);
+        run_quant<int8_t>(io, ref::qs8_mean__ref);
         break;
       default:
         break;
     }
+  }
+
+ private:
+  template <typename T, typename RefFn>
+  void run_quant(const KernelIO& io, RefFn ref_fn) const {
+    const auto* x = static_cast<const T*>(io.inputs[0]);
+    auto* y = static_cast<T*>(io.outputs[0]);
+    if (outer == 0) {
+      ref_fn(x, y, ri, q, 0, count);
+      return;
+    }
+    mean_contiguous(x, y, outer, ri.reduced_count, inner, reinterpret_cast<int32_t*>(io.thread_scratch(0)),
+                    [this](int32_t sum) {
+                      return static_cast<T>(ref::quant_mean_output(sum, ri.reduced_count, q,
+                                                                   std::numeric_limits<T>::min(),
+                                                                   std::numeric_limits<T>::max()));
+                    });
   }
 };
 
