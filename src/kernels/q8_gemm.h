@@ -40,7 +40,7 @@
 // Kernels:
 //   qu8_conv_gemm__ref, qs8_conv_gemm__ref      portable, kPairs (tests' second oracle)
 //   qu8_conv_gemm__avx2, qs8_conv_gemm__avx2    src/kernels/x86/q8-gemm-avx2.cc (6x16, vpmaddwd), kPairs
-//   qu8_conv_gemm__avx512vnni, qs8_...          src/kernels/x86/q8-gemm-avx512vnni.cc (8x16, vpdpbusd), kQuads
+//   qu8_conv_gemm__avx512vnni, qs8_...          src/kernels/x86/q8-gemm-avx512vnni.cc (8x32, vpdpbusd), kQuads
 #pragma once
 
 #include <cstddef>

@@ -8,13 +8,16 @@
 // otherwise the filter taps in order, the zero point for out-of-image taps),
 // zero-padded to a multiple of 4, with the row sum of the raw inputs. Tails
 // are masked loads (never touching bytes past the input).
-// Micro-kernel: 8 pixels x 16 channels, one zmm accumulator per pixel. Per
-// depth quad, one 64-byte weight load (16 channels x 4 int8) and per pixel a
-// 4-byte broadcast and one vpdpbusd (uint8 x int8 products summed exactly into
-// the int32 lanes, wrapping, no saturation). Epilogue: + row factor * row sum
-// + bias', then TFLite's output stage as one 64-bit add, conditional subtract
-// and shift per lane (requantize16_q31, q8-avx512-common.h), exact, and a
-// masked store of the out_c tail.
+// Micro-kernel: 8 pixels x 32 channels (two consecutive 16-channel blocks;
+// one block for an odd last one), one zmm accumulator per pixel and block,
+// started at the block's bias'. Per depth quad, one 64-byte weight load per
+// block (16 channels x 4 int8) and per pixel a 4-byte broadcast feeding two
+// vpdpbusd (uint8 x int8 products summed exactly into the int32 lanes,
+// wrapping, no saturation). Epilogue: + row factor * row sum, then TFLite's
+// output stage as one 64-bit add, conditional subtract and shift per lane
+// (requantize16_q31, q8-avx512-common.h), exact, + output offset, the
+// activation clamp (skipped when the saturating conversion to int8 already
+// gives the range), and a masked store of the out_c tail.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -41,20 +44,30 @@ inline uint8_t stored(int32_t v) {
   return static_cast<uint8_t>(std::is_same_v<T, int8_t> ? v + 128 : v);
 }
 
+// The first n bytes of a 64-byte vector, n <= 64.
+inline __mmask64 byte_mask(size_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
+
 // Copies n inputs into the panel (int8: + 128) and, when the row sum is
 // needed (a nonzero row factor), adds them to the 64-bit lanes of sum
-// (vpsadbw against zero sums the stored bytes).
+// (vpsadbw against zero sums the stored bytes). Masked loads and stores: small
+// runs (a 1x1 row, a 3-channel filter row) are one load and one store, with no
+// library call.
 template <typename T>
 inline void copy_run(const T* src, size_t n, uint8_t* dst, __m512i& sum, bool with_sum) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   for (size_t i = 0; i < n; i += 64) {
-    const size_t left = n - i;
-    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    const __mmask64 m = byte_mask(n - i);
     __m512i v = _mm512_maskz_loadu_epi8(m, src + i);
     if constexpr (std::is_same_v<T, int8_t>) v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(v, flip));
     _mm512_mask_storeu_epi8(dst + i, m, v);
     if (with_sum) sum = _mm512_add_epi64(sum, _mm512_sad_epu8(v, _mm512_setzero_si512()));
   }
+}
+
+// n copies of byte b.
+inline void fill_run(uint8_t* dst, size_t n, uint8_t b) {
+  const __m512i v = _mm512_set1_epi8(static_cast<char>(b));
+  for (size_t i = 0; i < n; i += 64) _mm512_mask_storeu_epi8(dst + i, byte_mask(n - i), v);
 }
 
 // Row r of the panel: output pixel px's K inputs as stored bytes, zero-padded
@@ -88,7 +101,7 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& 
       for (int32_t fx = 0; fx < c.filter_w; ++fx, dst += in_c) {
         const int64_t ix = ix0 + static_cast<int64_t>(fx) * c.dilation_w;
         if (iy < 0 || iy >= c.in_h || ix < 0 || ix >= c.in_w) {
-          std::memset(dst, zero_point, in_c);
+          fill_run(dst, in_c, zero_point);
           fill_sum += static_cast<int64_t>(zero_point) * static_cast<int64_t>(in_c);
         } else {
           copy_run(line + static_cast<size_t>(ix) * in_c, in_c, dst, sum, with_sum);
@@ -96,22 +109,53 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& 
       }
     }
   }
-  std::memset(row + p.depth, 0, p.pairs * 4 - p.depth);
+  if (p.pairs * 4 > p.depth) fill_run(row + p.depth, p.pairs * 4 - p.depth, 0);
   if (!with_sum) return;
   int64_t total = _mm512_reduce_add_epi64(sum) + fill_sum;
   if constexpr (std::is_same_v<T, int8_t>) total -= 128 * static_cast<int64_t>(p.depth);
   *row_sum = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(total)));
 }
 
-// MR panel rows x one block of 16 channels.
-template <typename T, int MR, bool kLeftShift>
+// Whether the output stage must clamp to the activation range, or the
+// saturating conversion to 8 bits already gives it (int8 outputs of the full
+// range: ReLU6 of a TFLite int8 model usually is).
+template <typename T>
+inline bool needs_clamp(const ConvParams& c) {
+  if constexpr (std::is_same_v<T, int8_t>) return c.act_min > -128 || c.act_max < 127;
+  return true;
+}
+
+// Output stage of one accumulator row: + row factor * row sum (uint8 models),
+// TFLite's requantization, + output offset, clamp, 8-bit store.
+template <typename T, bool kLeftShift, bool kClamp>
+inline void store_row(const Q8GemmParams& p, int32_t row_factor, int32_t row_sum, __m512i v, const Q31Requant16& rq,
+                      __mmask16 store_mask, T* out) {
+  if (row_factor != 0) {
+    v = _mm512_add_epi32(
+        v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) * static_cast<uint32_t>(row_sum))));
+  }
+  __m512i q = _mm512_add_epi32(requantize16_q31<kLeftShift>(rq, v), _mm512_set1_epi32(p.conv.output_offset));
+  if constexpr (kClamp) {
+    q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(p.conv.act_min)), _mm512_set1_epi32(p.conv.act_max));
+  }
+  const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
+  _mm_mask_storeu_epi8(out, store_mask, bytes);
+}
+
+// MR panel rows x NB blocks of 16 channels (NB = 2: the weight quads of two
+// consecutive blocks, so each broadcast input quad feeds two vpdpbusd).
+// Accumulators start at the blocks' bias'.
+template <typename T, int MR, int NB, bool kLeftShift, bool kClamp>
 inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, const int32_t* row_sums,
-                 const uint8_t* block, const Q31Requant16& rq, __mmask16 store_mask, T* out, size_t out_stride) {
+                 const uint8_t* block, size_t block_bytes, const Q31Requant16* rq, __mmask16 last_mask, T* out,
+                 size_t out_stride) {
   const size_t stride = p.pairs * 4;
   // Named accumulators, not an array: GCC shuffles an indexed array of
   // vpdpbusd accumulators through extra register moves.
-  const __m512i zero = _mm512_setzero_si512();
-  __m512i c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
+  const __m512i bias0 = _mm512_loadu_si512(block);
+  const __m512i bias1 = NB > 1 ? _mm512_loadu_si512(block + block_bytes) : bias0;
+  __m512i c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0, c6 = bias0, c7 = bias0;
+  __m512i d0 = bias1, d1 = bias1, d2 = bias1, d3 = bias1, d4 = bias1, d5 = bias1, d6 = bias1, d7 = bias1;
   const uint8_t* a0 = a;
   const uint8_t* a1 = a0 + (MR > 1 ? stride : 0);
   const uint8_t* a2 = a1 + (MR > 2 ? stride : 0);
@@ -123,11 +167,14 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   const uint8_t* w = block + kQ8GemmBlock * 4;
   for (size_t q = 0; q < stride; q += 4, w += 64) {
     const __m512i wv = _mm512_loadu_si512(w);
+    const __m512i wv1 = NB > 1 ? _mm512_loadu_si512(w + block_bytes) : wv;
 #define EDGERUN_ROW(R)                                                              \
   if constexpr (MR > R) {                                                           \
     int32_t x;                                                                      \
     std::memcpy(&x, a##R + q, 4);                                                   \
-    dpbusd(c##R, _mm512_set1_epi32(x), wv);                                         \
+    const __m512i xv = _mm512_set1_epi32(x);                                        \
+    dpbusd(c##R, xv, wv);                                                           \
+    if constexpr (NB > 1) dpbusd(d##R, xv, wv1);                                    \
   }
     EDGERUN_ROW(0)
     EDGERUN_ROW(1)
@@ -140,46 +187,60 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
 #undef EDGERUN_ROW
   }
   const __m512i acc[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
-  const __m512i bias = _mm512_loadu_si512(block);
-  const __m512i out_off = _mm512_set1_epi32(p.conv.output_offset);
-  const __m512i vmin = _mm512_set1_epi32(p.conv.act_min);
-  const __m512i vmax = _mm512_set1_epi32(p.conv.act_max);
+  const __m512i acc1[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
+  const __mmask16 mask0 = NB > 1 ? __mmask16{0xFFFF} : last_mask;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
-    __m512i v = _mm512_add_epi32(acc[r], bias);
-    if (row_factor != 0) {
-      v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
-                                                                     static_cast<uint32_t>(row_sums[r]))));
+    store_row<T, kLeftShift, kClamp>(p, row_factor, row_sums[r], acc[r], rq[0], mask0, out + r * out_stride);
+    if constexpr (NB > 1) {
+      store_row<T, kLeftShift, kClamp>(p, row_factor, row_sums[r], acc1[r], rq[1], last_mask,
+                                       out + r * out_stride + kQ8GemmBlock);
     }
-    const __m512i q = _mm512_min_epi32(
-        _mm512_max_epi32(_mm512_add_epi32(requantize16_q31<kLeftShift>(rq, v), out_off), vmin), vmax);
-    const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
-    _mm_mask_storeu_epi8(out + r * out_stride, store_mask, bytes);
   }
 }
 
-// The m panel rows against one channel block: 8-row tiles, then the tail.
-template <typename T, bool kLeftShift>
+// The m panel rows against NB channel blocks: 8-row tiles, then the tail
+// (one block at a time).
+template <typename T, int NB, bool kLeftShift, bool kClamp>
 void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
-                const int32_t* row_sums, size_t m, const uint8_t* block, const Q31Requant16& rq,
-                __mmask16 store_mask, T* out, size_t out_c) {
+                const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes, const Q31Requant16* rq,
+                __mmask16 last_mask, T* out, size_t out_c) {
   size_t r = 0;
   for (; r + 8 <= m; r += 8) {
-    tile<T, 8, kLeftShift>(p, row_factor, panel + r * stride, row_sums + r, block, rq, store_mask, out + r * out_c,
-                           out_c);
+    tile<T, 8, NB, kLeftShift, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq,
+                                       last_mask, out + r * out_c, out_c);
   }
-  const uint8_t* ar = panel + r * stride;
-  T* o = out + r * out_c;
-  const int32_t* rs = row_sums + r;
-  switch (m - r) {
-    case 7: tile<T, 7, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 6: tile<T, 6, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 5: tile<T, 5, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 4: tile<T, 4, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 3: tile<T, 3, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 2: tile<T, 2, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    case 1: tile<T, 1, kLeftShift>(p, row_factor, ar, rs, block, rq, store_mask, o, out_c); break;
-    default: break;
+  if (r == m) return;
+  for (int b = 0; b < NB; ++b) {
+    const uint8_t* ar = panel + r * stride;
+    const uint8_t* bl = block + static_cast<size_t>(b) * block_bytes;
+    const __mmask16 mask = b + 1 < NB ? __mmask16{0xFFFF} : last_mask;
+    T* o = out + r * out_c + static_cast<size_t>(b) * kQ8GemmBlock;
+    const int32_t* rs = row_sums + r;
+    const Q31Requant16* q = rq + b;
+    switch (m - r) {
+      case 7: tile<T, 7, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 6: tile<T, 6, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 5: tile<T, 5, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 4: tile<T, 4, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 3: tile<T, 3, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 2: tile<T, 2, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 1: tile<T, 1, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      default: break;
+    }
+  }
+}
+
+template <typename T, int NB, bool kLeftShift>
+void block_rows_clamp(bool clamp, const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
+                      const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes,
+                      const Q31Requant16* rq, __mmask16 last_mask, T* out, size_t out_c) {
+  if (clamp) {
+    block_rows<T, NB, kLeftShift, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
+                                        out, out_c);
+  } else {
+    block_rows<T, NB, kLeftShift, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
+                                         out, out_c);
   }
 }
 
@@ -193,30 +254,41 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
   const size_t block_bytes = kQ8GemmBlock * 4 + p.pairs * 64;
   const size_t out_c = static_cast<size_t>(p.conv.out_c);
   const int32_t row_factor = q8_gemm_row_factor(p, std::is_same_v<T, uint8_t>);
+  const bool clamp = needs_clamp<T>(p.conv);
   for (size_t m0 = pixel_begin; m0 < pixel_end; m0 += rows) {
     const size_t m = std::min(rows, pixel_end - m0);
     PixelPos pos = pixel_pos(p.conv, m0);
     for (size_t r = 0; r < m; ++r, next_pixel(p.conv, pos)) {
       pack_row(p, input, m0 + r, pos, panel + r * stride, &row_sums[r], row_factor != 0);
     }
-    for (size_t b = block_begin; b < block_end; ++b) {
+    for (size_t b = block_begin; b < block_end;) {
+      const size_t nb = b + 1 < block_end ? 2 : 1;
       const uint8_t* block = p.packed + b * block_bytes;
       const size_t oc0 = b * kQ8GemmBlock;
-      const size_t nc = std::min(kQ8GemmBlock, out_c - oc0);
-      const __mmask16 store_mask = static_cast<__mmask16>((1u << nc) - 1);
-      // The block's output-stage constants, once per panel and block.
-      Q31Requant16 rq;
+      const size_t nc = std::min(nb * kQ8GemmBlock, out_c - oc0) - (nb - 1) * kQ8GemmBlock;
+      const __mmask16 last_mask = static_cast<__mmask16>((1u << nc) - 1);
+      // The blocks' output-stage constants, once per panel and block.
+      Q31Requant16 rq[2];
       bool left_shift = false;
-      for (int j = 0; j < 16; ++j) {
-        rq.set(j, p.multiplier[oc0 + static_cast<size_t>(j)], p.shift[oc0 + static_cast<size_t>(j)]);
-        left_shift |= p.shift[oc0 + static_cast<size_t>(j)] > 0;
+      for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
+        rq[j / 16].set(static_cast<int>(j % 16), p.multiplier[oc0 + j], p.shift[oc0 + j]);
+        left_shift |= p.shift[oc0 + j] > 0;
       }
       T* out = output + m0 * out_c + oc0;
-      if (left_shift) {
-        block_rows<T, true>(p, row_factor, panel, stride, row_sums, m, block, rq, store_mask, out, out_c);
+      if (nb == 2 && left_shift) {
+        block_rows_clamp<T, 2, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
+                                     last_mask, out, out_c);
+      } else if (nb == 2) {
+        block_rows_clamp<T, 2, false>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
+                                      last_mask, out, out_c);
+      } else if (left_shift) {
+        block_rows_clamp<T, 1, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
+                                     last_mask, out, out_c);
       } else {
-        block_rows<T, false>(p, row_factor, panel, stride, row_sums, m, block, rq, store_mask, out, out_c);
+        block_rows_clamp<T, 1, false>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
+                                      last_mask, out, out_c);
       }
+      b += nb;
     }
   }
 }
