@@ -10,6 +10,9 @@
 
 namespace edgerun::kernels {
 
+// Largest right shift for which Q31Requant16::set may fold an output offset.
+constexpr int32_t kQ31MaxFoldedRightShift = 22;
+
 // TFLite's output stage constants for 16 int32 lanes, in the form
 // requantize16_q31() reads: the multiplication's rounding and right shift as
 // one 64-bit add, conditional subtract and arithmetic shift (q31_rounding() in
@@ -24,13 +27,17 @@ struct alignas(64) Q31Requant16 {
   int64_t shift[2][8];
 
   // Lane i gets TFLite's (multiplier, shift); multiplier >= 0, as
-  // quantize_multiplier gives.
-  void set(int i, int32_t multiplier, int32_t shift_exponent) {
+  // quantize_multiplier gives. folded_offset (the output offset, or 0) joins
+  // the rounding constant as folded_offset * 2^shift, so the shift yields the
+  // offset result directly (an arithmetic shift is a floor, and floor(x + n)
+  // = floor(x) + n); only for shift_exponent in [-kQ31MaxFoldedRightShift, 0],
+  // where it cannot overflow 64 bits (|product| < 2^62, |offset| < 2^8).
+  void set(int i, int32_t multiplier, int32_t shift_exponent, int32_t folded_offset = 0) {
     const Q31Rounding k = q31_rounding(shift_exponent < 0 ? -shift_exponent : 0);
     mult[i] = multiplier;
     if (i % 2 == 1) mult_odd[i - 1] = multiplier;
     left[i] = shift_exponent > 0 ? shift_exponent : 0;
-    add[i % 2][i / 2] = k.add;
+    add[i % 2][i / 2] = k.add + static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(folded_offset)) << k.shift);
     negative_below[i % 2][i / 2] = k.negative_below;
     shift[i % 2][i / 2] = k.shift;
   }

@@ -17,7 +17,9 @@
 // vpdpbusd (uint8 x int8 products summed exactly into the int32 lanes,
 // wrapping, no saturation). Epilogue: + row factor * row sum, then TFLite's
 // output stage as one 64-bit add, conditional subtract and shift per lane
-// (requantize16_q31, q8-avx512-common.h), exact, + output offset, the
+// (requantize16_q31, q8-avx512-common.h), exact, with the output offset
+// folded into the add where no multiplier shifts left or right by more than
+// 22 (else added after), the
 // activation clamp (skipped when the saturating conversion to int8 already
 // gives the range), and a masked store of the out_c tail.
 #include <immintrin.h>
@@ -166,14 +168,15 @@ inline bool needs_clamp(const ConvParams& c) {
 
 // Output stage of one accumulator row: + row factor * row sum (uint8 models),
 // TFLite's requantization, + output offset, clamp, 8-bit store.
-template <typename T, bool kLeftShift, bool kClamp>
+template <typename T, bool kGeneral, bool kClamp>
 inline void store_row(const Q8GemmParams& p, int32_t row_factor, int32_t row_sum, __m512i v, const Q31Requant16& rq,
                       __mmask16 store_mask, T* out) {
   if (row_factor != 0) {
     v = _mm512_add_epi32(
         v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) * static_cast<uint32_t>(row_sum))));
   }
-  __m512i q = _mm512_add_epi32(requantize16_q31<kLeftShift>(rq, v), _mm512_set1_epi32(p.conv.output_offset));
+  __m512i q = requantize16_q31<kGeneral>(rq, v);
+  if constexpr (kGeneral) q = _mm512_add_epi32(q, _mm512_set1_epi32(p.conv.output_offset));
   if constexpr (kClamp) {
     q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(p.conv.act_min)), _mm512_set1_epi32(p.conv.act_max));
   }
@@ -184,7 +187,7 @@ inline void store_row(const Q8GemmParams& p, int32_t row_factor, int32_t row_sum
 // MR panel rows x NB blocks of 16 channels (NB = 2: the weight quads of two
 // consecutive blocks, so each broadcast input quad feeds two vpdpbusd).
 // Accumulators start at the blocks' bias'.
-template <typename T, int MR, int NB, bool kLeftShift, bool kClamp>
+template <typename T, int MR, int NB, bool kGeneral, bool kClamp>
 inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, const int32_t* row_sums,
                  const uint8_t* block, size_t block_bytes, const Q31Requant16* rq, __mmask16 last_mask, T* out,
                  size_t out_stride) {
@@ -230,9 +233,9 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   const __mmask16 mask0 = NB > 1 ? __mmask16{0xFFFF} : last_mask;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
-    store_row<T, kLeftShift, kClamp>(p, row_factor, row_sums[r], acc[r], rq[0], mask0, out + r * out_stride);
+    store_row<T, kGeneral, kClamp>(p, row_factor, row_sums[r], acc[r], rq[0], mask0, out + r * out_stride);
     if constexpr (NB > 1) {
-      store_row<T, kLeftShift, kClamp>(p, row_factor, row_sums[r], acc1[r], rq[1], last_mask,
+      store_row<T, kGeneral, kClamp>(p, row_factor, row_sums[r], acc1[r], rq[1], last_mask,
                                        out + r * out_stride + kQ8GemmBlock);
     }
   }
@@ -240,13 +243,13 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
 
 // The m panel rows against NB channel blocks: 8-row tiles, then the tail
 // (one block at a time).
-template <typename T, int NB, bool kLeftShift, bool kClamp>
+template <typename T, int NB, bool kGeneral, bool kClamp>
 void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
                 const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes, const Q31Requant16* rq,
                 __mmask16 last_mask, T* out, size_t out_c) {
   size_t r = 0;
   for (; r + 8 <= m; r += 8) {
-    tile<T, 8, NB, kLeftShift, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq,
+    tile<T, 8, NB, kGeneral, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq,
                                        last_mask, out + r * out_c, out_c);
   }
   if (r == m) return;
@@ -258,27 +261,27 @@ void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel,
     const int32_t* rs = row_sums + r;
     const Q31Requant16* q = rq + b;
     switch (m - r) {
-      case 7: tile<T, 7, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 6: tile<T, 6, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 5: tile<T, 5, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 4: tile<T, 4, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 3: tile<T, 3, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 2: tile<T, 2, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 1: tile<T, 1, 1, kLeftShift, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 7: tile<T, 7, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 6: tile<T, 6, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 5: tile<T, 5, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 4: tile<T, 4, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 3: tile<T, 3, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 2: tile<T, 2, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
+      case 1: tile<T, 1, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
       default: break;
     }
   }
 }
 
-template <typename T, int NB, bool kLeftShift>
+template <typename T, int NB, bool kGeneral>
 void block_rows_clamp(bool clamp, const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
                       const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes,
                       const Q31Requant16* rq, __mmask16 last_mask, T* out, size_t out_c) {
   if (clamp) {
-    block_rows<T, NB, kLeftShift, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
+    block_rows<T, NB, kGeneral, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
                                         out, out_c);
   } else {
-    block_rows<T, NB, kLeftShift, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
+    block_rows<T, NB, kGeneral, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
                                          out, out_c);
   }
 }
@@ -307,20 +310,26 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
       const size_t nc = std::min(nb * kQ8GemmBlock, out_c - oc0) - (nb - 1) * kQ8GemmBlock;
       const __mmask16 last_mask = static_cast<__mmask16>((1u << nc) - 1);
       // The blocks' output-stage constants, once per panel and block.
-      Q31Requant16 rq[2];
-      bool left_shift = false;
+      // kGeneral: some channel's multiplier is >= 1 (a left shift first) or
+      // its right shift too large to fold the output offset into the
+      // rounding constant; otherwise (every MobileNet layer) it is folded.
+      bool general = false;
       for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
-        rq[j / 16].set(static_cast<int>(j % 16), p.multiplier[oc0 + j], p.shift[oc0 + j]);
-        left_shift |= p.shift[oc0 + j] > 0;
+        general |= p.shift[oc0 + j] > 0 || p.shift[oc0 + j] < -kQ31MaxFoldedRightShift;
+      }
+      Q31Requant16 rq[2];
+      for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
+        rq[j / 16].set(static_cast<int>(j % 16), p.multiplier[oc0 + j], p.shift[oc0 + j],
+                       general ? 0 : p.conv.output_offset);
       }
       T* out = output + m0 * out_c + oc0;
-      if (nb == 2 && left_shift) {
+      if (nb == 2 && general) {
         block_rows_clamp<T, 2, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
                                      last_mask, out, out_c);
       } else if (nb == 2) {
         block_rows_clamp<T, 2, false>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
                                       last_mask, out, out_c);
-      } else if (left_shift) {
+      } else if (general) {
         block_rows_clamp<T, 1, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
                                      last_mask, out, out_c);
       } else {
