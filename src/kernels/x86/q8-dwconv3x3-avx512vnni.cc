@@ -146,7 +146,7 @@ inline void dpbusd(__m512i& acc, __m512i x, const int8_t* w) {
 // Three rows a, b, c of one input column as the 4 vectors of uint8 quads
 // {a, b, c, 0} in the block's lane order.
 template <typename T>
-inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
+[[gnu::always_inline]] inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
   if constexpr (std::is_same_v<T, int8_t>) {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     a = _mm512_xor_si512(a, flip);
@@ -164,18 +164,18 @@ inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
 
 // One input column of 64 channels (rows r0, r1, r2; the lanes of mask m).
 template <typename T>
-inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
+[[gnu::always_inline]] inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
   interleave<T>(_mm512_maskz_loadu_epi8(m, r0), _mm512_maskz_loadu_epi8(m, r1), _mm512_maskz_loadu_epi8(m, r2), q);
 }
 
 // Two input columns of up to 32 channels, a paired tail block's two pixels:
 // column a (rows a0..a2, lanes of ma) in the low half, b in the high half.
 template <typename T>
-inline __m512i load_halves(const T* a, const T* b, __mmask32 ma, __mmask32 mb) {
+[[gnu::always_inline]] inline __m512i load_halves(const T* a, const T* b, __mmask32 ma, __mmask32 mb) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi8(ma, a)), _mm256_maskz_loadu_epi8(mb, b), 1);
 }
 template <typename T>
-inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
+[[gnu::always_inline]] inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
                         __mmask32 mb, __m512i (&q)[4]) {
   interleave<T>(load_halves(a0, b0, ma, mb), load_halves(a1, b1, ma, mb), load_halves(a2, b2, ma, mb), q);
 }
@@ -201,7 +201,7 @@ struct OutStage {
 
 // Requantizes 64 lanes to their output bytes, in channel order.
 template <typename T, bool kLeftShift, int kTerms>
-inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
+[[gnu::always_inline]] inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
   __m512i y[4];
   for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
   const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
@@ -217,13 +217,13 @@ inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
 template <typename T, bool kLeftShift, int kTerms>
-inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
+[[gnu::always_inline]] inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
   _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
 template <typename T, bool kLeftShift, int kTerms>
-inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
+[[gnu::always_inline]] inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
@@ -236,7 +236,7 @@ inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps
 // Two pixels of a paired tail block from their tap pointers: pixel a's
 // channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
 template <typename T, bool kLeftShift, int kTerms>
-inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
+[[gnu::always_inline]] inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
                        T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
