@@ -40,11 +40,13 @@
 // loads and stores, so nothing past a row end is touched. Output stage:
 // requantize16_q31() (q8-avx512-common.h), + output offset, saturating packs
 // to 8 bits, then the activation clamp on bytes (the packs only saturate to
-// ranges containing it). Pure: no allocation.
+// ranges containing it), left out where the range is all of T's. Pure: no
+// allocation.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "kernels/dispatch.h"
@@ -200,29 +202,29 @@ struct OutStage {
 };
 
 // Requantizes 64 lanes to their output bytes, in channel order.
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 [[gnu::always_inline]] inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
   __m512i y[4];
   for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
   const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
   const __m512i w23 = _mm512_packs_epi32(y[2], y[3]);
-  __m512i bytes;
   if constexpr (std::is_same_v<T, uint8_t>) {
-    bytes = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), os.vmin), os.vmax);
+    const __m512i bytes = _mm512_packus_epi16(w01, w23);
+    return kClamp ? _mm512_min_epu8(_mm512_max_epu8(bytes, os.vmin), os.vmax) : bytes;
   } else {
-    bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), os.vmin), os.vmax);
+    const __m512i bytes = _mm512_packs_epi16(w01, w23);
+    return kClamp ? _mm512_min_epi8(_mm512_max_epi8(bytes, os.vmin), os.vmax) : bytes;
   }
-  return bytes;
 }
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 [[gnu::always_inline]] inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
-  _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift>(b, os, a));
+  _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift, kClamp>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 [[gnu::always_inline]] inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
@@ -230,12 +232,12 @@ template <typename T, bool kLeftShift, int kTerms>
     column(tp[fx], tp[3 + fx], tp[6 + fx], m, q);
     a.add(b, fx, q);
   }
-  store<T, kLeftShift>(b, os, a, out, m);
+  store<T, kLeftShift, kClamp>(b, os, a, out, m);
 }
 
 // Two pixels of a paired tail block from their tap pointers: pixel a's
 // channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 [[gnu::always_inline]] inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
                        T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
   Acc<kTerms> a(b);
@@ -244,7 +246,7 @@ template <typename T, bool kLeftShift, int kTerms>
     column_pair(ta[fx], ta[3 + fx], ta[6 + fx], tb[fx], tb[3 + fx], tb[6 + fx], ma, mb, q);
     a.add(b, fx, q);
   }
-  const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
+  const __m512i bytes = output_bytes<T, kLeftShift, kClamp>(b, os, a);
   _mm256_mask_storeu_epi8(out_a, ma, _mm512_castsi512_si256(bytes));
   _mm256_mask_storeu_epi8(out_b, mb, _mm512_extracti64x4_epi64(bytes, 1));
 }
@@ -253,7 +255,7 @@ template <typename T, bool kLeftShift, int kTerms>
 // at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
 // (k + 2, k + 3), and the last pair is the next two pixels' first, so each
 // step builds two. rows as for slide_stride1().
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
                         __mmask32 m) {
   auto pair_column = [&](size_t j, __m512i(&q)[4]) {
@@ -270,7 +272,7 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
     a.add(b, 0, q0);
     a.add(b, 1, q1);
     a.add(b, 2, q2);
-    const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
+    const __m512i bytes = output_bytes<T, kLeftShift, kClamp>(b, os, a);
     _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(bytes));
     _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(bytes, 1));
     for (int v = 0; v < 4; ++v) q0[v] = q2[v];
@@ -280,14 +282,14 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
     const T* const tp[kTaps] = {rows[0] + o, rows[0] + o + C, rows[0] + o + 2 * C,
                                 rows[1] + o, rows[1] + o + C, rows[1] + o + 2 * C,
                                 rows[2] + o, rows[2] + o + C, rows[2] + o + 2 * C};
-    pixel_pair<T, kLeftShift, kTerms>(b, os, tp, tp, out, out, m, 0);
+    pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, tp, tp, out, out, m, 0);
   }
 }
 
 // Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
 // rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
 // the block's channel). Each input column is interleaved once for its 3 pixels.
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
                           T* out, __mmask64 m) {
   __m512i q0[4], q1[4], q2[4];
@@ -300,7 +302,7 @@ inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&r
     a.add(b, 0, q0);
     a.add(b, 1, q1);
     a.add(b, 2, q2);
-    store<T, kLeftShift>(b, os, a, out, m);
+    store<T, kLeftShift, kClamp>(b, os, a, out, m);
     for (int v = 0; v < 4; ++v) {
       q0[v] = q1[v];
       q1[v] = q2[v];
@@ -308,7 +310,7 @@ inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&r
   }
 }
 
-template <typename T, bool kLeftShift, int kTerms>
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
                     size_t row_end) {
   const size_t C = static_cast<size_t>(p.out_c);
@@ -374,7 +376,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
             taps(ox, ta);
             taps(two ? ox + 1 : ox, tb);
             T* out = out_row + ox * static_cast<int64_t>(C) + c0;
-            pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+            pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
           }
         };
         border_pairs(0, in_lo);
@@ -384,7 +386,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
           T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
           if (sw == 1 && dw == 1) {
             const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-            slide_pairs<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
+            slide_pairs<T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
           } else {
             for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
               const bool two = ox + 1 < in_hi;
@@ -394,7 +396,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
                 ta[t] = base + tap_off[t];
                 tb[t] = two ? ta[t] + pixel_step : ta[t];
               }
-              pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+              pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
             }
           }
         }
@@ -404,7 +406,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
       auto border = [&](int64_t ox) {
         const T* tp[kTaps];
         taps(ox, tp);
-        pixel<T, kLeftShift, kTerms>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
+        pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
       };
       int64_t ox = 0;
       for (; ox < in_lo; ++ox) border(ox);
@@ -414,13 +416,13 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
         if (sw == 1 && dw == 1) {
           const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-          slide_stride1<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
+          slide_stride1<T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
           ox = in_hi;
         } else {
           for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
             const T* tp[kTaps];
             for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
-            pixel<T, kLeftShift, kTerms>(b, os, tp, out, m);
+            pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out, m);
           }
         }
       }
@@ -429,27 +431,32 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
   }
 }
 
-template <typename T, bool kLeftShift>
-void rows_with_left_shift(int terms, const ConvParams& p, const void* packed, const T* input, T* output,
-                          size_t row_begin, size_t row_end) {
+template <typename T, bool kLeftShift, bool kClamp>
+void rows_with(int terms, const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
+               size_t row_end) {
   switch (terms) {
     case 1:
-      return dwconv3x3_rows<T, kLeftShift, 1>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 1>(p, packed, input, output, row_begin, row_end);
     case 2:
-      return dwconv3x3_rows<T, kLeftShift, 2>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 2>(p, packed, input, output, row_begin, row_end);
     default:
-      return dwconv3x3_rows<T, kLeftShift, 3>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 3>(p, packed, input, output, row_begin, row_end);
   }
 }
 
 template <typename T>
 void dwconv3x3(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin, size_t row_end) {
   const Header& h = *static_cast<const Header*>(packed);
+  // The saturating packs already clamp to T's range: a ReLU6 whose range
+  // covers it (the usual case) needs no byte clamp.
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  const bool clamp = p.act_min > lo || p.act_max < hi;
   if (h.any_left_shift != 0) {
-    rows_with_left_shift<T, true>(h.terms, p, packed, input, output, row_begin, row_end);
-  } else {
-    rows_with_left_shift<T, false>(h.terms, p, packed, input, output, row_begin, row_end);
+    return clamp ? rows_with<T, true, true>(h.terms, p, packed, input, output, row_begin, row_end)
+                 : rows_with<T, true, false>(h.terms, p, packed, input, output, row_begin, row_end);
   }
+  return clamp ? rows_with<T, false, true>(h.terms, p, packed, input, output, row_begin, row_end)
+               : rows_with<T, false, false>(h.terms, p, packed, input, output, row_begin, row_end);
 }
 
 }  // namespace
