@@ -141,9 +141,7 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
 // acc += dot4(x as uint8, w as int8) per int32 lane, in place. Inline asm
 // because GCC 12 copies the accumulator through a second register around the
 // intrinsic (see q8-gemm-avx512vnni.cc); w may stay a memory operand.
-inline void dpbusd(__m512i& acc, __m512i x, const int8_t* w) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "m"(*reinterpret_cast<const __m512i*>(w)));
-}
+inline void dpbusd(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "vm"(w)); }
 
 // Three rows a, b, c of one input column as the 4 vectors of uint8 quads
 // {a, b, c, 0} in the block's lane order.
@@ -191,11 +189,25 @@ struct Acc {
   }
   void add(const Block& b, int fx, const __m512i (&q)[4]) {
     for (int k = 0; k < kTerms; ++k) {
-      for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], b.w[k][fx][v]);
+      for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], load512(b.w[k][fx][v]));
     }
   }
   __m512i sum(int v) const { return acc[v]; }
 };
+
+// Filter column fx for two pixels, each weight loaded once: pixel a reads
+// input column qa, pixel c column qc.
+template <int kTerms>
+[[gnu::always_inline]] inline void add2(const Block& b, int fx, Acc<kTerms>& a, const __m512i (&qa)[4], Acc<kTerms>& c,
+                                        const __m512i (&qc)[4]) {
+  for (int k = 0; k < kTerms; ++k) {
+    for (int v = 0; v < 4; ++v) {
+      const __m512i w = load512(b.w[k][fx][v]);
+      dpbusd(a.acc[v], qa[v], w);
+      dpbusd(c.acc[v], qc[v], w);
+    }
+  }
+}
 
 struct OutStage {
   __m512i out_off, vmin, vmax;  // vmin, vmax as bytes
@@ -288,25 +300,43 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
 
 // Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
 // rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
-// the block's channel). Each input column is interleaved once for its 3 pixels.
+// the block's channel). Each input column is interleaved once for its 3 pixels;
+// two pixels a step share each weight and output stage constant load.
 template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
                           T* out, __mmask64 m) {
-  __m512i q0[4], q1[4], q2[4];
-  column(rows[0], rows[1], rows[2], m, q0);
-  column(rows[0] + C, rows[1] + C, rows[2] + C, m, q1);
-  size_t off = 2 * C;
-  for (int64_t k = 0; k < count; ++k, off += C, out += C) {
-    column(rows[0] + off, rows[1] + off, rows[2] + off, m, q2);
+  auto col = [&](int64_t j, __m512i(&q)[4]) {
+    const size_t o = static_cast<size_t>(j) * C;
+    column(rows[0] + o, rows[1] + o, rows[2] + o, m, q);
+  };
+  __m512i q0[4], q1[4], q2[4], q3[4];
+  col(0, q0);
+  col(1, q1);
+  int64_t k = 0;
+  for (; k + 2 <= count; k += 2, out += 2 * C) {
+    col(k + 2, q2);
+    col(k + 3, q3);
+    Acc<kTerms> a(b), a1(b);
+    add2(b, 0, a, q0, a1, q1);
+    add2(b, 1, a, q1, a1, q2);
+    add2(b, 2, a, q2, a1, q3);
+    // Both before either store, which could alias the constants.
+    const __m512i y = output_bytes<T, kLeftShift, kClamp>(b, os, a);
+    const __m512i y1 = output_bytes<T, kLeftShift, kClamp>(b, os, a1);
+    _mm512_mask_storeu_epi8(out, m, y);
+    _mm512_mask_storeu_epi8(out + C, m, y1);
+    for (int v = 0; v < 4; ++v) {
+      q0[v] = q2[v];
+      q1[v] = q3[v];
+    }
+  }
+  if (k < count) {
+    col(k + 2, q2);
     Acc<kTerms> a(b);
     a.add(b, 0, q0);
     a.add(b, 1, q1);
     a.add(b, 2, q2);
     store<T, kLeftShift, kClamp>(b, os, a, out, m);
-    for (int v = 0; v < 4; ++v) {
-      q0[v] = q1[v];
-      q1[v] = q2[v];
-    }
   }
 }
 
