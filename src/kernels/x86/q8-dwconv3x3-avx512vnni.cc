@@ -33,10 +33,10 @@
 // taps point at the zero-point row, which keeps the border path exact without
 // a branch per tap.
 //
-// Per output row and block of 64 channels: with stride 1 and dilation_w 1 the
-// interior pixels (every tap in the image) slide along the row, interleaving
-// each input column once; other interior pixels and the border ones build
-// their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
+// Per output row and block of 64 channels: with stride 1 or 2 and dilation_w 1
+// the interior pixels (every tap in the image) slide along the row two at a
+// time, interleaving each input column once; other interior pixels and the
+// border ones build their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
 // loads and stores, so nothing past a row end is touched. Output stage:
 // requantize16_q31() (q8-avx512-common.h), + output offset, saturating packs
 // to 8 bits, then the activation clamp on bytes (the packs only saturate to
@@ -266,7 +266,7 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 // A paired tail block's pixels [0, count) with stride 1 and dilation_w 1, two
 // at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
 // (k + 2, k + 3), and the last pair is the next two pixels' first, so each
-// step builds two. rows as for slide_stride1().
+// step builds two. rows as for slide().
 template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
                         __mmask32 m) {
@@ -298,44 +298,41 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
   }
 }
 
-// Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
-// rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
-// the block's channel). Each input column is interleaved once for its 3 pixels;
-// two pixels a step share each weight and output stage constant load.
-template <typename T, bool kLeftShift, bool kClamp, int kTerms>
-inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
-                          T* out, __mmask64 m) {
+// Stride kStride (1 or 2), dilation_w 1: pixels [0, count) of one row, pixel
+// k's taps in rows[fy] + (k * kStride + fx) * C (rows already at the first
+// pixel's first column and the block's channel). Two pixels a step, sharing
+// each weight and output stage constant load; each input column is
+// interleaved once for every pixel that reads it (3 with stride 1, the even
+// ones 2 with stride 2).
+template <int kStride, typename T, bool kLeftShift, bool kClamp, int kTerms>
+inline void slide(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
+                  __mmask64 m) {
+  constexpr int kCols = kStride + 3;   // input columns of a step's two pixels
+  constexpr int kCarry = 3 - kStride;  // the last ones, the next step's first
   auto col = [&](int64_t j, __m512i(&q)[4]) {
     const size_t o = static_cast<size_t>(j) * C;
     column(rows[0] + o, rows[1] + o, rows[2] + o, m, q);
   };
-  __m512i q0[4], q1[4], q2[4], q3[4];
-  col(0, q0);
-  col(1, q1);
+  __m512i q[kCols][4];
+  for (int j = 0; j < kCarry; ++j) col(j, q[j]);
   int64_t k = 0;
   for (; k + 2 <= count; k += 2, out += 2 * C) {
-    col(k + 2, q2);
-    col(k + 3, q3);
+    for (int j = kCarry; j < kCols; ++j) col(k * kStride + j, q[j]);
     Acc<kTerms> a(b), a1(b);
-    add2(b, 0, a, q0, a1, q1);
-    add2(b, 1, a, q1, a1, q2);
-    add2(b, 2, a, q2, a1, q3);
+    for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, q[fx], a1, q[kStride + fx]);
     // Both before either store, which could alias the constants.
     const __m512i y = output_bytes<T, kLeftShift, kClamp>(b, os, a);
     const __m512i y1 = output_bytes<T, kLeftShift, kClamp>(b, os, a1);
     _mm512_mask_storeu_epi8(out, m, y);
     _mm512_mask_storeu_epi8(out + C, m, y1);
-    for (int v = 0; v < 4; ++v) {
-      q0[v] = q2[v];
-      q1[v] = q3[v];
+    for (int j = 0; j < kCarry; ++j) {
+      for (int v = 0; v < 4; ++v) q[j][v] = q[kCols - kCarry + j][v];
     }
   }
   if (k < count) {
-    col(k + 2, q2);
+    for (int j = kCarry; j < 3; ++j) col(k * kStride + j, q[j]);
     Acc<kTerms> a(b);
-    a.add(b, 0, q0);
-    a.add(b, 1, q1);
-    a.add(b, 2, q2);
+    for (int fx = 0; fx < 3; ++fx) a.add(b, fx, q[fx]);
     store<T, kLeftShift, kClamp>(b, os, a, out, m);
   }
 }
@@ -444,9 +441,12 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
         const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                         (ox * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
+        const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
         if (sw == 1 && dw == 1) {
-          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-          slide_stride1<T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
+          slide<1, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
+          ox = in_hi;
+        } else if (sw == 2 && dw == 1) {
+          slide<2, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
           ox = in_hi;
         } else {
           for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
