@@ -25,7 +25,8 @@
 // turn back into channels 0..63 in order without a lane permute. Bias, weights
 // and output stage constants are stored in that order. A tail of <= 32
 // channels is stored twice (lanes L = 2, 3 repeat L = 0, 1; see paired_tail())
-// and runs two pixels per vector, one per 256-bit half.
+// and runs two pixels per vector, one per 256-bit half (interior ones four at
+// a time, sliding with stride 1 or 2).
 //
 // The input offset is folded into the bias: bias' = bias + input_offset *
 // sum(w'), so the kernel multiplies raw inputs. A tap outside the image then
@@ -263,38 +264,60 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
   _mm256_mask_storeu_epi8(out_b, mb, _mm512_extracti64x4_epi64(bytes, 1));
 }
 
-// A paired tail block's pixels [0, count) with stride 1 and dilation_w 1, two
-// at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
-// (k + 2, k + 3), and the last pair is the next two pixels' first, so each
-// step builds two. rows as for slide().
-template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+// A paired tail block's pixels [0, count) with stride kStride (1 or 2) and
+// dilation_w 1, rows as for slide(). Vector A holds pixels k, k + 1 and B
+// pixels k + 2, k + 3, sharing each weight and output stage constant load;
+// filter column fx of the pixel pair at j reads the column pair (j * kStride
+// + fx, (j + 1) * kStride + fx). With stride 1, B's first pair is A's last and
+// B's last the next step's A's first. kWhole: the block is all of C = 32
+// channels, so a column pair is 64 contiguous bytes.
+template <int kStride, bool kWhole, typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
                         __mmask32 m) {
-  auto pair_column = [&](size_t j, __m512i(&q)[4]) {
-    const size_t o = j * C;
-    column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o + C, rows[1] + o + C, rows[2] + o + C, m, m, q);
+  auto pair_column = [&](int64_t j, __m512i(&q)[4]) {
+    const size_t o = static_cast<size_t>(j) * C, o2 = o + kStride * C;
+    if constexpr (kWhole) {
+      interleave<T>(_mm512_loadu_si512(rows[0] + o), _mm512_loadu_si512(rows[1] + o), _mm512_loadu_si512(rows[2] + o),
+                    q);
+    } else {
+      column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o2, rows[1] + o2, rows[2] + o2, m, m, q);
+    }
   };
-  __m512i q0[4], q1[4], q2[4];
-  pair_column(0, q0);
+  __m512i qa[3][4], qb[3][4];
+  if constexpr (kStride == 1) pair_column(0, qa[0]);
   int64_t k = 0;
-  for (; k + 2 <= count; k += 2, out += 2 * C) {
-    pair_column(static_cast<size_t>(k) + 1, q1);
-    pair_column(static_cast<size_t>(k) + 2, q2);
-    Acc<kTerms> a(b);
-    a.add(b, 0, q0);
-    a.add(b, 1, q1);
-    a.add(b, 2, q2);
-    const __m512i bytes = output_bytes<T, kLeftShift, kClamp>(b, os, a);
-    _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(bytes));
-    _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(bytes, 1));
-    for (int v = 0; v < 4; ++v) q0[v] = q2[v];
+  for (; k + 4 <= count; k += 4, out += 4 * C) {
+    const int64_t j = k * kStride;
+    for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + fx, qa[fx]);
+    for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + 2 * kStride + fx, qb[fx]);
+    if constexpr (kStride == 1) {
+      for (int v = 0; v < 4; ++v) qb[0][v] = qa[2][v];
+    } else {
+      pair_column(j + 2 * kStride, qb[0]);
+    }
+    Acc<kTerms> a(b), a1(b);
+    for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, qa[fx], a1, qb[fx]);
+    // Both before any store, which could alias the constants.
+    const __m512i y = output_bytes<T, kLeftShift, kClamp>(b, os, a);
+    const __m512i y1 = output_bytes<T, kLeftShift, kClamp>(b, os, a1);
+    _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(y));
+    _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(y, 1));
+    _mm256_mask_storeu_epi8(out + 2 * C, m, _mm512_castsi512_si256(y1));
+    _mm256_mask_storeu_epi8(out + 3 * C, m, _mm512_extracti64x4_epi64(y1, 1));
+    if constexpr (kStride == 1) {
+      for (int v = 0; v < 4; ++v) qa[0][v] = qb[2][v];
+    }
   }
-  if (k < count) {
-    const size_t o = static_cast<size_t>(k) * C;
-    const T* const tp[kTaps] = {rows[0] + o, rows[0] + o + C, rows[0] + o + 2 * C,
-                                rows[1] + o, rows[1] + o + C, rows[1] + o + 2 * C,
-                                rows[2] + o, rows[2] + o + C, rows[2] + o + 2 * C};
-    pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, tp, tp, out, out, m, 0);
+  // The last 1 to 3 pixels, two at a time from their taps.
+  for (; k < count; k += 2, out += 2 * C) {
+    const bool two = k + 1 < count;
+    const T* ta[kTaps];
+    const T* tb[kTaps];
+    for (int t = 0; t < kTaps; ++t) {
+      ta[t] = rows[t / 3] + static_cast<size_t>(k * kStride + t % 3) * C;
+      tb[t] = two ? ta[t] + kStride * C : ta[t];
+    }
+    pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m, two ? m : 0);
   }
 }
 
@@ -411,9 +434,14 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
           const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                           (in_lo * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
           T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
-          if (sw == 1 && dw == 1) {
-            const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-            slide_pairs<T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
+          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
+          const int64_t count = in_hi - in_lo;
+          if (sw == 1 && dw == 1 && C == 32) {
+            slide_pairs<1, true, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
+          } else if (sw == 1 && dw == 1) {
+            slide_pairs<1, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
+          } else if (sw == 2 && dw == 1) {
+            slide_pairs<2, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
           } else {
             for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
               const bool two = ox + 1 < in_hi;
