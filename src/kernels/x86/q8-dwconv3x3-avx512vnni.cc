@@ -143,6 +143,11 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
 // because GCC 12 copies the accumulator through a second register around the
 // intrinsic (see q8-gemm-avx512vnni.cc); w may stay a memory operand.
 inline void dpbusd(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "vm"(w)); }
+// The same with w in a register, for a weight that serves two pixels (GCC
+// would otherwise reread it from memory for each).
+inline void dpbusd_reg(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
 
 // Three rows a, b, c of one input column as the 4 vectors of uint8 quads
 // {a, b, c, 0} in the block's lane order.
@@ -204,8 +209,8 @@ template <int kTerms>
   for (int k = 0; k < kTerms; ++k) {
     for (int v = 0; v < 4; ++v) {
       const __m512i w = load512(b.w[k][fx][v]);
-      dpbusd(a.acc[v], qa[v], w);
-      dpbusd(c.acc[v], qc[v], w);
+      dpbusd_reg(a.acc[v], qa[v], w);
+      dpbusd_reg(c.acc[v], qc[v], w);
     }
   }
 }
@@ -214,13 +219,11 @@ struct OutStage {
   __m512i out_off, vmin, vmax;  // vmin, vmax as bytes
 };
 
-// Requantizes 64 lanes to their output bytes, in channel order.
-template <typename T, bool kLeftShift, bool kClamp, int kTerms>
-[[gnu::always_inline]] inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
-  __m512i y[4];
-  for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
-  const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
-  const __m512i w23 = _mm512_packs_epi32(y[2], y[3]);
+// 64 requantized lanes + output offset as bytes, in channel order.
+template <typename T, bool kClamp>
+[[gnu::always_inline]] inline __m512i pack_bytes(const OutStage& os, const __m512i (&r)[4]) {
+  const __m512i w01 = _mm512_packs_epi32(_mm512_add_epi32(r[0], os.out_off), _mm512_add_epi32(r[1], os.out_off));
+  const __m512i w23 = _mm512_packs_epi32(_mm512_add_epi32(r[2], os.out_off), _mm512_add_epi32(r[3], os.out_off));
   if constexpr (std::is_same_v<T, uint8_t>) {
     const __m512i bytes = _mm512_packus_epi16(w01, w23);
     return kClamp ? _mm512_min_epu8(_mm512_max_epu8(bytes, os.vmin), os.vmax) : bytes;
@@ -228,6 +231,28 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
     const __m512i bytes = _mm512_packs_epi16(w01, w23);
     return kClamp ? _mm512_min_epi8(_mm512_max_epi8(bytes, os.vmin), os.vmax) : bytes;
   }
+}
+
+// Requantizes 64 lanes to their output bytes, in channel order.
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
+  __m512i r[4];
+  for (int v = 0; v < 4; ++v) r[v] = requantize16_q31<kLeftShift>(b.rq[v], a.sum(v));
+  return pack_bytes<T, kClamp>(os, r);
+}
+
+// output_bytes() of two pixels, each constant loaded once.
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline void output_bytes2(const Block& b, const OutStage& os, const Acc<kTerms>& a,
+                                                 const Acc<kTerms>& c, __m512i& ya, __m512i& yc) {
+  __m512i ra[4], rc[4];
+  for (int v = 0; v < 4; ++v) {
+    ra[v] = a.sum(v);
+    rc[v] = c.sum(v);
+    requantize16_q31_x2<kLeftShift>(b.rq[v], ra[v], rc[v]);
+  }
+  ya = pack_bytes<T, kClamp>(os, ra);
+  yc = pack_bytes<T, kClamp>(os, rc);
 }
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
@@ -297,9 +322,8 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
     }
     Acc<kTerms> a(b), a1(b);
     for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, qa[fx], a1, qb[fx]);
-    // Both before any store, which could alias the constants.
-    const __m512i y = output_bytes<T, kLeftShift, kClamp>(b, os, a);
-    const __m512i y1 = output_bytes<T, kLeftShift, kClamp>(b, os, a1);
+    __m512i y, y1;
+    output_bytes2<T, kLeftShift, kClamp>(b, os, a, a1, y, y1);
     _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(y));
     _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(y, 1));
     _mm256_mask_storeu_epi8(out + 2 * C, m, _mm512_castsi512_si256(y1));
@@ -343,9 +367,8 @@ inline void slide(const Block& b, const OutStage& os, const T* const (&rows)[3],
     for (int j = kCarry; j < kCols; ++j) col(k * kStride + j, q[j]);
     Acc<kTerms> a(b), a1(b);
     for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, q[fx], a1, q[kStride + fx]);
-    // Both before either store, which could alias the constants.
-    const __m512i y = output_bytes<T, kLeftShift, kClamp>(b, os, a);
-    const __m512i y1 = output_bytes<T, kLeftShift, kClamp>(b, os, a1);
+    __m512i y, y1;
+    output_bytes2<T, kLeftShift, kClamp>(b, os, a, a1, y, y1);
     _mm512_mask_storeu_epi8(out, m, y);
     _mm512_mask_storeu_epi8(out + C, m, y1);
     for (int j = 0; j < kCarry; ++j) {
