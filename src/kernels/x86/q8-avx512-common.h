@@ -65,4 +65,36 @@ inline __m512i requantize16_q31(const Q31Requant16& q, __m512i acc) {
   return _mm512_mask_shuffle_epi32(even, 0xAAAA, odd, _MM_PERM_CDAB);
 }
 
+// requantize16_q31 of two accumulators that share the constants q, each
+// constant loaded once: the empty asm keeps it in a register, where GCC would
+// otherwise fold the load into every instruction that reads it.
+template <bool kLeftShift>
+inline void requantize16_q31_x2(const Q31Requant16& q, __m512i& acc0, __m512i& acc1) {
+  auto reg = [](const void* p) {
+    __m512i v = load512(p);
+    asm("" : "+v"(v));
+    return v;
+  };
+  const __m512i left = kLeftShift ? reg(q.left) : _mm512_setzero_si512();
+  const __m512i mult = reg(q.mult), mult_odd = reg(q.mult_odd);
+  const __m512i add_even = reg(q.add[0]), add_odd = reg(q.add[1]);
+  const __m512i below_even = reg(q.negative_below[0]), below_odd = reg(q.negative_below[1]);
+  const __m512i shift_even = reg(q.shift[0]), shift_odd = reg(q.shift[1]);
+  const __m512i correction = _mm512_set1_epi64(int64_t{1} << 31);
+  for (__m512i* acc : {&acc0, &acc1}) {
+    const __m512i x = kLeftShift ? _mm512_sllv_epi32(*acc, left) : *acc;
+    __m512i even = _mm512_mul_epi32(x, mult);
+    __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult_odd);
+    const __mmask8 even_neg = _mm512_cmplt_epi64_mask(even, below_even);
+    const __mmask8 odd_neg = _mm512_cmplt_epi64_mask(odd, below_odd);
+    even = _mm512_add_epi64(even, add_even);
+    odd = _mm512_add_epi64(odd, add_odd);
+    even = _mm512_mask_sub_epi64(even, even_neg, even, correction);
+    odd = _mm512_mask_sub_epi64(odd, odd_neg, odd, correction);
+    even = _mm512_srav_epi64(even, shift_even);
+    odd = _mm512_srav_epi64(odd, shift_odd);
+    *acc = _mm512_mask_shuffle_epi32(even, 0xAAAA, odd, _MM_PERM_CDAB);
+  }
+}
+
 }  // namespace edgerun::kernels

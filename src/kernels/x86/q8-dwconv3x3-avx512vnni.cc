@@ -25,7 +25,8 @@
 // turn back into channels 0..63 in order without a lane permute. Bias, weights
 // and output stage constants are stored in that order. A tail of <= 32
 // channels is stored twice (lanes L = 2, 3 repeat L = 0, 1; see paired_tail())
-// and runs two pixels per vector, one per 256-bit half.
+// and runs two pixels per vector, one per 256-bit half (interior ones four at
+// a time, sliding with stride 1 or 2).
 //
 // The input offset is folded into the bias: bias' = bias + input_offset *
 // sum(w'), so the kernel multiplies raw inputs. A tap outside the image then
@@ -33,18 +34,20 @@
 // taps point at the zero-point row, which keeps the border path exact without
 // a branch per tap.
 //
-// Per output row and block of 64 channels: with stride 1 and dilation_w 1 the
-// interior pixels (every tap in the image) slide along the row, interleaving
-// each input column once; other interior pixels and the border ones build
-// their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
+// Per output row and block of 64 channels: with stride 1 or 2 and dilation_w 1
+// the interior pixels (every tap in the image) slide along the row two at a
+// time, interleaving each input column once; other interior pixels and the
+// border ones build their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
 // loads and stores, so nothing past a row end is touched. Output stage:
 // requantize16_q31() (q8-avx512-common.h), + output offset, saturating packs
 // to 8 bits, then the activation clamp on bytes (the packs only saturate to
-// ranges containing it). Pure: no allocation.
+// ranges containing it), left out where the range is all of T's. Pure: no
+// allocation.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "kernels/dispatch.h"
@@ -139,14 +142,17 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
 // acc += dot4(x as uint8, w as int8) per int32 lane, in place. Inline asm
 // because GCC 12 copies the accumulator through a second register around the
 // intrinsic (see q8-gemm-avx512vnni.cc); w may stay a memory operand.
-inline void dpbusd(__m512i& acc, __m512i x, const int8_t* w) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "m"(*reinterpret_cast<const __m512i*>(w)));
+inline void dpbusd(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "vm"(w)); }
+// The same with w in a register, for a weight that serves two pixels (GCC
+// would otherwise reread it from memory for each).
+inline void dpbusd_reg(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
 }
 
 // Three rows a, b, c of one input column as the 4 vectors of uint8 quads
 // {a, b, c, 0} in the block's lane order.
 template <typename T>
-inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
+[[gnu::always_inline]] inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
   if constexpr (std::is_same_v<T, int8_t>) {
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     a = _mm512_xor_si512(a, flip);
@@ -164,18 +170,18 @@ inline void interleave(__m512i a, __m512i b, __m512i c, __m512i (&q)[4]) {
 
 // One input column of 64 channels (rows r0, r1, r2; the lanes of mask m).
 template <typename T>
-inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
+[[gnu::always_inline]] inline void column(const T* r0, const T* r1, const T* r2, __mmask64 m, __m512i (&q)[4]) {
   interleave<T>(_mm512_maskz_loadu_epi8(m, r0), _mm512_maskz_loadu_epi8(m, r1), _mm512_maskz_loadu_epi8(m, r2), q);
 }
 
 // Two input columns of up to 32 channels, a paired tail block's two pixels:
 // column a (rows a0..a2, lanes of ma) in the low half, b in the high half.
 template <typename T>
-inline __m512i load_halves(const T* a, const T* b, __mmask32 ma, __mmask32 mb) {
+[[gnu::always_inline]] inline __m512i load_halves(const T* a, const T* b, __mmask32 ma, __mmask32 mb) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi8(ma, a)), _mm256_maskz_loadu_epi8(mb, b), 1);
 }
 template <typename T>
-inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
+[[gnu::always_inline]] inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
                         __mmask32 mb, __m512i (&q)[4]) {
   interleave<T>(load_halves(a0, b0, ma, mb), load_halves(a1, b1, ma, mb), load_halves(a2, b2, ma, mb), q);
 }
@@ -189,54 +195,88 @@ struct Acc {
   }
   void add(const Block& b, int fx, const __m512i (&q)[4]) {
     for (int k = 0; k < kTerms; ++k) {
-      for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], b.w[k][fx][v]);
+      for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], load512(b.w[k][fx][v]));
     }
   }
   __m512i sum(int v) const { return acc[v]; }
 };
 
+// Filter column fx for two pixels, each weight loaded once: pixel a reads
+// input column qa, pixel c column qc.
+template <int kTerms>
+[[gnu::always_inline]] inline void add2(const Block& b, int fx, Acc<kTerms>& a, const __m512i (&qa)[4], Acc<kTerms>& c,
+                                        const __m512i (&qc)[4]) {
+  for (int k = 0; k < kTerms; ++k) {
+    for (int v = 0; v < 4; ++v) {
+      const __m512i w = load512(b.w[k][fx][v]);
+      dpbusd_reg(a.acc[v], qa[v], w);
+      dpbusd_reg(c.acc[v], qc[v], w);
+    }
+  }
+}
+
 struct OutStage {
   __m512i out_off, vmin, vmax;  // vmin, vmax as bytes
 };
 
-// Requantizes 64 lanes to their output bytes, in channel order.
-template <typename T, bool kLeftShift, int kTerms>
-inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
-  __m512i y[4];
-  for (int v = 0; v < 4; ++v) y[v] = _mm512_add_epi32(requantize16_q31<kLeftShift>(b.rq[v], a.sum(v)), os.out_off);
-  const __m512i w01 = _mm512_packs_epi32(y[0], y[1]);
-  const __m512i w23 = _mm512_packs_epi32(y[2], y[3]);
-  __m512i bytes;
+// 64 requantized lanes + output offset as bytes, in channel order.
+template <typename T, bool kClamp>
+[[gnu::always_inline]] inline __m512i pack_bytes(const OutStage& os, const __m512i (&r)[4]) {
+  const __m512i w01 = _mm512_packs_epi32(_mm512_add_epi32(r[0], os.out_off), _mm512_add_epi32(r[1], os.out_off));
+  const __m512i w23 = _mm512_packs_epi32(_mm512_add_epi32(r[2], os.out_off), _mm512_add_epi32(r[3], os.out_off));
   if constexpr (std::is_same_v<T, uint8_t>) {
-    bytes = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), os.vmin), os.vmax);
+    const __m512i bytes = _mm512_packus_epi16(w01, w23);
+    return kClamp ? _mm512_min_epu8(_mm512_max_epu8(bytes, os.vmin), os.vmax) : bytes;
   } else {
-    bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), os.vmin), os.vmax);
+    const __m512i bytes = _mm512_packs_epi16(w01, w23);
+    return kClamp ? _mm512_min_epi8(_mm512_max_epi8(bytes, os.vmin), os.vmax) : bytes;
   }
-  return bytes;
+}
+
+// Requantizes 64 lanes to their output bytes, in channel order.
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline __m512i output_bytes(const Block& b, const OutStage& os, const Acc<kTerms>& a) {
+  __m512i r[4];
+  for (int v = 0; v < 4; ++v) r[v] = requantize16_q31<kLeftShift>(b.rq[v], a.sum(v));
+  return pack_bytes<T, kClamp>(os, r);
+}
+
+// output_bytes() of two pixels, each constant loaded once.
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline void output_bytes2(const Block& b, const OutStage& os, const Acc<kTerms>& a,
+                                                 const Acc<kTerms>& c, __m512i& ya, __m512i& yc) {
+  __m512i ra[4], rc[4];
+  for (int v = 0; v < 4; ++v) {
+    ra[v] = a.sum(v);
+    rc[v] = c.sum(v);
+    requantize16_q31_x2<kLeftShift>(b.rq[v], ra[v], rc[v]);
+  }
+  ya = pack_bytes<T, kClamp>(os, ra);
+  yc = pack_bytes<T, kClamp>(os, rc);
 }
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
-template <typename T, bool kLeftShift, int kTerms>
-inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
-  _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift>(b, os, a));
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
+  _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift, kClamp>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
-template <typename T, bool kLeftShift, int kTerms>
-inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
     column(tp[fx], tp[3 + fx], tp[6 + fx], m, q);
     a.add(b, fx, q);
   }
-  store<T, kLeftShift>(b, os, a, out, m);
+  store<T, kLeftShift, kClamp>(b, os, a, out, m);
 }
 
 // Two pixels of a paired tail block from their tap pointers: pixel a's
 // channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
-template <typename T, bool kLeftShift, int kTerms>
-inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
+[[gnu::always_inline]] inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
                        T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
@@ -244,71 +284,106 @@ inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[
     column_pair(ta[fx], ta[3 + fx], ta[6 + fx], tb[fx], tb[3 + fx], tb[6 + fx], ma, mb, q);
     a.add(b, fx, q);
   }
-  const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
+  const __m512i bytes = output_bytes<T, kLeftShift, kClamp>(b, os, a);
   _mm256_mask_storeu_epi8(out_a, ma, _mm512_castsi512_si256(bytes));
   _mm256_mask_storeu_epi8(out_b, mb, _mm512_extracti64x4_epi64(bytes, 1));
 }
 
-// A paired tail block's pixels [0, count) with stride 1 and dilation_w 1, two
-// at a time: pixels k, k + 1 read the column pairs (k, k + 1), (k + 1, k + 2),
-// (k + 2, k + 3), and the last pair is the next two pixels' first, so each
-// step builds two. rows as for slide_stride1().
-template <typename T, bool kLeftShift, int kTerms>
+// A paired tail block's pixels [0, count) with stride kStride (1 or 2) and
+// dilation_w 1, rows as for slide(). Vector A holds pixels k, k + 1 and B
+// pixels k + 2, k + 3, sharing each weight and output stage constant load;
+// filter column fx of the pixel pair at j reads the column pair (j * kStride
+// + fx, (j + 1) * kStride + fx). With stride 1, B's first pair is A's last and
+// B's last the next step's A's first. kWhole: the block is all of C = 32
+// channels, so a column pair is 64 contiguous bytes.
+template <int kStride, bool kWhole, typename T, bool kLeftShift, bool kClamp, int kTerms>
 inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
                         __mmask32 m) {
-  auto pair_column = [&](size_t j, __m512i(&q)[4]) {
-    const size_t o = j * C;
-    column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o + C, rows[1] + o + C, rows[2] + o + C, m, m, q);
+  auto pair_column = [&](int64_t j, __m512i(&q)[4]) {
+    const size_t o = static_cast<size_t>(j) * C, o2 = o + kStride * C;
+    if constexpr (kWhole) {
+      interleave<T>(_mm512_loadu_si512(rows[0] + o), _mm512_loadu_si512(rows[1] + o), _mm512_loadu_si512(rows[2] + o),
+                    q);
+    } else {
+      column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o2, rows[1] + o2, rows[2] + o2, m, m, q);
+    }
   };
-  __m512i q0[4], q1[4], q2[4];
-  pair_column(0, q0);
+  __m512i qa[3][4], qb[3][4];
+  if constexpr (kStride == 1) pair_column(0, qa[0]);
   int64_t k = 0;
-  for (; k + 2 <= count; k += 2, out += 2 * C) {
-    pair_column(static_cast<size_t>(k) + 1, q1);
-    pair_column(static_cast<size_t>(k) + 2, q2);
-    Acc<kTerms> a(b);
-    a.add(b, 0, q0);
-    a.add(b, 1, q1);
-    a.add(b, 2, q2);
-    const __m512i bytes = output_bytes<T, kLeftShift>(b, os, a);
-    _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(bytes));
-    _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(bytes, 1));
-    for (int v = 0; v < 4; ++v) q0[v] = q2[v];
-  }
-  if (k < count) {
-    const size_t o = static_cast<size_t>(k) * C;
-    const T* const tp[kTaps] = {rows[0] + o, rows[0] + o + C, rows[0] + o + 2 * C,
-                                rows[1] + o, rows[1] + o + C, rows[1] + o + 2 * C,
-                                rows[2] + o, rows[2] + o + C, rows[2] + o + 2 * C};
-    pixel_pair<T, kLeftShift, kTerms>(b, os, tp, tp, out, out, m, 0);
-  }
-}
-
-// Stride 1, dilation_w 1: pixels [0, count) of one row, pixel k's taps in
-// rows[fy] + (k + fx) * C (rows already at the first pixel's first column and
-// the block's channel). Each input column is interleaved once for its 3 pixels.
-template <typename T, bool kLeftShift, int kTerms>
-inline void slide_stride1(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count,
-                          T* out, __mmask64 m) {
-  __m512i q0[4], q1[4], q2[4];
-  column(rows[0], rows[1], rows[2], m, q0);
-  column(rows[0] + C, rows[1] + C, rows[2] + C, m, q1);
-  size_t off = 2 * C;
-  for (int64_t k = 0; k < count; ++k, off += C, out += C) {
-    column(rows[0] + off, rows[1] + off, rows[2] + off, m, q2);
-    Acc<kTerms> a(b);
-    a.add(b, 0, q0);
-    a.add(b, 1, q1);
-    a.add(b, 2, q2);
-    store<T, kLeftShift>(b, os, a, out, m);
-    for (int v = 0; v < 4; ++v) {
-      q0[v] = q1[v];
-      q1[v] = q2[v];
+  for (; k + 4 <= count; k += 4, out += 4 * C) {
+    const int64_t j = k * kStride;
+    for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + fx, qa[fx]);
+    for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + 2 * kStride + fx, qb[fx]);
+    if constexpr (kStride == 1) {
+      for (int v = 0; v < 4; ++v) qb[0][v] = qa[2][v];
+    } else {
+      pair_column(j + 2 * kStride, qb[0]);
+    }
+    Acc<kTerms> a(b), a1(b);
+    for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, qa[fx], a1, qb[fx]);
+    __m512i y, y1;
+    output_bytes2<T, kLeftShift, kClamp>(b, os, a, a1, y, y1);
+    _mm256_mask_storeu_epi8(out, m, _mm512_castsi512_si256(y));
+    _mm256_mask_storeu_epi8(out + C, m, _mm512_extracti64x4_epi64(y, 1));
+    _mm256_mask_storeu_epi8(out + 2 * C, m, _mm512_castsi512_si256(y1));
+    _mm256_mask_storeu_epi8(out + 3 * C, m, _mm512_extracti64x4_epi64(y1, 1));
+    if constexpr (kStride == 1) {
+      for (int v = 0; v < 4; ++v) qa[0][v] = qb[2][v];
     }
   }
+  // The last 1 to 3 pixels, two at a time from their taps.
+  for (; k < count; k += 2, out += 2 * C) {
+    const bool two = k + 1 < count;
+    const T* ta[kTaps];
+    const T* tb[kTaps];
+    for (int t = 0; t < kTaps; ++t) {
+      ta[t] = rows[t / 3] + static_cast<size_t>(k * kStride + t % 3) * C;
+      tb[t] = two ? ta[t] + kStride * C : ta[t];
+    }
+    pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m, two ? m : 0);
+  }
 }
 
-template <typename T, bool kLeftShift, int kTerms>
+// Stride kStride (1 or 2), dilation_w 1: pixels [0, count) of one row, pixel
+// k's taps in rows[fy] + (k * kStride + fx) * C (rows already at the first
+// pixel's first column and the block's channel). Two pixels a step, sharing
+// each weight and output stage constant load; each input column is
+// interleaved once for every pixel that reads it (3 with stride 1, the even
+// ones 2 with stride 2).
+template <int kStride, typename T, bool kLeftShift, bool kClamp, int kTerms>
+inline void slide(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
+                  __mmask64 m) {
+  constexpr int kCols = kStride + 3;   // input columns of a step's two pixels
+  constexpr int kCarry = 3 - kStride;  // the last ones, the next step's first
+  auto col = [&](int64_t j, __m512i(&q)[4]) {
+    const size_t o = static_cast<size_t>(j) * C;
+    column(rows[0] + o, rows[1] + o, rows[2] + o, m, q);
+  };
+  __m512i q[kCols][4];
+  for (int j = 0; j < kCarry; ++j) col(j, q[j]);
+  int64_t k = 0;
+  for (; k + 2 <= count; k += 2, out += 2 * C) {
+    for (int j = kCarry; j < kCols; ++j) col(k * kStride + j, q[j]);
+    Acc<kTerms> a(b), a1(b);
+    for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, q[fx], a1, q[kStride + fx]);
+    __m512i y, y1;
+    output_bytes2<T, kLeftShift, kClamp>(b, os, a, a1, y, y1);
+    _mm512_mask_storeu_epi8(out, m, y);
+    _mm512_mask_storeu_epi8(out + C, m, y1);
+    for (int j = 0; j < kCarry; ++j) {
+      for (int v = 0; v < 4; ++v) q[j][v] = q[kCols - kCarry + j][v];
+    }
+  }
+  if (k < count) {
+    for (int j = kCarry; j < 3; ++j) col(k * kStride + j, q[j]);
+    Acc<kTerms> a(b);
+    for (int fx = 0; fx < 3; ++fx) a.add(b, fx, q[fx]);
+    store<T, kLeftShift, kClamp>(b, os, a, out, m);
+  }
+}
+
+template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
                     size_t row_end) {
   const size_t C = static_cast<size_t>(p.out_c);
@@ -374,7 +449,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
             taps(ox, ta);
             taps(two ? ox + 1 : ox, tb);
             T* out = out_row + ox * static_cast<int64_t>(C) + c0;
-            pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+            pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
           }
         };
         border_pairs(0, in_lo);
@@ -382,9 +457,14 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
           const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                           (in_lo * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
           T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
-          if (sw == 1 && dw == 1) {
-            const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-            slide_pairs<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - in_lo, out, m32);
+          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
+          const int64_t count = in_hi - in_lo;
+          if (sw == 1 && dw == 1 && C == 32) {
+            slide_pairs<1, true, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
+          } else if (sw == 1 && dw == 1) {
+            slide_pairs<1, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
+          } else if (sw == 2 && dw == 1) {
+            slide_pairs<2, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
           } else {
             for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
               const bool two = ox + 1 < in_hi;
@@ -394,7 +474,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
                 ta[t] = base + tap_off[t];
                 tb[t] = two ? ta[t] + pixel_step : ta[t];
               }
-              pixel_pair<T, kLeftShift, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+              pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
             }
           }
         }
@@ -404,7 +484,7 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
       auto border = [&](int64_t ox) {
         const T* tp[kTaps];
         taps(ox, tp);
-        pixel<T, kLeftShift, kTerms>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
+        pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out_row + ox * static_cast<int64_t>(C) + c0, m);
       };
       int64_t ox = 0;
       for (; ox < in_lo; ++ox) border(ox);
@@ -412,15 +492,18 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
         const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                         (ox * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
+        const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
         if (sw == 1 && dw == 1) {
-          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-          slide_stride1<T, kLeftShift, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
+          slide<1, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
+          ox = in_hi;
+        } else if (sw == 2 && dw == 1) {
+          slide<2, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
           ox = in_hi;
         } else {
           for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
             const T* tp[kTaps];
             for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
-            pixel<T, kLeftShift, kTerms>(b, os, tp, out, m);
+            pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out, m);
           }
         }
       }
@@ -429,27 +512,32 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
   }
 }
 
-template <typename T, bool kLeftShift>
-void rows_with_left_shift(int terms, const ConvParams& p, const void* packed, const T* input, T* output,
-                          size_t row_begin, size_t row_end) {
+template <typename T, bool kLeftShift, bool kClamp>
+void rows_with(int terms, const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin,
+               size_t row_end) {
   switch (terms) {
     case 1:
-      return dwconv3x3_rows<T, kLeftShift, 1>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 1>(p, packed, input, output, row_begin, row_end);
     case 2:
-      return dwconv3x3_rows<T, kLeftShift, 2>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 2>(p, packed, input, output, row_begin, row_end);
     default:
-      return dwconv3x3_rows<T, kLeftShift, 3>(p, packed, input, output, row_begin, row_end);
+      return dwconv3x3_rows<T, kLeftShift, kClamp, 3>(p, packed, input, output, row_begin, row_end);
   }
 }
 
 template <typename T>
 void dwconv3x3(const ConvParams& p, const void* packed, const T* input, T* output, size_t row_begin, size_t row_end) {
   const Header& h = *static_cast<const Header*>(packed);
+  // The saturating packs already clamp to T's range: a ReLU6 whose range
+  // covers it (the usual case) needs no byte clamp.
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  const bool clamp = p.act_min > lo || p.act_max < hi;
   if (h.any_left_shift != 0) {
-    rows_with_left_shift<T, true>(h.terms, p, packed, input, output, row_begin, row_end);
-  } else {
-    rows_with_left_shift<T, false>(h.terms, p, packed, input, output, row_begin, row_end);
+    return clamp ? rows_with<T, true, true>(h.terms, p, packed, input, output, row_begin, row_end)
+                 : rows_with<T, true, false>(h.terms, p, packed, input, output, row_begin, row_end);
   }
+  return clamp ? rows_with<T, false, true>(h.terms, p, packed, input, output, row_begin, row_end)
+               : rows_with<T, false, false>(h.terms, p, packed, input, output, row_begin, row_end);
 }
 
 }  // namespace
