@@ -1,7 +1,7 @@
 // Differential tests of the same-shape quantized ADD SIMD kernels
-// (qu8_vadd_minmax__avx2 / qs8_vadd_minmax__avx2, kernels/dispatch.h) against
-// the reference kernels (qu8_add__ref / qs8_add__ref): bit-exact on random data
-// for every length 0..70 and a few large ones, with parameters computed as ADD's
+// (qu8/qs8_vadd_minmax__avx2 and __avx512bw, kernels/dispatch.h) against the
+// reference kernels (qu8_add__ref / qs8_add__ref): bit-exact on random data for
+// every length 0..70 and a few large ones, with parameters computed as ADD's
 // Prepare does from random scales and zero points, and with raw extreme
 // multipliers, shifts and zero points; every buffer ends at a PROT_NONE guard
 // page so any over-read or over-write faults (n = 0 buffers start on it).
@@ -152,6 +152,26 @@ TEST(Q8Vadd, Qs8Avx2MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
   check_against_reference<int8_t>(qs8_vadd_minmax__avx2, kSeed + 1);
 }
+
+bool has_avx512bw() {
+  const CpuFeatures& f = detected_cpu_features();
+  return f.avx512f && f.avx512bw && f.avx512vl;
+}
+TEST(Q8Vadd, Qu8Avx512bwMatchesRef) {
+  if (!has_avx512bw()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(qu8_vadd_minmax__avx512bw, kSeed + 2);
+}
+TEST(Q8Vadd, Qs8Avx512bwMatchesRef) {
+  if (!has_avx512bw()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL (or the OS does not save ZMM state)";
+  check_against_reference<int8_t>(qs8_vadd_minmax__avx512bw, kSeed + 3);
+}
+
+TEST(Q8Vadd, Avx2TablesKeepAvx2Kernel) {
+  const Q8AddTable& t = avx2_kernel_tables().q8_add;
+  if (!cpu_features().avx2) GTEST_SKIP() << "no AVX2 kernels without AVX2";
+  EXPECT_EQ(t.qu8, &qu8_vadd_minmax__avx2) << t.name;
+  EXPECT_EQ(t.qs8, &qs8_vadd_minmax__avx2) << t.name;
+}
 #endif
 
 TEST(Q8Vadd, DispatchTableFollowsCpuFeatures) {
@@ -159,6 +179,13 @@ TEST(Q8Vadd, DispatchTableFollowsCpuFeatures) {
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
+#if defined(__x86_64__)
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512f && f.avx512bw && f.avx512vl) {
+    EXPECT_EQ(t.qu8, &qu8_vadd_minmax__avx512bw) << t.name;
+    EXPECT_EQ(t.qs8, &qs8_vadd_minmax__avx512bw) << t.name;
+  }
+#endif
 }
 
 }  // namespace
