@@ -16,16 +16,23 @@
 // int32 (|x * mh| < 2^28, |x * ml| < 2^19). The offsets fold into constants:
 // x * mh = a * mh + offset * mh, likewise for ml. RoundingDivideByPOT(H, r) is
 // floor((H + 2^(r-1) - [H < 0]) / 2^r) for r > 0 and H for r = 0: one add, a
-// compare, a masked subtract and a shift. About 9 instructions per input for 16
-// elements, against 12 for the 64-bit form and more for a 256-entry vpermi2d
-// table lookup.
+// compare, a masked subtract and a shift, 9 instructions per 16 inputs. The
+// input with the larger scale has multiplier 2^30, shift 0 (see
+// is_plain_shift()) and needs only an add and a shift.
 //
 // The sum's rescaling needs the full 64-bit product (|sum| < 2^29, multipliers
 // up to 2^31 - 1): requantize16_q31() (q8-avx512-common.h). The sum cannot
 // overflow int32. Pure: no allocation.
+//
+// Measured alternatives (Zen 5, one core, uint8, n = 18816, ns per element):
+// this kernel 0.18; without the plain-shift input 0.21; both inputs through
+// requantize16_q31<true> (64-bit products) 0.26; per-input 256-entry int32
+// tables built per call and read with 8 vpermi2d + 7 blends 0.31, with
+// vpgatherdd 0.76; the AVX2 kernel 0.65.
 #include <immintrin.h>
 
 #include <cstdint>
+#include <utility>
 
 #include "kernels/dispatch.h"
 #include "kernels/x86/q8-avx512-common.h"
@@ -84,31 +91,34 @@ inline __m512i widen<int8_t>(__m128i bytes) {
   return _mm512_cvtepi8_epi32(bytes);
 }
 
+// Multiplier 2^30 with r <= 19 makes the rescaling a plain shift:
+// H = x * 2^19 exactly, and dividing that by 2^r leaves no remainder, so the
+// result is x << (19 - r). Prepare gives the input with the larger scale
+// multiplier 0.5 = (2^30, shift 0), so one input of every real ADD takes this.
+bool is_plain_shift(int32_t multiplier, int shift) { return multiplier == (1 << 30) && shift >= -19; }
+
 struct VaddConsts {
   InputRescale a, b;
+  __m512i a_off;    // first input's offset, for the plain-shift form
+  __m128i a_shift;  // 19 - r
   Q31Requant16 out;
   __m512i out_off, vmin, vmax;
 };
 
 // 16 outputs as int32 in [output_min, output_max] from 16 bytes of each input.
-template <typename T>
+template <typename T, bool kShiftA>
 inline __m512i vadd16(const VaddConsts& k, __m128i a, __m128i b) {
-  const __m512i sum = _mm512_add_epi32(rescale_input(k.a, widen<T>(a)), rescale_input(k.b, widen<T>(b)));
+  const __m512i sa = kShiftA ? _mm512_sll_epi32(_mm512_add_epi32(widen<T>(a), k.a_off), k.a_shift)
+                             : rescale_input(k.a, widen<T>(a));
+  const __m512i sum = _mm512_add_epi32(sa, rescale_input(k.b, widen<T>(b)));
   const __m512i r = _mm512_add_epi32(requantize16_q31<false>(k.out, sum), k.out_off);
   return _mm512_min_epi32(_mm512_max_epi32(r, k.vmin), k.vmax);
 }
 
-template <typename T>
-void vadd(size_t n, const T* a, const T* b, T* y, const ref::QuantAddParams& p) {
-  VaddConsts k;
-  k.a = make_input_rescale(p.input1_offset, p.input1_multiplier, p.input1_shift);
-  k.b = make_input_rescale(p.input2_offset, p.input2_multiplier, p.input2_shift);
-  for (int i = 0; i < 16; ++i) k.out.set(i, p.output_multiplier, p.output_shift);
-  k.out_off = _mm512_set1_epi32(p.output_offset);
-  k.vmin = _mm512_set1_epi32(p.output_min);
-  k.vmax = _mm512_set1_epi32(p.output_max);
+template <typename T, bool kShiftA>
+void vadd_loop(size_t n, const T* a, const T* b, T* y, const VaddConsts& k) {
   for (; n >= 16; n -= 16) {
-    const __m512i v = vadd16<T>(k, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
+    const __m512i v = vadd16<T, kShiftA>(k, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
     // In range for T, so truncating to bytes is exact.
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(v));
@@ -119,8 +129,35 @@ void vadd(size_t n, const T* a, const T* b, T* y, const ref::QuantAddParams& p) 
   if (n != 0) {
     // Masked-off bytes are neither read (no fault past the end) nor written.
     const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
-    const __m512i v = vadd16<T>(k, _mm_maskz_loadu_epi8(m, a), _mm_maskz_loadu_epi8(m, b));
+    const __m512i v = vadd16<T, kShiftA>(k, _mm_maskz_loadu_epi8(m, a), _mm_maskz_loadu_epi8(m, b));
     _mm512_mask_cvtepi32_storeu_epi8(y, m, v);
+  }
+}
+
+template <typename T>
+void vadd(size_t n, const T* a, const T* b, T* y, const ref::QuantAddParams& p) {
+  int32_t a_offset = p.input1_offset, a_mult = p.input1_multiplier, a_shift = p.input1_shift;
+  int32_t b_offset = p.input2_offset, b_mult = p.input2_multiplier, b_shift = p.input2_shift;
+  // The sum is symmetric: put a plain-shift input first.
+  if (!is_plain_shift(a_mult, a_shift) && is_plain_shift(b_mult, b_shift)) {
+    std::swap(a, b);
+    std::swap(a_offset, b_offset);
+    std::swap(a_mult, b_mult);
+    std::swap(a_shift, b_shift);
+  }
+  VaddConsts k;
+  k.a = make_input_rescale(a_offset, a_mult, a_shift);
+  k.b = make_input_rescale(b_offset, b_mult, b_shift);
+  k.a_off = _mm512_set1_epi32(a_offset);
+  k.a_shift = _mm_cvtsi32_si128(19 + a_shift);
+  for (int i = 0; i < 16; ++i) k.out.set(i, p.output_multiplier, p.output_shift);
+  k.out_off = _mm512_set1_epi32(p.output_offset);
+  k.vmin = _mm512_set1_epi32(p.output_min);
+  k.vmax = _mm512_set1_epi32(p.output_max);
+  if (is_plain_shift(a_mult, a_shift)) {
+    vadd_loop<T, true>(n, a, b, y, k);
+  } else {
+    vadd_loop<T, false>(n, a, b, y, k);
   }
 }
 
