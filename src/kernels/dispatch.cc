@@ -59,7 +59,11 @@ Q8DwConvTable make_q8_dwconv_table(const CpuFeatures& f) {
 Q8AddTable make_q8_add_table(const CpuFeatures& f) {
   Q8AddTable t;
 #if defined(EDGERUN_HAVE_X86_KERNELS)
-  if (f.avx2) {
+  if (f.avx512f && f.avx512bw && f.avx512vl) {
+    t.name = "avx512bw";
+    t.qu8 = qu8_vadd_minmax__avx512bw;
+    t.qs8 = qs8_vadd_minmax__avx512bw;
+  } else if (f.avx2) {
     t.name = "avx2";
     t.qu8 = qu8_vadd_minmax__avx2;
     t.qs8 = qs8_vadd_minmax__avx2;

@@ -1,10 +1,10 @@
 // Differential tests of the same-shape quantized ADD SIMD kernels
-// (qu8_vadd_minmax__avx2 / qs8_vadd_minmax__avx2, kernels/dispatch.h) against
-// the reference kernels (qu8_add__ref / qs8_add__ref): bit-exact on random
-// data for every length 1..70 and a few large ones, with parameters computed
-// as ADD's Prepare does from random scales and zero points, and with raw
-// extreme multipliers and shifts; every buffer ends at a PROT_NONE guard page
-// so any over-read or over-write faults.
+// (qu8/qs8_vadd_minmax__avx2 and __avx512bw, kernels/dispatch.h) against the
+// reference kernels (qu8_add__ref / qs8_add__ref): bit-exact on random data for
+// every length 0..70 and a few large ones, with parameters computed as ADD's
+// Prepare does from random scales and zero points, and with raw extreme
+// multipliers, shifts and zero points; every buffer ends at a PROT_NONE guard
+// page so any over-read or over-write faults (n = 0 buffers start on it).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -58,11 +58,11 @@ void check_against_reference(Fn fn, uint32_t seed) {
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
   std::vector<size_t> lengths;
-  for (size_t n = 1; n <= 70; ++n) lengths.push_back(n);
-  for (size_t n : {255, 4096, 4099, 100003}) lengths.push_back(n);
+  for (size_t n = 0; n <= 70; ++n) lengths.push_back(n);
+  for (size_t n : {127, 128, 129, 255, 1000, 4096, 4099, 100003}) lengths.push_back(n);
   int cases = 0;
   for (size_t n : lengths) {
-    for (int variant = 0; variant < 6; ++variant) {
+    for (int variant = 0; variant < 7; ++variant) {
       ref::QuantAddParams q{};
       if (variant < 4) {
         // Scales over many octaves, one input now and then far below the other.
@@ -74,6 +74,21 @@ void check_against_reference(Fn fn, uint32_t seed) {
                              ? 2 * std::max(s1, s2) / static_cast<float>(1 << 20) * 1.0001f
                              : std::max(s1, s2) * std::ldexp(1.0f + uniform(0, 1000) / 1000.0f, uniform(-4, 6));
         if (!params_from_scales(s1, s2, so, &q)) continue;
+      } else if (variant == 6) {
+        // Every input rounding visible in the output: the inputs rescale to
+        // small values (x * m / 2^31 * 2^(20 - r) with r >= 19), ties included
+        // (m = 2^30 makes many of them exact halves), and the output stage is
+        // the identity on small sums (INT32_MAX, shift 0), so a scaled input
+        // off by one changes the result instead of vanishing in a large
+        // output division or in the clamp.
+        q.left_shift = 20;
+        const int32_t mults[] = {INT32_MAX, 1 << 30, uniform(1 << 30, INT32_MAX)};
+        q.input1_multiplier = mults[uniform(0, 2)];
+        q.input2_multiplier = mults[uniform(0, 2)];
+        q.input1_shift = -uniform(19, 24);
+        q.input2_shift = -uniform(19, 24);
+        q.output_multiplier = INT32_MAX;
+        q.output_shift = 0;
       } else {
         // Raw extremes: the largest and smallest Q31 mantissas, shifts 0 and -31.
         q.left_shift = 20;
@@ -88,6 +103,12 @@ void check_against_reference(Fn fn, uint32_t seed) {
       q.input1_offset = -uniform(Tr::lo, Tr::hi);
       q.input2_offset = -uniform(Tr::lo, Tr::hi);
       q.output_offset = uniform(Tr::lo, Tr::hi);
+      if (variant == 5 && uniform(0, 1) == 0) {
+        // Zero points at the ends of the range: the largest |input + offset|.
+        q.input1_offset = -(uniform(0, 1) == 0 ? Tr::lo : Tr::hi);
+        q.input2_offset = -(uniform(0, 1) == 0 ? Tr::lo : Tr::hi);
+        q.output_offset = uniform(0, 1) == 0 ? Tr::lo : Tr::hi;
+      }
       int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
       if (uniform(0, 2) == 0) {
         a = Tr::lo;
@@ -131,6 +152,26 @@ TEST(Q8Vadd, Qs8Avx2MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
   check_against_reference<int8_t>(qs8_vadd_minmax__avx2, kSeed + 1);
 }
+
+bool has_avx512bw() {
+  const CpuFeatures& f = detected_cpu_features();
+  return f.avx512f && f.avx512bw && f.avx512vl;
+}
+TEST(Q8Vadd, Qu8Avx512bwMatchesRef) {
+  if (!has_avx512bw()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL (or the OS does not save ZMM state)";
+  check_against_reference<uint8_t>(qu8_vadd_minmax__avx512bw, kSeed + 2);
+}
+TEST(Q8Vadd, Qs8Avx512bwMatchesRef) {
+  if (!has_avx512bw()) GTEST_SKIP() << "CPU lacks AVX-512 F/BW/VL (or the OS does not save ZMM state)";
+  check_against_reference<int8_t>(qs8_vadd_minmax__avx512bw, kSeed + 3);
+}
+
+TEST(Q8Vadd, Avx2TablesKeepAvx2Kernel) {
+  const Q8AddTable& t = avx2_kernel_tables().q8_add;
+  if (!cpu_features().avx2) GTEST_SKIP() << "no AVX2 kernels without AVX2";
+  EXPECT_EQ(t.qu8, &qu8_vadd_minmax__avx2) << t.name;
+  EXPECT_EQ(t.qs8, &qs8_vadd_minmax__avx2) << t.name;
+}
 #endif
 
 TEST(Q8Vadd, DispatchTableFollowsCpuFeatures) {
@@ -138,6 +179,13 @@ TEST(Q8Vadd, DispatchTableFollowsCpuFeatures) {
   const bool fast = cpu_features().avx2;
   EXPECT_EQ(t.qu8 != nullptr, fast) << t.name;
   EXPECT_EQ(t.qs8 != nullptr, fast) << t.name;
+#if defined(__x86_64__)
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512f && f.avx512bw && f.avx512vl) {
+    EXPECT_EQ(t.qu8, &qu8_vadd_minmax__avx512bw) << t.name;
+    EXPECT_EQ(t.qs8, &qs8_vadd_minmax__avx512bw) << t.name;
+  }
+#endif
 }
 
 }  // namespace
