@@ -4,10 +4,12 @@
 # to <target> with -mavx2 -mfma -mf16c, src/kernels/x86/*-avx512f.cc with
 # -mavx512f -mfma only (so their dispatch tests just AVX-512F and FMA),
 # src/kernels/x86/*-avx512vnni.cc with the AVX-512 F/BW/VL/VNNI flags besides
-# the AVX2 ones, src/kernels/x86/*-avx512bw.cc with the AVX-512 F/BW/VL/DQ
-# flags besides -mavx2 -mfma (no VNNI: dispatch tests F/BW/VL), and defines EDGERUN_HAVE_X86_KERNELS=1 for
-# the target (read only by src/kernels/dispatch.cc, which fills the function
-# tables after run-time CPU detection). The rest of the library stays portable.
+# the AVX2 ones, src/kernels/x86/*-avx512bw.cc with -mavx2 -mfma and the
+# AVX-512 F/BW/VL/DQ flags (no VNNI; their dispatch tests F/BW/VL only, so
+# their object code must hold no DQ instruction: check it with objdump), and
+# defines EDGERUN_HAVE_X86_KERNELS=1 for the target (read only by
+# src/kernels/dispatch.cc, which fills the function tables after run-time CPU
+# detection). The rest of the library stays portable.
 set(EDGERUN_AVX2_FLAGS -mavx2 -mfma -mf16c)
 # -Wno-uninitialized: GCC 12's AVX-512 headers trip it on their own
 # _mm512_undefined_epi32() placeholders (a false positive inside the intrinsics).

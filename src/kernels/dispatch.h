@@ -133,8 +133,7 @@ void qs8_vadd_minmax__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y
 
 // src/kernels/x86/q8-vadd-avx512bw.cc (16 elements at a time, input rescaling
 // in 32-bit lanes, masked tails).
-void qu8_vadd_minmax__avx512bw(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
-                               const ref::QuantAddParams& p);
+void qu8_vadd_minmax__avx512bw(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
 void qs8_vadd_minmax__avx512bw(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
 
 }  // namespace edgerun::kernels

@@ -43,7 +43,8 @@ namespace {
 // ops/add.cc's (and TFLite's) left shift for 8-bit ADD; the split below
 // depends on it.
 constexpr int kLeftShift = 20;
-constexpr int kSplit = 31 - kLeftShift;  // bits of ml
+constexpr int kSplit = 31 - kLeftShift;      // bits of ml
+constexpr int kPlainShift = kLeftShift - 1;  // H = x << 19 for m = 2^30
 
 // One input's rescaling constants (see the header comment).
 struct InputRescale {
@@ -95,7 +96,7 @@ inline __m512i widen<int8_t>(__m128i bytes) {
 // H = x * 2^19 exactly, and dividing that by 2^r leaves no remainder, so the
 // result is x << (19 - r). Prepare gives the input with the larger scale
 // multiplier 0.5 = (2^30, shift 0), so one input of every real ADD takes this.
-bool is_plain_shift(int32_t multiplier, int shift) { return multiplier == (1 << 30) && shift >= -19; }
+bool is_plain_shift(int32_t multiplier, int shift) { return multiplier == (1 << 30) && shift >= -kPlainShift; }
 
 struct VaddConsts {
   InputRescale a, b;
@@ -108,8 +109,8 @@ struct VaddConsts {
 // 16 outputs as int32 in [output_min, output_max] from 16 bytes of each input.
 template <typename T, bool kShiftA>
 inline __m512i vadd16(const VaddConsts& k, __m128i a, __m128i b) {
-  const __m512i sa = kShiftA ? _mm512_sll_epi32(_mm512_add_epi32(widen<T>(a), k.a_off), k.a_shift)
-                             : rescale_input(k.a, widen<T>(a));
+  const __m512i sa =
+      kShiftA ? _mm512_sll_epi32(_mm512_add_epi32(widen<T>(a), k.a_off), k.a_shift) : rescale_input(k.a, widen<T>(a));
   const __m512i sum = _mm512_add_epi32(sa, rescale_input(k.b, widen<T>(b)));
   const __m512i r = _mm512_add_epi32(requantize16_q31<false>(k.out, sum), k.out_off);
   return _mm512_min_epi32(_mm512_max_epi32(r, k.vmin), k.vmax);
@@ -119,7 +120,7 @@ template <typename T, bool kShiftA>
 void vadd_loop(size_t n, const T* a, const T* b, T* y, const VaddConsts& k) {
   for (; n >= 16; n -= 16) {
     const __m512i v = vadd16<T, kShiftA>(k, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
-                                _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
     // In range for T, so truncating to bytes is exact.
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(v));
     a += 16;
@@ -149,7 +150,7 @@ void vadd(size_t n, const T* a, const T* b, T* y, const ref::QuantAddParams& p) 
   k.a = make_input_rescale(a_offset, a_mult, a_shift);
   k.b = make_input_rescale(b_offset, b_mult, b_shift);
   k.a_off = _mm512_set1_epi32(a_offset);
-  k.a_shift = _mm_cvtsi32_si128(19 + a_shift);
+  k.a_shift = _mm_cvtsi32_si128(kPlainShift + a_shift);
   for (int i = 0; i < 16; ++i) k.out.set(i, p.output_multiplier, p.output_shift);
   k.out_off = _mm512_set1_epi32(p.output_offset);
   k.vmin = _mm512_set1_epi32(p.output_min);
@@ -163,8 +164,7 @@ void vadd(size_t n, const T* a, const T* b, T* y, const ref::QuantAddParams& p) 
 
 }  // namespace
 
-void qu8_vadd_minmax__avx512bw(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
-                               const ref::QuantAddParams& p) {
+void qu8_vadd_minmax__avx512bw(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p) {
   vadd(n, a, b, y, p);
 }
 void qs8_vadd_minmax__avx512bw(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p) {
