@@ -33,6 +33,10 @@ constexpr float kPoison = -12345.0f;
 const size_t kM[] = {1, 5, 6, 7, 8, 9, 11, 12, 13, 25};
 const size_t kN[] = {1, 3, 7, 15, 16, 17, 31, 32, 33, 1001};
 const size_t kK[] = {1, 3, 27, 33};
+struct Mnk {
+  size_t m, n, k;
+};
+const Mnk kLarge[] = {{300, 40, 600}, {100, 70, 1000}, {49, 33, 1024}, {25, 17, 3000}};
 
 std::vector<float> abs_of(std::vector<float> v) {
   for (float& x : v) x = std::abs(x);
@@ -43,50 +47,55 @@ void check_against_reference(F32GemmFn fast, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
   int cases = 0;
-  for (size_t m : kM) {
-    for (size_t n : kN) {
-      for (size_t k : kK) {
-        const bool strided = (cases & 1) != 0;
-        const size_t a_stride = strided ? k + 3 : k, c_stride = strided ? n + 2 : n;
-        const bool clamp = (cases & 2) != 0;
-        const float lo = clamp ? -1.0f : -kInf, hi = clamp ? 1.5f : kInf;
-        SCOPED_TRACE(testing::Message() << "m " << m << " n " << n << " k " << k << " a_stride " << a_stride
-                                        << " c_stride " << c_stride << " clamp " << clamp);
-        ++cases;
-        std::vector<float> a((m - 1) * a_stride + k), w(n * k), bias(n);
-        for (float& x : a) x = dist(rng);
-        for (float& x : w) x = dist(rng);
-        for (float& x : bias) x = dist(rng);
-        const size_t c_size = (m - 1) * c_stride + n;
-        std::vector<float> packed(f32_gemm_packed_size(n, k)), abs_packed(packed.size());
-        f32_gemm_pack_weights(w.data(), bias.data(), n, k, packed.data());
-        f32_gemm_pack_weights(abs_of(w).data(), abs_of(bias).data(), n, k, abs_packed.data());
+  auto run_case = [&](size_t m, size_t n, size_t k) {
+    const bool strided = (cases & 1) != 0;
+    const size_t a_stride = strided ? k + 3 : k, c_stride = strided ? n + 2 : n;
+    const bool clamp = (cases & 2) != 0;
+    const float lo = clamp ? -1.0f : -kInf, hi = clamp ? 1.5f : kInf;
+    SCOPED_TRACE(testing::Message() << "m " << m << " n " << n << " k " << k << " a_stride " << a_stride << " c_stride "
+                                    << c_stride << " clamp " << clamp);
+    ++cases;
+    std::vector<float> a((m - 1) * a_stride + k), w(n * k), bias(n);
+    for (float& x : a) x = dist(rng);
+    for (float& x : w) x = dist(rng);
+    for (float& x : bias) x = dist(rng);
+    const size_t c_size = (m - 1) * c_stride + n;
+    std::vector<float> packed(f32_gemm_packed_size(n, k)), abs_packed(packed.size());
+    f32_gemm_pack_weights(w.data(), bias.data(), n, k, packed.data());
+    f32_gemm_pack_weights(abs_of(w).data(), abs_of(bias).data(), n, k, abs_packed.data());
 
-        GuardBuffer<float> ga(a.size()), gw(packed.size()), gc(c_size);
-        ASSERT_TRUE(ga.ok() && gw.ok() && gc.ok());
-        ga.assign(a);
-        gw.assign(packed);
-        std::fill(gc.data(), gc.data() + c_size, kPoison);
-        fast(m, n, k, ga.data(), a_stride, gw.data(), gc.data(), c_stride, lo, hi);
+    GuardBuffer<float> ga(a.size()), gw(packed.size()), gc(c_size);
+    ASSERT_TRUE(ga.ok() && gw.ok() && gc.ok());
+    ga.assign(a);
+    gw.assign(packed);
+    std::fill(gc.data(), gc.data() + c_size, kPoison);
+    fast(m, n, k, ga.data(), a_stride, gw.data(), gc.data(), c_stride, lo, hi);
 
-        std::vector<float> ref(c_size, kPoison), mag(c_size);
-        f32_gemm_minmax__ref(m, n, k, a.data(), a_stride, packed.data(), ref.data(), c_stride, lo, hi);
-        f32_gemm_minmax__ref(m, n, k, abs_of(a).data(), a_stride, abs_packed.data(), mag.data(), c_stride, -kInf, kInf);
-        for (size_t i = 0; i < m; ++i) {
-          for (size_t j = 0; j < c_stride && i * c_stride + j < c_size; ++j) {
-            const size_t at = i * c_stride + j;
-            if (j >= n) {
-              ASSERT_EQ(gc.data()[at], kPoison) << "row padding written at row " << i << " column " << j;
-              continue;
-            }
-            const double tol = 1e-6 * static_cast<double>(k + 1) * mag[at];
-            ASSERT_LE(std::abs(static_cast<double>(gc.data()[at]) - ref[at]), tol) << "row " << i << " column " << j;
-          }
+    std::vector<float> ref(c_size, kPoison), mag(c_size);
+    f32_gemm_minmax__ref(m, n, k, a.data(), a_stride, packed.data(), ref.data(), c_stride, lo, hi);
+    f32_gemm_minmax__ref(m, n, k, abs_of(a).data(), a_stride, abs_packed.data(), mag.data(), c_stride, -kInf, kInf);
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < c_stride && i * c_stride + j < c_size; ++j) {
+        const size_t at = i * c_stride + j;
+        if (j >= n) {
+          ASSERT_EQ(gc.data()[at], kPoison) << "row padding written at row " << i << " column " << j;
+          continue;
         }
+        const double tol = 1e-6 * static_cast<double>(k + 1) * mag[at];
+        ASSERT_LE(std::abs(static_cast<double>(gc.data()[at]) - ref[at]), tol) << "row " << i << " column " << j;
       }
     }
+  };
+  for (size_t m : kM) {
+    for (size_t n : kN) {
+      for (size_t k : kK) run_case(m, n, k);
+    }
   }
-  EXPECT_EQ(cases, 10 * 10 * 4);
+  // Past the kernels' cache blocking: A over and under the whole-A limits
+  // (256 KiB AVX2, 512 KiB AVX-512F), so rows are split into several row
+  // blocks or run as one.
+  for (const auto& [m, n, k] : kLarge) run_case(m, n, k);
+  EXPECT_EQ(cases, 10 * 10 * 4 + static_cast<int>(std::size(kLarge)));
 }
 
 #if defined(__x86_64__)
