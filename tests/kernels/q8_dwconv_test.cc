@@ -105,6 +105,7 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
               if (filter_offset == FilterOffset::kZero) p.filter_offset = 0;
               p.output_offset = uniform(Tr::lo, Tr::hi);
               int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
+              // The whole range now and then: the kernels' path without a clamp.
               if (uniform(0, 2) == 0) {
                 a = Tr::lo;
                 b = Tr::hi;

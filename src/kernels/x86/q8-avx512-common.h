@@ -69,7 +69,7 @@ inline __m512i requantize16_q31(const Q31Requant16& q, __m512i acc) {
 // constant loaded once: the empty asm keeps it in a register, where GCC would
 // otherwise fold the load into every instruction that reads it.
 template <bool kLeftShift>
-inline void requantize16_q31_x2(const Q31Requant16& q, __m512i& acc0, __m512i& acc1) {
+[[gnu::always_inline]] inline void requantize16_q31_x2(const Q31Requant16& q, __m512i& acc0, __m512i& acc1) {
   auto reg = [](const void* p) {
     __m512i v = load512(p);
     asm("" : "+v"(v));

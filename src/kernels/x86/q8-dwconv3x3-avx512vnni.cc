@@ -25,8 +25,7 @@
 // turn back into channels 0..63 in order without a lane permute. Bias, weights
 // and output stage constants are stored in that order. A tail of <= 32
 // channels is stored twice (lanes L = 2, 3 repeat L = 0, 1; see paired_tail())
-// and runs two pixels per vector, one per 256-bit half (interior ones four at
-// a time, sliding with stride 1 or 2).
+// and runs two pixels per vector, one per 256-bit half.
 //
 // The input offset is folded into the bias: bias' = bias + input_offset *
 // sum(w'), so the kernel multiplies raw inputs. A tap outside the image then
@@ -35,14 +34,18 @@
 // a branch per tap.
 //
 // Per output row and block of 64 channels: with stride 1 or 2 and dilation_w 1
-// the interior pixels (every tap in the image) slide along the row two at a
-// time, interleaving each input column once; other interior pixels and the
-// border ones build their 3 columns from 9 tap pointers. The channel tail (< 64) uses masked
-// loads and stores, so nothing past a row end is touched. Output stage:
-// requantize16_q31() (q8-avx512-common.h), + output offset, saturating packs
-// to 8 bits, then the activation clamp on bytes (the packs only saturate to
-// ranges containing it), left out where the range is all of T's. Pure: no
-// allocation.
+// the whole row slides (slide(), slide_pairs()), borders included: each input
+// column (the zero-point row outside the image) is interleaved once for every
+// pixel that reads it, and two pixels (two vectors of a paired tail) share
+// each load of a weight and of an output stage constant, which the kernel is
+// bound by. Other strides and dilations build each pixel's 3 columns from its
+// 9 tap pointers. The channel tail (< 64) uses masked loads and stores, so
+// nothing past a row end is touched. Output stage: requantize16_q31() /
+// requantize16_q31_x2() (q8-avx512-common.h), + output offset, saturating
+// packs to 8 bits, then the activation clamp on bytes (the packs only
+// saturate to ranges containing it), left out where the range is all of T's.
+// The helpers are forced inline: GCC otherwise leaves some out of the row
+// loop. Pure: no allocation.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -142,10 +145,12 @@ void pack(const ConvParams& p, const T* filter, const int32_t* bias, void* packe
 // acc += dot4(x as uint8, w as int8) per int32 lane, in place. Inline asm
 // because GCC 12 copies the accumulator through a second register around the
 // intrinsic (see q8-gemm-avx512vnni.cc); w may stay a memory operand.
-inline void dpbusd(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "vm"(w)); }
+[[gnu::always_inline]] inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "vm"(w));
+}
 // The same with w in a register, for a weight that serves two pixels (GCC
 // would otherwise reread it from memory for each).
-inline void dpbusd_reg(__m512i& acc, __m512i x, __m512i w) {
+[[gnu::always_inline]] inline void dpbusd_reg(__m512i& acc, __m512i x, __m512i w) {
   asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
 }
 
@@ -181,8 +186,8 @@ template <typename T>
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi8(ma, a)), _mm256_maskz_loadu_epi8(mb, b), 1);
 }
 template <typename T>
-[[gnu::always_inline]] inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1, const T* b2, __mmask32 ma,
-                        __mmask32 mb, __m512i (&q)[4]) {
+[[gnu::always_inline]] inline void column_pair(const T* a0, const T* a1, const T* a2, const T* b0, const T* b1,
+                                               const T* b2, __mmask32 ma, __mmask32 mb, __m512i (&q)[4]) {
   interleave<T>(load_halves(a0, b0, ma, mb), load_halves(a1, b1, ma, mb), load_halves(a2, b2, ma, mb), q);
 }
 
@@ -190,10 +195,10 @@ template <typename T>
 template <int kTerms>
 struct Acc {
   __m512i acc[4];
-  explicit Acc(const Block& b) {
+  [[gnu::always_inline]] explicit Acc(const Block& b) {
     for (int v = 0; v < 4; ++v) acc[v] = load512(b.bias[v]);
   }
-  void add(const Block& b, int fx, const __m512i (&q)[4]) {
+  [[gnu::always_inline]] void add(const Block& b, int fx, const __m512i (&q)[4]) {
     for (int k = 0; k < kTerms; ++k) {
       for (int v = 0; v < 4; ++v) dpbusd(acc[v], q[v], load512(b.w[k][fx][v]));
     }
@@ -257,13 +262,15 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 
 // Requantizes one pixel's 64 channels and stores the lanes of m.
 template <typename T, bool kLeftShift, bool kClamp, int kTerms>
-[[gnu::always_inline]] inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out, __mmask64 m) {
+[[gnu::always_inline]] inline void store(const Block& b, const OutStage& os, const Acc<kTerms>& a, T* out,
+                                         __mmask64 m) {
   _mm512_mask_storeu_epi8(out, m, output_bytes<T, kLeftShift, kClamp>(b, os, a));
 }
 
 // One pixel from its 9 tap pointers (row-major, already at the block's channel).
 template <typename T, bool kLeftShift, bool kClamp, int kTerms>
-[[gnu::always_inline]] inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out, __mmask64 m) {
+[[gnu::always_inline]] inline void pixel(const Block& b, const OutStage& os, const T* const (&tp)[kTaps], T* out,
+                                         __mmask64 m) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
@@ -276,8 +283,9 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
 // Two pixels of a paired tail block from their tap pointers: pixel a's
 // channels (lanes of ma) in the low half, b's (lanes of mb) in the high half.
 template <typename T, bool kLeftShift, bool kClamp, int kTerms>
-[[gnu::always_inline]] inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps], const T* const (&tb)[kTaps],
-                       T* out_a, T* out_b, __mmask32 ma, __mmask32 mb) {
+[[gnu::always_inline]] inline void pixel_pair(const Block& b, const OutStage& os, const T* const (&ta)[kTaps],
+                                              const T* const (&tb)[kTaps], T* out_a, T* out_b, __mmask32 ma,
+                                              __mmask32 mb) {
   Acc<kTerms> a(b);
   for (int fx = 0; fx < 3; ++fx) {
     __m512i q[4];
@@ -289,30 +297,47 @@ template <typename T, bool kLeftShift, bool kClamp, int kTerms>
   _mm256_mask_storeu_epi8(out_b, mb, _mm512_extracti64x4_epi64(bytes, 1));
 }
 
-// A paired tail block's pixels [0, count) with stride kStride (1 or 2) and
-// dilation_w 1, rows as for slide(). Vector A holds pixels k, k + 1 and B
-// pixels k + 2, k + 3, sharing each weight and output stage constant load;
-// filter column fx of the pixel pair at j reads the column pair (j * kStride
-// + fx, (j + 1) * kStride + fx). With stride 1, B's first pair is A's last and
-// B's last the next step's A's first. kWhole: the block is all of C = 32
-// channels, so a column pair is 64 contiguous bytes.
+// The input columns of one output row at a block's channel, filter row by
+// filter row: column j of the image, or the zero-point row for a tap outside
+// it (a row outside the image has step 0).
+template <typename T>
+struct Columns {
+  const T* row[3];  // column 0, or the zero-point row
+  size_t step[3];   // C, or 0
+  int64_t width;    // in_w
+  const T* zero;
+  [[gnu::always_inline]] const T* at(int fy, int64_t j) const {
+    return j >= 0 && j < width ? row[fy] + static_cast<size_t>(j) * step[fy] : zero;
+  }
+};
+
+// A paired tail block's pixels [0, count) of one row with stride kStride (1
+// or 2) and dilation_w 1, pixel k's filter column fx reading input column
+// j0 + k * kStride + fx. Vector A holds pixels k, k + 1 and B pixels k + 2,
+// k + 3, sharing each weight and output stage constant load; filter column fx
+// of the pixel pair at k reads the column pair (j, j + kStride), j = j0 +
+// k * kStride + fx. With stride 1, B's first pair is A's last and B's last the
+// next step's A's first. kWhole: the block is all of C = 32 channels, so a
+// column pair inside the image is 64 contiguous bytes.
 template <int kStride, bool kWhole, typename T, bool kLeftShift, bool kClamp, int kTerms>
-inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
-                        __mmask32 m) {
-  auto pair_column = [&](int64_t j, __m512i(&q)[4]) {
-    const size_t o = static_cast<size_t>(j) * C, o2 = o + kStride * C;
-    if constexpr (kWhole) {
-      interleave<T>(_mm512_loadu_si512(rows[0] + o), _mm512_loadu_si512(rows[1] + o), _mm512_loadu_si512(rows[2] + o),
-                    q);
+inline void slide_pairs(const Block& b, const OutStage& os, const Columns<T>& cols, int64_t j0, size_t C, int64_t count,
+                        T* out, __mmask32 m) {
+  auto pair_column = [&](int64_t j, __m512i(&q)[4]) __attribute__((always_inline)) {
+    if (kWhole && j >= 0 && j + 1 < cols.width) {
+      const size_t o = static_cast<size_t>(j);
+      interleave<T>(_mm512_loadu_si512(cols.row[0] + o * cols.step[0]),
+                    _mm512_loadu_si512(cols.row[1] + o * cols.step[1]),
+                    _mm512_loadu_si512(cols.row[2] + o * cols.step[2]), q);
     } else {
-      column_pair(rows[0] + o, rows[1] + o, rows[2] + o, rows[0] + o2, rows[1] + o2, rows[2] + o2, m, m, q);
+      column_pair(cols.at(0, j), cols.at(1, j), cols.at(2, j), cols.at(0, j + kStride), cols.at(1, j + kStride),
+                  cols.at(2, j + kStride), m, m, q);
     }
   };
   __m512i qa[3][4], qb[3][4];
-  if constexpr (kStride == 1) pair_column(0, qa[0]);
+  if constexpr (kStride == 1) pair_column(j0, qa[0]);
   int64_t k = 0;
   for (; k + 4 <= count; k += 4, out += 4 * C) {
-    const int64_t j = k * kStride;
+    const int64_t j = j0 + k * kStride;
     for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + fx, qa[fx]);
     for (int fx = kStride == 1 ? 1 : 0; fx < 3; ++fx) pair_column(j + 2 * kStride + fx, qb[fx]);
     if constexpr (kStride == 1) {
@@ -338,33 +363,32 @@ inline void slide_pairs(const Block& b, const OutStage& os, const T* const (&row
     const T* ta[kTaps];
     const T* tb[kTaps];
     for (int t = 0; t < kTaps; ++t) {
-      ta[t] = rows[t / 3] + static_cast<size_t>(k * kStride + t % 3) * C;
-      tb[t] = two ? ta[t] + kStride * C : ta[t];
+      const int64_t j = j0 + k * kStride + t % 3;
+      ta[t] = cols.at(t / 3, j);
+      tb[t] = cols.at(t / 3, two ? j + kStride : j);
     }
     pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m, two ? m : 0);
   }
 }
 
 // Stride kStride (1 or 2), dilation_w 1: pixels [0, count) of one row, pixel
-// k's taps in rows[fy] + (k * kStride + fx) * C (rows already at the first
-// pixel's first column and the block's channel). Two pixels a step, sharing
-// each weight and output stage constant load; each input column is
-// interleaved once for every pixel that reads it (3 with stride 1, the even
-// ones 2 with stride 2).
+// k's filter column fx reading input column j0 + k * kStride + fx. Two pixels
+// a step, sharing each weight and output stage constant load; each input
+// column is interleaved once for every pixel that reads it (3 with stride 1,
+// the even ones 2 with stride 2).
 template <int kStride, typename T, bool kLeftShift, bool kClamp, int kTerms>
-inline void slide(const Block& b, const OutStage& os, const T* const (&rows)[3], size_t C, int64_t count, T* out,
-                  __mmask64 m) {
+inline void slide(const Block& b, const OutStage& os, const Columns<T>& cols, int64_t j0, size_t C, int64_t count,
+                  T* out, __mmask64 m) {
   constexpr int kCols = kStride + 3;   // input columns of a step's two pixels
   constexpr int kCarry = 3 - kStride;  // the last ones, the next step's first
-  auto col = [&](int64_t j, __m512i(&q)[4]) {
-    const size_t o = static_cast<size_t>(j) * C;
-    column(rows[0] + o, rows[1] + o, rows[2] + o, m, q);
+  auto col = [&](int64_t j, __m512i(&q)[4]) __attribute__((always_inline)) {
+    column(cols.at(0, j), cols.at(1, j), cols.at(2, j), m, q);
   };
   __m512i q[kCols][4];
-  for (int j = 0; j < kCarry; ++j) col(j, q[j]);
+  for (int j = 0; j < kCarry; ++j) col(j0 + j, q[j]);
   int64_t k = 0;
   for (; k + 2 <= count; k += 2, out += 2 * C) {
-    for (int j = kCarry; j < kCols; ++j) col(k * kStride + j, q[j]);
+    for (int j = kCarry; j < kCols; ++j) col(j0 + k * kStride + j, q[j]);
     Acc<kTerms> a(b), a1(b);
     for (int fx = 0; fx < 3; ++fx) add2(b, fx, a, q[fx], a1, q[kStride + fx]);
     __m512i y, y1;
@@ -376,7 +400,7 @@ inline void slide(const Block& b, const OutStage& os, const T* const (&rows)[3],
     }
   }
   if (k < count) {
-    for (int j = kCarry; j < 3; ++j) col(k * kStride + j, q[j]);
+    for (int j = kCarry; j < 3; ++j) col(j0 + k * kStride + j, q[j]);
     Acc<kTerms> a(b);
     for (int fx = 0; fx < 3; ++fx) a.add(b, fx, q[fx]);
     store<T, kLeftShift, kClamp>(b, os, a, out, m);
@@ -430,6 +454,33 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
       const size_t c0 = blk * kBlockChannels;
       const size_t n = std::min(kBlockChannels, C - c0);
       const __mmask64 m = n == kBlockChannels ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+      if (dw == 1 && (sw == 1 || sw == 2)) {
+        // The whole row slides, borders included.
+        T* const out = out_row + c0;
+        Columns<T> cols;
+        for (int fy = 0; fy < 3; ++fy) {
+          cols.row[fy] = rows[fy] != nullptr ? rows[fy] + c0 : zero_row + c0;
+          cols.step[fy] = rows[fy] != nullptr ? C : 0;
+        }
+        cols.width = in_w;
+        cols.zero = zero_row + c0;
+        const int64_t j0 = -p.pad_left, count = p.out_w;
+        if (paired && blk + 1 == nb) {
+          const __mmask32 m32 = static_cast<__mmask32>(m);
+          if (sw == 1 && C == 32) {
+            slide_pairs<1, true, T, kLeftShift, kClamp, kTerms>(b, os, cols, j0, C, count, out, m32);
+          } else if (sw == 1) {
+            slide_pairs<1, false, T, kLeftShift, kClamp, kTerms>(b, os, cols, j0, C, count, out, m32);
+          } else {
+            slide_pairs<2, false, T, kLeftShift, kClamp, kTerms>(b, os, cols, j0, C, count, out, m32);
+          }
+        } else if (sw == 1) {
+          slide<1, T, kLeftShift, kClamp, kTerms>(b, os, cols, j0, C, count, out, m);
+        } else {
+          slide<2, T, kLeftShift, kClamp, kTerms>(b, os, cols, j0, C, count, out, m);
+        }
+        continue;
+      }
       // The taps of pixel ox; those outside the image read the zero-point row.
       auto taps = [&](int64_t ox, const T*(&tp)[kTaps]) {
         for (int t = 0; t < kTaps; ++t) {
@@ -457,25 +508,15 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
           const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                           (in_lo * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
           T* out = out_row + in_lo * static_cast<int64_t>(C) + c0;
-          const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-          const int64_t count = in_hi - in_lo;
-          if (sw == 1 && dw == 1 && C == 32) {
-            slide_pairs<1, true, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
-          } else if (sw == 1 && dw == 1) {
-            slide_pairs<1, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
-          } else if (sw == 2 && dw == 1) {
-            slide_pairs<2, false, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, count, out, m32);
-          } else {
-            for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
-              const bool two = ox + 1 < in_hi;
-              const T* ta[kTaps];
-              const T* tb[kTaps];
-              for (int t = 0; t < kTaps; ++t) {
-                ta[t] = base + tap_off[t];
-                tb[t] = two ? ta[t] + pixel_step : ta[t];
-              }
-              pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
+          for (int64_t ox = in_lo; ox < in_hi; ox += 2, base += 2 * pixel_step, out += 2 * C) {
+            const bool two = ox + 1 < in_hi;
+            const T* ta[kTaps];
+            const T* tb[kTaps];
+            for (int t = 0; t < kTaps; ++t) {
+              ta[t] = base + tap_off[t];
+              tb[t] = two ? ta[t] + pixel_step : ta[t];
             }
+            pixel_pair<T, kLeftShift, kClamp, kTerms>(b, os, ta, tb, out, two ? out + C : out, m32, two ? m32 : 0);
           }
         }
         border_pairs(in_hi, p.out_w);
@@ -492,19 +533,10 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
         const T* base = input + (bi * p.in_h + iy0) * in_w * static_cast<int64_t>(C) +
                         (ox * sw - p.pad_left) * static_cast<int64_t>(C) + c0;
         T* out = out_row + ox * static_cast<int64_t>(C) + c0;
-        const T* const slide_rows[3] = {base + tap_off[0], base + tap_off[3], base + tap_off[6]};
-        if (sw == 1 && dw == 1) {
-          slide<1, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
-          ox = in_hi;
-        } else if (sw == 2 && dw == 1) {
-          slide<2, T, kLeftShift, kClamp, kTerms>(b, os, slide_rows, C, in_hi - ox, out, m);
-          ox = in_hi;
-        } else {
-          for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
-            const T* tp[kTaps];
-            for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
-            pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out, m);
-          }
+        for (; ox < in_hi; ++ox, base += pixel_step, out += C) {
+          const T* tp[kTaps];
+          for (int t = 0; t < kTaps; ++t) tp[t] = base + tap_off[t];
+          pixel<T, kLeftShift, kClamp, kTerms>(b, os, tp, out, m);
         }
       }
       for (; ox < p.out_w; ++ox) border(ox);
