@@ -32,7 +32,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     ::close(fd);
     return InvalidModel(path + ": file is empty");
   }
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   const int err = errno;
   ::close(fd);
   if (p == MAP_FAILED) return IOError(path + ": cannot map: " + std::strerror(err));

@@ -8,11 +8,15 @@
 namespace edgerun::kernels {
 
 void f32_gemm_pack_weights(const float* w, const float* bias, size_t n, size_t k, float* packed) {
+  // Depth outer, columns inner: the packed panel is written in order (one
+  // sequential stream, each page touched once) while 16 weight rows are read.
   for (size_t n0 = 0; n0 < n; n0 += kF32GemmNr) {
-    for (size_t j = 0; j < kF32GemmNr; ++j) {
-      const size_t col = n0 + j;
-      packed[j] = col < n && bias != nullptr ? bias[col] : 0.0f;
-      for (size_t kk = 0; kk < k; ++kk) packed[kF32GemmNr + kk * kF32GemmNr + j] = col < n ? w[col * k + kk] : 0.0f;
+    const size_t cols = std::min(kF32GemmNr, n - n0);
+    for (size_t j = 0; j < kF32GemmNr; ++j) packed[j] = j < cols && bias != nullptr ? bias[n0 + j] : 0.0f;
+    float* dst = packed + kF32GemmNr;
+    for (size_t kk = 0; kk < k; ++kk, dst += kF32GemmNr) {
+      for (size_t j = 0; j < cols; ++j) dst[j] = w[(n0 + j) * k + kk];
+      for (size_t j = cols; j < kF32GemmNr; ++j) dst[j] = 0.0f;
     }
     packed += kF32GemmNr * (k + 1);
   }
