@@ -23,6 +23,7 @@ class SoftmaxKernel final : public Kernel {
   int64_t depth = 0;
   ref::F32SoftmaxParams f32{};
   ref::QuantSoftmaxParams q{};
+  ref::QuantSoftmaxTable table{};  // the quantized kernels' exps, filled at prepare
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
@@ -31,12 +32,12 @@ class SoftmaxKernel final : public Kernel {
                               f32, 0, rows);
         break;
       case DType::kUInt8:
-        ref::qu8_softmax__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]),
-                              depth, q, 0, rows);
+        ref::qu8_softmax__table(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]),
+                                depth, table, 0, rows);
         break;
       case DType::kInt8:
-        ref::qs8_softmax__ref(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]), depth,
-                              q, 0, rows);
+        ref::qs8_softmax__table(static_cast<const int8_t*>(io.inputs[0]), static_cast<int8_t*>(io.outputs[0]),
+                                depth, table, 0, rows);
         break;
       default:
         break;
@@ -108,6 +109,7 @@ Result<std::unique_ptr<Kernel>> prepare_softmax(const ir::Graph& g, const ir::No
   k->q.input_left_shift = left_shift;
   k->q.diff_min =
       static_cast<int32_t>(-1.0 * kernels::calculate_input_radius(kScaledDiffIntegerBits, left_shift));
+  ref::quant_softmax_table(k->q, &k->table);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

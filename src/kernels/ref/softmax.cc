@@ -72,7 +72,60 @@ void quant_softmax(const T* x, T* y, int64_t depth, const QuantSoftmaxParams& p,
   }
 }
 
+// The reference's output for one exp_q0 of a row with the given reciprocal.
+template <typename T>
+inline T softmax_output(int32_t exp_q0, int32_t shifted_scale, int num_bits_over_unit) {
+  constexpr int32_t kOutMin = std::numeric_limits<T>::min();
+  constexpr int32_t kOutMax = std::numeric_limits<T>::max();
+  constexpr int kOutBits = 8 * static_cast<int>(sizeof(T));
+  const int32_t unsat = rounding_divide_by_pot_any(saturating_rounding_doubling_high_mul(shifted_scale, exp_q0),
+                                                   num_bits_over_unit + 31 - kOutBits);
+  return static_cast<T>(std::max(std::min(unsat + kOutMin, kOutMax), kOutMin));
+}
+
+template <typename T>
+void table_softmax(const T* x, T* y, int64_t depth, const QuantSoftmaxTable& t, int64_t row_begin, int64_t row_end) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const T* in = x + r * depth;
+    T* out = y + r * depth;
+    int32_t max_in_row = std::numeric_limits<T>::min();
+    for (int64_t c = 0; c < depth; ++c) max_in_row = std::max<int32_t>(max_in_row, in[c]);
+    int32_t sum_of_exps = 0;  // Q12.19, wrapping like the reference's fp_add
+    for (int64_t c = 0; c < depth; ++c) sum_of_exps = fp_add(sum_of_exps, t.sum_term[max_in_row - in[c]]);
+    int num_bits_over_unit = 0;
+    const int32_t shifted_scale = get_reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    if (depth > 256) {
+      T row_out[256];
+      for (int d = 0; d < 256; ++d) row_out[d] = softmax_output<T>(t.exp_q0[d], shifted_scale, num_bits_over_unit);
+      for (int64_t c = 0; c < depth; ++c) out[c] = row_out[max_in_row - in[c]];
+    } else {
+      for (int64_t c = 0; c < depth; ++c) {
+        out[c] = softmax_output<T>(t.exp_q0[max_in_row - in[c]], shifted_scale, num_bits_over_unit);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void quant_softmax_table(const QuantSoftmaxParams& p, QuantSoftmaxTable* t) {
+  for (int32_t d = 0; d < 256; ++d) {
+    const int32_t diff = -d;
+    const int32_t exp_q0 =
+        diff >= p.diff_min ? exp_on_negative_values(rescale_diff(diff, p), kScaledDiffIntegerBits) : 0;
+    t->exp_q0[d] = exp_q0;
+    t->sum_term[d] = fixed_point_rescale(exp_q0, 0, kAccumulationIntegerBits);
+  }
+}
+
+void qu8_softmax__table(const uint8_t* x, uint8_t* y, int64_t depth, const QuantSoftmaxTable& table,
+                        int64_t row_begin, int64_t row_end) {
+  table_softmax(x, y, depth, table, row_begin, row_end);
+}
+void qs8_softmax__table(const int8_t* x, int8_t* y, int64_t depth, const QuantSoftmaxTable& table,
+                        int64_t row_begin, int64_t row_end) {
+  table_softmax(x, y, depth, table, row_begin, row_end);
+}
 
 void f32_softmax__ref(const float* x, float* y, int64_t depth, const F32SoftmaxParams& params, int64_t row_begin,
                       int64_t row_end) {
