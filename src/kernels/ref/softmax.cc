@@ -33,12 +33,20 @@ inline int32_t rounding_divide_by_pot_any(int32_t x, int exponent) {
   return static_cast<int32_t>(v >= 0 ? (v + half) >> exponent : -((-v + half) >> exponent));
 }
 
+// The reference's output for one exp_q0 of a row with the given reciprocal.
 template <typename T>
-void quant_softmax(const T* x, T* y, int64_t depth, const QuantSoftmaxParams& p, int64_t row_begin,
-                   int64_t row_end) {
+inline T softmax_output(int32_t exp_q0, int32_t shifted_scale, int num_bits_over_unit) {
   constexpr int32_t kOutMin = std::numeric_limits<T>::min();
   constexpr int32_t kOutMax = std::numeric_limits<T>::max();
   constexpr int kOutBits = 8 * static_cast<int>(sizeof(T));
+  const int32_t unsat = rounding_divide_by_pot_any(saturating_rounding_doubling_high_mul(shifted_scale, exp_q0),
+                                                   num_bits_over_unit + 31 - kOutBits);
+  return static_cast<T>(std::max(std::min(unsat + kOutMin, kOutMax), kOutMin));
+}
+
+template <typename T>
+void quant_softmax(const T* x, T* y, int64_t depth, const QuantSoftmaxParams& p, int64_t row_begin,
+                   int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) {
     const T* in = x + r * depth;
     T* out = y + r * depth;
@@ -61,26 +69,12 @@ void quant_softmax(const T* x, T* y, int64_t depth, const QuantSoftmaxParams& p,
       const int32_t diff = static_cast<int32_t>(in[c]) - static_cast<int32_t>(max_in_row);
       if (diff >= p.diff_min) {
         const int32_t exp_q0 = exp_on_negative_values(rescale_diff(diff, p), kScaledDiffIntegerBits);
-        const int32_t unsat = rounding_divide_by_pot_any(
-            saturating_rounding_doubling_high_mul(shifted_scale, exp_q0), num_bits_over_unit + 31 - kOutBits);
-        const int32_t shifted = unsat + kOutMin;
-        out[c] = static_cast<T>(std::max(std::min(shifted, kOutMax), kOutMin));
+        out[c] = softmax_output<T>(exp_q0, shifted_scale, num_bits_over_unit);
       } else {
-        out[c] = static_cast<T>(kOutMin);
+        out[c] = std::numeric_limits<T>::min();
       }
     }
   }
-}
-
-// The reference's output for one exp_q0 of a row with the given reciprocal.
-template <typename T>
-inline T softmax_output(int32_t exp_q0, int32_t shifted_scale, int num_bits_over_unit) {
-  constexpr int32_t kOutMin = std::numeric_limits<T>::min();
-  constexpr int32_t kOutMax = std::numeric_limits<T>::max();
-  constexpr int kOutBits = 8 * static_cast<int>(sizeof(T));
-  const int32_t unsat = rounding_divide_by_pot_any(saturating_rounding_doubling_high_mul(shifted_scale, exp_q0),
-                                                   num_bits_over_unit + 31 - kOutBits);
-  return static_cast<T>(std::max(std::min(unsat + kOutMin, kOutMax), kOutMin));
 }
 
 template <typename T>
