@@ -36,6 +36,13 @@ inline size_t f32_gemm_packed_size(size_t n, size_t k) {
 // Packs w [n, k] and bias [n] (null: zeros) into `packed` (f32_gemm_packed_size floats).
 void f32_gemm_pack_weights(const float* w, const float* bias, size_t n, size_t k, float* packed);
 
+// Rows per cache block for a kernel with mr-row tiles: every row when A
+// (m x k floats) fits whole_a_bytes, so each weight panel streams once with A
+// held in L2 (the 14x14 and 7x7 layers' weights are MBs); otherwise a multiple
+// of mr holding about block_bytes of A, reused across all weight panels.
+// Defined out of line (a file compiled without ISA flags).
+size_t f32_gemm_block_rows(size_t m, size_t k, size_t mr, size_t block_bytes, size_t whole_a_bytes);
+
 using F32GemmFn = void (*)(size_t m, size_t n, size_t k, const float* a, size_t a_stride, const float* packed, float* c,
                            size_t c_stride, float min, float max);
 

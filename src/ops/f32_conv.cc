@@ -138,15 +138,9 @@ class F32Im2colConvKernel final : public Kernel {
     const int64_t iy0 = static_cast<int64_t>(r % static_cast<size_t>(p_.out_h)) * p_.stride_h - p_.pad_top;
     // Pixels [ox_begin, ox_end) have their whole filter row inside the image
     // (dilation 1 across): one contiguous run each.
-    size_t ox_begin = out_w, ox_end = out_w;
-    if (p_.dilation_w == 1) {
-      ox_begin = 0;
-      while (ox_begin < out_w && static_cast<int64_t>(ox_begin) * p_.stride_w - p_.pad_left < 0) ++ox_begin;
-      ox_end = ox_begin;
-      while (ox_end < out_w && static_cast<int64_t>(ox_end) * p_.stride_w - p_.pad_left + p_.filter_w <= p_.in_w) {
-        ++ox_end;
-      }
-    }
+    const kernels::ColumnRange inside =
+        p_.dilation_w == 1 ? kernels::conv_interior_columns(p_) : kernels::ColumnRange{};
+    const size_t ox_begin = static_cast<size_t>(inside.begin), ox_end = static_cast<size_t>(inside.end);
     for (int64_t fy = 0; fy < p_.filter_h; ++fy) {
       float* dst0 = col + static_cast<size_t>(fy) * filter_row;
       const int64_t iy = iy0 + fy * p_.dilation_h;

@@ -165,4 +165,12 @@ void qs8_dwconv2d__ref(const ConvParams& p, const int8_t* input, const int8_t* f
   quant_dwconv2d<int8_t>(p, input, filter, bias, output, row_begin, row_end);
 }
 
+ColumnRange conv_interior_columns(const ConvParams& p) {
+  const int64_t sw = p.stride_w;
+  const int64_t begin = std::min<int64_t>(p.out_w, (p.pad_left + sw - 1) / sw);
+  const int64_t last = static_cast<int64_t>(p.in_w) - 1 - static_cast<int64_t>(p.filter_w - 1) * p.dilation_w +
+                       p.pad_left;  // ox * sw <= last
+  return {begin, std::max(begin, last < 0 ? 0 : std::min<int64_t>(p.out_w, last / sw + 1))};
+}
+
 }  // namespace edgerun::kernels

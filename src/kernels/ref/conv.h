@@ -49,6 +49,15 @@ inline size_t conv_rows(const ConvParams& p) {
   return static_cast<size_t>(p.batch) * static_cast<size_t>(p.out_h);
 }
 
+// Output columns [begin, end) whose whole filter row (filter_w taps,
+// dilation_w apart) lies inside the input width; begin == end when none.
+// Shared by the kernels' interior/border splits (defined out of line, in a
+// file compiled without ISA flags).
+struct ColumnRange {
+  int64_t begin = 0, end = 0;
+};
+ColumnRange conv_interior_columns(const ConvParams& p);
+
 void f32_conv2d_minmax__ref(const ConvParams& p, const float* input, const float* filter, const float* bias,
                             float* output, size_t row_begin, size_t row_end);
 void qu8_conv2d__ref(const ConvParams& p, const uint8_t* input, const uint8_t* filter, const int32_t* bias,

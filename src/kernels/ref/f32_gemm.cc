@@ -7,6 +7,11 @@
 
 namespace edgerun::kernels {
 
+size_t f32_gemm_block_rows(size_t m, size_t k, size_t mr, size_t block_bytes, size_t whole_a_bytes) {
+  if (m * k * sizeof(float) <= whole_a_bytes) return m;
+  return std::max(mr, block_bytes / (std::max<size_t>(k, 1) * sizeof(float)) / mr * mr);
+}
+
 void f32_gemm_pack_weights(const float* w, const float* bias, size_t n, size_t k, float* packed) {
   // Depth outer, columns inner: the packed panel is written in order (one
   // sequential stream, each page touched once) while 16 weight rows are read.

@@ -119,13 +119,8 @@ void dwconv_rows(const ConvParams& p, const float* input, const float* packed, f
   const size_t image = static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w) * c;
   const size_t in_row = static_cast<size_t>(p.in_w) * c;
   // Output columns [full_begin, full_end) have their whole 3x3 window inside the image width.
-  int64_t full_begin = 0, full_end = 0;
-  if (k3x3) {
-    full_begin = std::min<int64_t>((p.pad_left + p.stride_w - 1) / p.stride_w, p.out_w);
-    const int64_t last_start = static_cast<int64_t>(p.in_w) - 3 + p.pad_left;
-    full_end = last_start < 0 ? 0 : std::min<int64_t>(last_start / p.stride_w + 1, p.out_w);
-    full_end = std::max(full_end, full_begin);
-  }
+  const ColumnRange full = k3x3 ? conv_interior_columns(p) : ColumnRange{};
+  const int64_t full_begin = full.begin, full_end = full.end;
   for (size_t r = row_begin; r < row_end; ++r) {
     const size_t b = r / static_cast<size_t>(p.out_h);
     const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p.out_h));

@@ -24,10 +24,7 @@ namespace {
 
 constexpr size_t kMr = 6;
 constexpr size_t kBlockBytes = 128 * 1024;
-// Up to this much A, all rows form one block: the column loop outside, the
-// row tiles inside, so each weight panel streams from memory once and A stays
-// in L2 (the 14x14 and 7x7 layers, whose weights are MBs, read them once
-// instead of once per 128 KiB row block).
+// Up to this much A, all rows form one block (f32_gemm_block_rows).
 constexpr size_t kWholeABytes = 256 * 1024;
 
 template <size_t Rows>
@@ -78,9 +75,7 @@ void f32_gemm_minmax__avx2_6x16(size_t m, size_t n, size_t k, const float* a, si
   const __m256 vmin = _mm256_set1_ps(min);
   const __m256 vmax = _mm256_set1_ps(max);
   const size_t panel_floats = kF32GemmNr * (k + 1);
-  const size_t block_rows = m * k * sizeof(float) <= kWholeABytes
-                                ? m
-                                : std::max(kMr, kBlockBytes / (std::max<size_t>(k, 1) * sizeof(float)) / kMr * kMr);
+  const size_t block_rows = f32_gemm_block_rows(m, k, kMr, kBlockBytes, kWholeABytes);
   for (size_t m0 = 0; m0 < m; m0 += block_rows) {
     const size_t m1 = std::min(m, m0 + block_rows);
     for (size_t n0 = 0; n0 < n; n0 += kF32GemmNr) {

@@ -28,10 +28,7 @@ namespace {
 
 constexpr size_t kMr = 12;
 constexpr size_t kBlockBytes = 128 * 1024;
-// Up to this much A, all rows form one block: the column loop outside, the
-// row tiles inside, so each weight panel streams from memory once and A stays
-// in L2 (the 14x14 and 7x7 layers, whose weights are MBs, read them once
-// instead of once per 128 KiB row block).
+// Up to this much A, all rows form one block (f32_gemm_block_rows).
 constexpr size_t kWholeABytes = 512 * 1024;
 
 // Mask of the first `columns` (0..16) lanes.
@@ -122,9 +119,7 @@ void f32_gemm_minmax__avx512f_12x32(size_t m, size_t n, size_t k, const float* a
   const __m512 vmin = _mm512_set1_ps(min);
   const __m512 vmax = _mm512_set1_ps(max);
   const size_t panel_floats = kF32GemmNr * (k + 1);
-  const size_t block_rows = m * k * sizeof(float) <= kWholeABytes
-                                ? m
-                                : std::max(kMr, kBlockBytes / (std::max<size_t>(k, 1) * sizeof(float)) / kMr * kMr);
+  const size_t block_rows = f32_gemm_block_rows(m, k, kMr, kBlockBytes, kWholeABytes);
   for (size_t m0 = 0; m0 < m; m0 += block_rows) {
     const size_t rows = std::min(m, m0 + block_rows) - m0;
     const float* am = a + m0 * a_stride;

@@ -281,10 +281,8 @@ void dwconv3x3_rows(const ConvParams& p, const void* packed, const T* input, T* 
 
   const int64_t in_w = p.in_w;
   const int64_t sw = p.stride_w, dw = p.dilation_w;
-  // Interior columns: ox with 0 <= ox * sw - pad_left and the last tap column inside.
-  const int64_t ox_lo = std::min<int64_t>(p.out_w, (p.pad_left + sw - 1) / sw);
-  const int64_t last = in_w - 1 - 2 * dw + p.pad_left;  // ox * sw <= last
-  const int64_t ox_hi = std::max(ox_lo, last < 0 ? 0 : std::min<int64_t>(p.out_w, last / sw + 1));
+  const ColumnRange interior = conv_interior_columns(p);
+  const int64_t ox_lo = interior.begin, ox_hi = interior.end;
   const size_t pixel_step = static_cast<size_t>(sw) * C;
   // Element offsets of the taps from the input pixel (iy0, ix0), row-major.
   int64_t tap_off[kTaps];
