@@ -19,9 +19,9 @@
 // output stage as one 64-bit add, conditional subtract and shift per lane
 // (requantize16_q31, q8-avx512-common.h), exact, with the output offset
 // folded into the add where no multiplier shifts left or right by more than
-// 22 (else added after), the
-// activation clamp (skipped when the saturating conversion to int8 already
-// gives the range), and a masked store of the out_c tail.
+// 22 (else added after), the activation clamp (skipped when the saturating
+// conversion to int8 already gives the range), and a masked store of the
+// out_c tail.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -38,9 +38,7 @@ namespace {
 // because GCC 12 copies every accumulator through a second register per
 // iteration around the intrinsic (its tied-operand allocation), doubling the
 // loop's instructions.
-inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
-}
+inline void dpbusd(__m512i& acc, __m512i x, __m512i w) { asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w)); }
 
 // The byte the panel holds for input value v.
 template <typename T>
@@ -142,7 +140,8 @@ __attribute__((noinline)) void pack_window(const ConvParams& c, const T* input, 
 // Row r of the panel: output pixel px's K inputs as stored bytes, zero-padded
 // to the quad; with_sum: *row_sum gets the sum of the raw inputs.
 template <typename T>
-void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& pos, uint8_t* row, int32_t* row_sum, bool with_sum) {
+void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& pos, uint8_t* row, int32_t* row_sum,
+              bool with_sum) {
   __m512i sum = _mm512_setzero_si512();
   int64_t fill_sum = 0;  // stored bytes of out-of-image taps
   if (p.pointwise) {
@@ -169,11 +168,11 @@ inline bool needs_clamp(const ConvParams& c) {
 // Output stage of one accumulator row: + row factor * row sum (uint8 models),
 // TFLite's requantization, + output offset, clamp, 8-bit store.
 template <typename T, bool kGeneral, bool kClamp>
-inline void store_row(const Q8GemmParams& p, int32_t row_factor, int32_t row_sum, __m512i v, const Q31Requant16& rq,
-                      __mmask16 store_mask, T* out) {
+inline void store_row(const Q8GemmParams& p, int32_t row_factor, const int32_t* row_sum, __m512i v,
+                      const Q31Requant16& rq, __mmask16 store_mask, T* out) {
   if (row_factor != 0) {
-    v = _mm512_add_epi32(
-        v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) * static_cast<uint32_t>(row_sum))));
+    v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
+                                                                   static_cast<uint32_t>(*row_sum))));
   }
   __m512i q = requantize16_q31<kGeneral>(rq, v);
   if constexpr (kGeneral) q = _mm512_add_epi32(q, _mm512_set1_epi32(p.conv.output_offset));
@@ -210,13 +209,13 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   for (size_t q = 0; q < stride; q += 4, w += 64) {
     const __m512i wv = _mm512_loadu_si512(w);
     const __m512i wv1 = NB > 1 ? _mm512_loadu_si512(w + block_bytes) : wv;
-#define EDGERUN_ROW(R)                                                              \
-  if constexpr (MR > R) {                                                           \
-    int32_t x;                                                                      \
-    std::memcpy(&x, a##R + q, 4);                                                   \
-    const __m512i xv = _mm512_set1_epi32(x);                                        \
-    dpbusd(c##R, xv, wv);                                                           \
-    if constexpr (NB > 1) dpbusd(d##R, xv, wv1);                                    \
+#define EDGERUN_ROW(R)                           \
+  if constexpr (MR > R) {                        \
+    int32_t x;                                   \
+    std::memcpy(&x, a##R + q, 4);                \
+    const __m512i xv = _mm512_set1_epi32(x);     \
+    dpbusd(c##R, xv, wv);                        \
+    if constexpr (NB > 1) dpbusd(d##R, xv, wv1); \
   }
     EDGERUN_ROW(0)
     EDGERUN_ROW(1)
@@ -233,10 +232,10 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   const __mmask16 mask0 = NB > 1 ? __mmask16{0xFFFF} : last_mask;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
-    store_row<T, kGeneral, kClamp>(p, row_factor, row_sums[r], acc[r], rq[0], mask0, out + r * out_stride);
+    store_row<T, kGeneral, kClamp>(p, row_factor, row_sums + r, acc[r], rq[0], mask0, out + r * out_stride);
     if constexpr (NB > 1) {
-      store_row<T, kGeneral, kClamp>(p, row_factor, row_sums[r], acc1[r], rq[1], last_mask,
-                                       out + r * out_stride + kQ8GemmBlock);
+      store_row<T, kGeneral, kClamp>(p, row_factor, row_sums + r, acc1[r], rq[1], last_mask,
+                                     out + r * out_stride + kQ8GemmBlock);
     }
   }
 }
@@ -244,13 +243,13 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
 // The m panel rows against NB channel blocks: 8-row tiles, then the tail
 // (one block at a time).
 template <typename T, int NB, bool kGeneral, bool kClamp>
-void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
-                const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes, const Q31Requant16* rq,
-                __mmask16 last_mask, T* out, size_t out_c) {
+void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride, const int32_t* row_sums,
+                size_t m, const uint8_t* block, size_t block_bytes, const Q31Requant16* rq, __mmask16 last_mask, T* out,
+                size_t out_c) {
   size_t r = 0;
   for (; r + 8 <= m; r += 8) {
-    tile<T, 8, NB, kGeneral, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq,
-                                       last_mask, out + r * out_c, out_c);
+    tile<T, 8, NB, kGeneral, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq, last_mask,
+                                     out + r * out_c, out_c);
   }
   if (r == m) return;
   for (int b = 0; b < NB; ++b) {
@@ -261,14 +260,29 @@ void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel,
     const int32_t* rs = row_sums + r;
     const Q31Requant16* q = rq + b;
     switch (m - r) {
-      case 7: tile<T, 7, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 6: tile<T, 6, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 5: tile<T, 5, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 4: tile<T, 4, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 3: tile<T, 3, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 2: tile<T, 2, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      case 1: tile<T, 1, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c); break;
-      default: break;
+      case 7:
+        tile<T, 7, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 6:
+        tile<T, 6, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 5:
+        tile<T, 5, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 4:
+        tile<T, 4, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 3:
+        tile<T, 3, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 2:
+        tile<T, 2, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      case 1:
+        tile<T, 1, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        break;
+      default:
+        break;
     }
   }
 }
@@ -278,11 +292,11 @@ void block_rows_clamp(bool clamp, const Q8GemmParams& p, int32_t row_factor, con
                       const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes,
                       const Q31Requant16* rq, __mmask16 last_mask, T* out, size_t out_c) {
   if (clamp) {
-    block_rows<T, NB, kGeneral, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
-                                        out, out_c);
+    block_rows<T, NB, kGeneral, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask, out,
+                                      out_c);
   } else {
     block_rows<T, NB, kGeneral, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
-                                         out, out_c);
+                                       out, out_c);
   }
 }
 
