@@ -36,9 +36,7 @@ using Clock = std::chrono::steady_clock;
 // Initialized before main() (dynamic initialization of this translation unit).
 const Clock::time_point kProcessEarly = Clock::now();
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // Milliseconds since the kernel started this process, or -1 when unknown.
 double ms_since_process_start() {
@@ -156,8 +154,19 @@ int bench(const Options& o) {
   };
   std::vector<Row> rows;
   double profile_total = 0;
-  for (const OpTiming& t : timings) profile_total += t.ms / static_cast<double>(t.runs);
+  // A fused chain is one row at its first node: the ops joined by '+', the
+  // chain's MACs and the last node's output shape.
+  std::vector<OpTiming> fused = timings;
   for (const OpTiming& t : timings) {
+    if (t.fused_into < 0) continue;
+    OpTiming& head = fused[static_cast<size_t>(t.fused_into)];
+    head.op += "+" + t.op;
+    head.macs += t.macs;
+    head.output_shape = t.output_shape;
+  }
+  for (const OpTiming& t : fused) profile_total += t.ms / static_cast<double>(t.runs);
+  for (const OpTiming& t : fused) {
+    if (t.fused_into >= 0) continue;
     const double ms = t.ms / static_cast<double>(t.runs);
     rows.push_back({&t, ms, profile_total > 0 ? 100.0 * ms / profile_total : 0,
                     ms > 0 ? static_cast<double>(t.macs) / (ms * 1e6) : 0});
@@ -173,8 +182,12 @@ int bench(const Options& o) {
     j["runs"] = o.runs;
     j["input_seed"] = kInputSeed;
     for (size_t i = 0; i < model->input_count(); ++i) j["inputs"].push_back(tensor_json(model->input_info(i)));
-    j["latency_ms"] = {{"min", sorted.front()}, {"median", median},           {"p90", percentile(sorted, 90)},
-                       {"p99", percentile(sorted, 99)}, {"max", sorted.back()}, {"mean", mean},
+    j["latency_ms"] = {{"min", sorted.front()},
+                       {"median", median},
+                       {"p90", percentile(sorted, 90)},
+                       {"p99", percentile(sorted, 99)},
+                       {"max", sorted.back()},
+                       {"mean", mean},
                        {"samples", samples}};
     j["inferences_per_second"] = ips;
     j["macs"] = stats.macs;
@@ -220,15 +233,17 @@ int bench(const Options& o) {
   std::printf("Cold start: %.1f ms to the first result (%.0f ms since exec); load %.1f ms, first inference %.1f ms\n",
               cold_start_ms, cold_start_exec_ms, load_ms, first_ms);
   std::printf("Memory: arena %s, peak RSS %.1f MiB, RSS %.1f -> %.1f MiB (+%.1f) from load to first result\n",
-              bytes_string(static_cast<int64_t>(stats.arena_bytes)).c_str(), peak_rss, rss_before_load,
-              rss_after_first, rss_after_first - rss_before_load);
+              bytes_string(static_cast<int64_t>(stats.arena_bytes)).c_str(), peak_rss, rss_before_load, rss_after_first,
+              rss_after_first - rss_before_load);
   if (o.profile) {
     std::printf("\nProfile (mean per run over %d runs; %.2f ms in ops):\n", o.runs, profile_total);
-    std::printf("  %4s  %-20s %-18s %10s %7s %8s\n", "node", "op", "output shape", "ms", "%", "GMAC/s");
+    int op_width = 20;  // fused chains ("CONV_2D+DEPTHWISE_CONV_2D+CONV_2D") widen the column
+    for (const Row& r : rows) op_width = std::max(op_width, static_cast<int>(r.t->op.size()));
+    std::printf("  %4s  %-*s %-18s %10s %7s %8s\n", "node", op_width, "op", "output shape", "ms", "%", "GMAC/s");
     for (const Row& r : rows) {
       char gmacs[32] = "-";
       if (r.t->macs > 0) std::snprintf(gmacs, sizeof gmacs, "%.2f", r.gmacs);
-      std::printf("  %4d  %-20s %-18s %10.3f %6.1f%% %8s\n", r.t->node, r.t->op.c_str(),
+      std::printf("  %4d  %-*s %-18s %10.3f %6.1f%% %8s\n", r.t->node, op_width, r.t->op.c_str(),
                   shape_string(r.t->output_shape).c_str(), r.ms, r.percent, gmacs);
     }
   }

@@ -25,6 +25,7 @@ int fail(const Status& status);
 struct EngineOptions {
   int threads = 1;
   std::string kernels = "auto";
+  bool no_fuse = false;
   LoadOptions load() const;
   SessionOptions session() const;
 };

@@ -15,6 +15,7 @@ LoadOptions EngineOptions::load() const {
   l.kernels = kernels == "reference" ? KernelChoice::kReference
               : kernels == "avx2"    ? KernelChoice::kAvx2
                                      : KernelChoice::kAuto;
+  l.fuse = !no_fuse;
   return l;
 }
 
@@ -34,6 +35,9 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
                   "oracle)")
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "avx2", "reference"}));
+  cmd->add_flag("--no-fuse", o->no_fuse,
+                "Run every op as its own kernel (by default chains such as float pointwise -> depthwise -> "
+                "pointwise convs run as one, band by band; results are identical)");
 }
 
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {

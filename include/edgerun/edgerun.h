@@ -29,10 +29,10 @@ const char* version();
 // Image-model metadata carried inside the model file (TFLite metadata), when present.
 struct ModelMetadata {
   std::string name;
-  std::vector<float> mean;            // per-channel input normalization: (x - mean) / std
+  std::vector<float> mean;  // per-channel input normalization: (x - mean) / std
   std::vector<float> std;
-  std::vector<std::string> labels;    // from an embedded TENSOR_AXIS_LABELS file
-  std::string warning;                // set when metadata exists but could not be read
+  std::vector<std::string> labels;  // from an embedded TENSOR_AXIS_LABELS file
+  std::string warning;              // set when metadata exists but could not be read
 };
 
 struct OpCount {
@@ -42,30 +42,32 @@ struct OpCount {
 
 // What `edgerun inspect` shows.
 struct ModelStats {
-  std::vector<OpCount> ops;           // in first-seen order
-  int64_t parameters = 0;             // elements in constant tensors
+  std::vector<OpCount> ops;  // in first-seen order
+  int64_t parameters = 0;    // elements in constant tensors
   int64_t parameter_bytes = 0;
-  int64_t macs = 0;                   // multiply-accumulates of one inference
-  size_t arena_bytes = 0;             // activation memory after lifetime sharing
+  int64_t macs = 0;                      // multiply-accumulates of one inference
+  size_t arena_bytes = 0;                // activation memory after lifetime sharing
   size_t activation_bytes_unshared = 0;  // sum of all activation tensors, for comparison
 };
 
 // One graph node, in execution order (Model::nodes()). Node i is the i-th
 // operator of the model file.
 struct NodeInfo {
-  std::string op;        // "CONV_2D"
-  Shape output_shape;    // of the node's first output
-  int64_t macs = 0;      // multiply-accumulates of one run; 0 for ops without (ADD, RESHAPE, ...)
+  std::string op;           // "CONV_2D"
+  Shape output_shape;       // of the node's first output
+  int64_t macs = 0;         // multiply-accumulates of one run; 0 for ops without (ADD, RESHAPE, ...)
+  int32_t fused_into = -1;  // the node whose kernel also runs this one (fusion), or -1
 };
 
 // Per-node time from Session::invoke_profiled().
 struct OpTiming {
-  int32_t node = 0;      // index into Model::nodes()
+  int32_t node = 0;  // index into Model::nodes()
   std::string op;
   Shape output_shape;
-  int64_t macs = 0;      // of one run
-  double ms = 0;         // accumulated over `runs` profiled invokes
+  int64_t macs = 0;  // of one run
+  double ms = 0;     // accumulated over `runs` profiled invokes
   int64_t runs = 0;
+  int32_t fused_into = -1;  // as NodeInfo: this node's time is in that node's entry
 };
 
 // Which kernels Model::load prepares.
@@ -79,6 +81,10 @@ enum class KernelChoice {
 
 struct LoadOptions {
   KernelChoice kernels = KernelChoice::kAuto;
+  // Run chains of ops whose fast kernels allow it as one kernel (float
+  // pointwise -> depthwise -> pointwise convs, band by band, the maps between
+  // them kept in cache). Results are identical either way.
+  bool fuse = true;
 };
 
 struct SessionOptions {

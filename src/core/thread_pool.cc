@@ -14,15 +14,21 @@
 namespace edgerun::core {
 namespace {
 
-// state_ = generation (24 bits) | task count (20 bits) | next task (20 bits).
+// state_ = generation (24 bits) | end (20 bits) | front (20 bits): the tasks
+// not yet claimed are [front, end). The caller claims from the front, workers
+// from the end, so with two threads a job of two tasks (one slice per thread,
+// ops/op.h parallel_rows) gives the caller the first slice and the worker the
+// second in every op: consecutive ops find the rows they read in their own
+// core's cache, not the other core's (measured on Xeon: ~1.1-1.2x on 2-thread
+// float MobileNets). A late thread still leaves its slice to the other.
 constexpr int kTaskBits = 20;
 constexpr uint64_t kTaskMask = (uint64_t{1} << kTaskBits) - 1;
 constexpr uint64_t kGenMask = (uint64_t{1} << 24) - 1;
 constexpr size_t kMaxTasksPerJob = kTaskMask;
 
 uint64_t gen_of(uint64_t s) { return s >> (2 * kTaskBits); }
-uint64_t count_of(uint64_t s) { return (s >> kTaskBits) & kTaskMask; }
-uint64_t next_of(uint64_t s) { return s & kTaskMask; }
+uint64_t end_of(uint64_t s) { return (s >> kTaskBits) & kTaskMask; }
+uint64_t front_of(uint64_t s) { return s & kTaskMask; }
 
 // How long an idle worker spins before sleeping (a few tens of microseconds,
 // longer than the gap between two ops of one inference), and how long the
@@ -47,12 +53,15 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_tasks(uint64_t gen, int thread) {
+  const bool from_front = thread == 0;
   uint64_t s = state_.load(std::memory_order_acquire);
-  while (gen_of(s) == gen && next_of(s) < count_of(s)) {
-    if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+  while (gen_of(s) == gen && front_of(s) < end_of(s)) {
+    const uint64_t claimed = from_front ? s + 1 : s - (uint64_t{1} << kTaskBits);
+    if (state_.compare_exchange_weak(s, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) {
       // The claim is of job `gen`, which cannot end before this task does, so
       // fn_ / ctx_ are still that job's.
-      fn_(ctx_, static_cast<size_t>(next_of(s)), thread);
+      const uint64_t task = from_front ? front_of(s) : end_of(s) - 1;
+      fn_(ctx_, static_cast<size_t>(task), thread);
       done_.fetch_add(1, std::memory_order_acq_rel);
       s = state_.load(std::memory_order_acquire);
     }

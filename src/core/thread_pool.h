@@ -6,9 +6,12 @@
 // The threads are created once, in the constructor; parallel_for() neither
 // allocates nor creates threads. The calling thread takes tasks too, so a pool
 // of N threads runs N tasks at once. Tasks are claimed one at a time (dynamic
-// scheduling: a slow or busy core simply does fewer of them).
+// scheduling: a slow or busy core simply does fewer of them), the caller's
+// from the front and the workers' from the back, so a job of one task per
+// thread maps task 0 to the caller in every job (cache locality across ops).
 //
-// A job is one atomic word: generation | task count | next task. A worker
+// A job is one atomic word: generation | end | front (the unclaimed tasks are
+// [front, end)). A worker
 // claims a task by compare-and-swap on that word, so it can only ever claim a
 // task of the job whose fields it reads, and the caller waits for the tasks to
 // finish, not for the workers to show up: on a busy machine a worker that wakes
@@ -71,9 +74,9 @@ class ThreadPool {
   // job in state_ and read by a worker only after it claimed one of its tasks.
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  uint64_t generation_ = 0;  // the caller's count of jobs (low kGenBits kept in state_)
-  alignas(64) std::atomic<uint64_t> state_{0};  // generation | task count | next task
-  alignas(64) std::atomic<size_t> done_{0};      // tasks of the current job finished
+  uint64_t generation_ = 0;                     // the caller's count of jobs (low kGenBits kept in state_)
+  alignas(64) std::atomic<uint64_t> state_{0};  // generation | end | front
+  alignas(64) std::atomic<size_t> done_{0};     // tasks of the current job finished
   alignas(64) std::atomic<int> sleeping_{0};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;

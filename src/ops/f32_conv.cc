@@ -10,8 +10,6 @@
 //     version for 3x3 filters without dilation) over output rows.
 #include "ops/f32_conv.h"
 
-#include "core/uninitialized.h"
-
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -61,46 +59,55 @@ constexpr size_t kColumnBlock = 2 * kernels::kF32GemmNr;
 // Tasks per thread parallel_rows aims for.
 constexpr size_t kTasksPerThread = 4;
 
+// A pointwise stage: c [m, n] = clamp(a [m, k] * w^T + bias) for any m.
+struct F32Pointwise {
+  kernels::F32GemmFn gemm;
+  size_t mr, n, k;
+  float min, max;
+  PackedFloats packed;
+
+  void run(size_t m, const float* a, float* c) const { gemm(m, n, k, a, k, packed.data(), c, n, min, max); }
+};
+
 // c [m, n] = clamp(a [m, k] * w^T + bias): pointwise convs and fully connected layers.
 // Threads take whole row tiles (only the last tile has an M tail); when there
 // are too few tiles to go round (7x7 maps, batch-1 fully connected) the columns
 // are split into blocks as well and a task is a run of (block, tile) pairs.
 class F32GemmKernel final : public Kernel {
  public:
-  F32GemmKernel(const kernels::F32GemmTable& t, size_t m, size_t n, size_t k, float min, float max,
-                PackedFloats packed)
-      : gemm_(t.gemm), mr_(t.mr), m_(m), n_(n), k_(k), min_(min), max_(max), packed_(std::move(packed)) {}
+  F32GemmKernel(size_t m, F32Pointwise pw) : m_(m), pw_(std::move(pw)) {}
 
   void run(const KernelIO& io) const override {
     const float* a = static_cast<const float*>(io.inputs[0]);
     float* c = static_cast<float*>(io.outputs[0]);
-    if (m_ == 0 || n_ == 0) return;
+    const size_t mr = pw_.mr, n = pw_.n, k = pw_.k;
+    if (m_ == 0 || n == 0) return;
     const size_t threads = io.pool != nullptr ? static_cast<size_t>(io.pool->threads()) : 1;
-    const size_t tiles = (m_ + mr_ - 1) / mr_;
-    const size_t blocks = (n_ + kColumnBlock - 1) / kColumnBlock;
+    const size_t tiles = (m_ + mr - 1) / mr;
+    const size_t blocks = (n + kColumnBlock - 1) / kColumnBlock;
     const size_t wanted = kTasksPerThread * threads;
     const size_t splits = threads == 1 || tiles >= wanted ? 1 : std::min(blocks, (wanted + tiles - 1) / tiles);
-    const size_t split_macs = mr_ * std::max<size_t>((blocks + splits - 1) / splits * kColumnBlock * k_, 1);
+    const size_t split_macs = mr * std::max<size_t>((blocks + splits - 1) / splits * kColumnBlock * k, 1);
     const size_t min_units = std::max<size_t>(1, kMinTaskMacs / split_macs);
     // Unit u is row tile u % tiles of column split u / tiles.
     parallel_rows(io, splits * tiles, min_units, [&](size_t begin, size_t end, int) {
       for (size_t s = begin / tiles; s * tiles < end; ++s) {
         const size_t t0 = std::max(begin, s * tiles) - s * tiles, t1 = std::min(end, (s + 1) * tiles) - s * tiles;
-        const size_t m0 = t0 * mr_, m1 = std::min(m_, t1 * mr_);
+        const size_t m0 = t0 * mr, m1 = std::min(m_, t1 * mr);
         const size_t n0 = blocks * s / splits * kColumnBlock,
-                     n1 = std::min(n_, blocks * (s + 1) / splits * kColumnBlock);
-        const float* w = packed_.data() + n0 / kernels::kF32GemmNr * kernels::kF32GemmNr * (k_ + 1);
-        gemm_(m1 - m0, n1 - n0, k_, a + m0 * k_, k_, w, c + m0 * n_ + n0, n_, min_, max_);
+                     n1 = std::min(n, blocks * (s + 1) / splits * kColumnBlock);
+        const float* w = pw_.packed.data() + n0 / kernels::kF32GemmNr * kernels::kF32GemmNr * (k + 1);
+        pw_.gemm(m1 - m0, n1 - n0, k, a + m0 * k, k, w, c + m0 * n + n0, n, pw_.min, pw_.max);
       }
     });
   }
 
+  size_t m() const { return m_; }
+  F32Pointwise& stage() { return pw_; }
+
  private:
-  kernels::F32GemmFn gemm_;
-  size_t mr_;
-  size_t m_, n_, k_;
-  float min_, max_;
-  PackedFloats packed_;
+  size_t m_;
+  F32Pointwise pw_;
 };
 
 // Any conv: im2col of one output row at a time into per-thread scratch, then the GEMM.
@@ -176,22 +183,146 @@ class F32Im2colConvKernel final : public Kernel {
   PackedFloats packed_;
 };
 
+// A depthwise stage: output rows [begin, end) of p's geometry.
+struct F32Depthwise {
+  kernels::F32DwConvFn fn;
+  kernels::ConvParams p;
+  std::vector<float> packed;
+};
+
 class F32DwConvKernel final : public Kernel {
  public:
-  F32DwConvKernel(kernels::F32DwConvFn fn, const kernels::ConvParams& p, std::vector<float> packed)
-      : fn_(fn), p_(p), packed_(std::move(packed)) {}
+  explicit F32DwConvKernel(F32Depthwise dw) : dw_(std::move(dw)) {}
 
   void run(const KernelIO& io) const override {
     const float* in = static_cast<const float*>(io.inputs[0]);
     float* out = static_cast<float*>(io.outputs[0]);
-    parallel_rows(io, kernels::conv_rows(p_), 1,
-                  [&](size_t begin, size_t end, int) { fn_(p_, in, packed_.data(), out, begin, end); });
+    parallel_rows(io, kernels::conv_rows(dw_.p), 1,
+                  [&](size_t begin, size_t end, int) { dw_.fn(dw_.p, in, dw_.packed.data(), out, begin, end); });
+  }
+
+  F32Depthwise& stage() { return dw_; }
+
+ private:
+  F32Depthwise dw_;
+};
+
+// [pointwise expand] -> depthwise -> [pointwise project] as one kernel, band by
+// band of depthwise output rows, so the wide intermediate maps (MobileNetV2's
+// 112x112x96 expansion is 4.8 MB, far past L2) never leave the core's cache:
+// per band, the expand GEMM writes just the input rows the band's windows
+// need into thread scratch (rows the previous band already computed are moved
+// to the front, not recomputed), the depthwise kernel reads them as a small
+// image (its own bounds checks give the real padding at the map's top and
+// bottom edges, pad_top shifted to the band), and the project GEMM reads the
+// band's depthwise rows from scratch. Every output element is the same
+// arithmetic, in the same order, as the three kernels run one after another,
+// so results are identical bit for bit. Threads split the output rows; each
+// thread's first band recomputes the expand rows its neighbour also needs.
+class F32DwChainKernel final : public Kernel {
+ public:
+  F32DwChainKernel(std::unique_ptr<Kernel> expand, std::unique_ptr<Kernel> dw, std::unique_ptr<Kernel> project,
+                   size_t band_bytes)
+      : expand_(std::move(expand)), dw_(std::move(dw)), project_(std::move(project)) {
+    const kernels::ConvParams& p = dw_stage().p;
+    in_row_ = static_cast<size_t>(p.in_w) * static_cast<size_t>(p.in_c);
+    out_row_ = static_cast<size_t>(p.out_w) * static_cast<size_t>(p.out_c);
+    band_ = band_rows(p, expand_ != nullptr, project_ != nullptr, band_bytes);
+    expand_floats_ = expand_ ? band_input_rows(p, band_) * in_row_ : 0;
+    dw_floats_ = project_ ? band_ * out_row_ : 0;
+  }
+
+  size_t scratch_bytes() const override { return (round16(expand_floats_) + dw_floats_) * sizeof(float); }
+
+  void run(const KernelIO& io) const override {
+    const float* in = static_cast<const float*>(io.inputs[0]);
+    float* out = static_cast<float*>(io.outputs[0]);
+    const kernels::ConvParams& p = dw_stage().p;
+    parallel_rows(io, kernels::conv_rows(p), 1, [&](size_t begin, size_t end, int thread) {
+      float* xbuf = reinterpret_cast<float*>(io.thread_scratch(thread));
+      float* dbuf = xbuf + round16(expand_floats_);
+      run_rows(in, out, xbuf, dbuf, begin, end);
+    });
+  }
+
+  // Output rows per band: as many as keep the band's scratch within
+  // band_bytes (at least one).
+  static size_t band_rows(const kernels::ConvParams& p, bool expand, bool project, size_t band_bytes) {
+    const size_t in_row = static_cast<size_t>(p.in_w) * static_cast<size_t>(p.in_c) * sizeof(float);
+    const size_t out_row = static_cast<size_t>(p.out_w) * static_cast<size_t>(p.out_c) * sizeof(float);
+    size_t band = 1;
+    while (band < static_cast<size_t>(p.out_h) &&
+           (expand ? band_input_rows(p, band + 1) * in_row : 0) + (project ? (band + 1) * out_row : 0) <= band_bytes) {
+      ++band;
+    }
+    return band;
   }
 
  private:
-  kernels::F32DwConvFn fn_;
-  kernels::ConvParams p_;
-  std::vector<float> packed_;
+  static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+  static size_t band_input_rows(const kernels::ConvParams& p, size_t band) {
+    return std::min(static_cast<size_t>(p.in_h), (band - 1) * static_cast<size_t>(p.stride_h) +
+                                                     static_cast<size_t>((p.filter_h - 1) * p.dilation_h + 1));
+  }
+
+  const F32Depthwise& dw_stage() const { return static_cast<F32DwConvKernel&>(*dw_).stage(); }
+  const F32Pointwise& pw_stage(const std::unique_ptr<Kernel>& k) const {
+    return static_cast<F32GemmKernel&>(*k).stage();
+  }
+
+  void run_rows(const float* in, float* out, float* xbuf, float* dbuf, size_t begin, size_t end) const {
+    const F32Depthwise& dw = dw_stage();
+    const kernels::ConvParams& p = dw.p;
+    const int64_t out_h = p.out_h, in_h = p.in_h;
+    const int64_t span = (p.filter_h - 1) * p.dilation_h + 1;
+    // Input rows [x_lo, x_hi) of image x_b are in xbuf (expand only).
+    int64_t x_b = -1, x_lo = 0, x_hi = 0;
+    for (size_t r = begin; r < end;) {
+      const int64_t b = static_cast<int64_t>(r) / out_h, oy0 = static_cast<int64_t>(r) % out_h;
+      const int64_t oy1 =
+          std::min<int64_t>({out_h, oy0 + static_cast<int64_t>(band_), oy0 + static_cast<int64_t>(end - r)});
+      const int64_t lo = std::max<int64_t>(0, oy0 * p.stride_h - p.pad_top);
+      const int64_t hi = std::min<int64_t>(in_h, (oy1 - 1) * p.stride_h - p.pad_top + span);
+      const float* image = in + static_cast<size_t>(b * in_h) * in_row_;
+      const float* dw_in = image + static_cast<size_t>(lo) * in_row_;
+      if (expand_) {
+        const F32Pointwise& e = pw_stage(expand_);
+        const float* x_image = in + static_cast<size_t>(b * in_h * p.in_w) * e.k;
+        int64_t from = lo;
+        if (x_b == b && x_lo <= lo && lo < x_hi) {
+          std::memmove(xbuf, xbuf + static_cast<size_t>(lo - x_lo) * in_row_,
+                       static_cast<size_t>(x_hi - lo) * in_row_ * sizeof(float));
+          from = x_hi;
+        }
+        if (hi > from) {
+          e.run(static_cast<size_t>((hi - from) * p.in_w), x_image + static_cast<size_t>(from * p.in_w) * e.k,
+                xbuf + static_cast<size_t>(from - lo) * in_row_);
+        }
+        x_b = b, x_lo = lo, x_hi = hi;
+        dw_in = xbuf;
+      }
+      kernels::ConvParams q = p;
+      q.batch = 1;
+      q.in_h = static_cast<int32_t>(hi - lo);
+      q.out_h = static_cast<int32_t>(oy1 - oy0);
+      q.pad_top = static_cast<int32_t>(lo - oy0 * p.stride_h + p.pad_top);
+      const size_t out_offset = static_cast<size_t>(b * out_h + oy0) * static_cast<size_t>(p.out_w);
+      if (project_) {
+        dw.fn(q, dw_in, dw.packed.data(), dbuf, 0, static_cast<size_t>(q.out_h));
+        const F32Pointwise& j = pw_stage(project_);
+        j.run(static_cast<size_t>(q.out_h * p.out_w), dbuf, out + out_offset * j.n);
+      } else {
+        dw.fn(q, dw_in, dw.packed.data(), out + out_offset * static_cast<size_t>(p.out_c), 0,
+              static_cast<size_t>(q.out_h));
+      }
+      r += static_cast<size_t>(oy1 - oy0);
+    }
+  }
+
+  std::unique_ptr<Kernel> expand_, dw_, project_;
+  size_t in_row_ = 0, out_row_ = 0;  // floats of one depthwise input / output row
+  size_t band_ = 1;
+  size_t expand_floats_ = 0, dw_floats_ = 0;
 };
 
 }  // namespace
@@ -207,8 +338,9 @@ std::unique_ptr<Kernel> make_f32_conv2d(const kernels::ConvParams& p, const ir::
                          p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
   if (pointwise) {
     const size_t pixels = static_cast<size_t>(p.batch) * p.in_h * p.in_w;
-    return std::make_unique<F32GemmKernel>(tables.f32_gemm, pixels, static_cast<size_t>(p.out_c), k, p.f32_min,
-                                           p.f32_max, std::move(packed));
+    return std::make_unique<F32GemmKernel>(
+        pixels, F32Pointwise{tables.f32_gemm.gemm, tables.f32_gemm.mr, static_cast<size_t>(p.out_c), k, p.f32_min,
+                             p.f32_max, std::move(packed)});
   }
   return std::make_unique<F32Im2colConvKernel>(gemm, p, std::move(packed));
 }
@@ -222,7 +354,7 @@ std::unique_ptr<Kernel> make_f32_dwconv2d(const kernels::ConvParams& p, const ir
   const size_t taps = static_cast<size_t>(p.filter_h) * p.filter_w;
   std::vector<float> packed(kernels::f32_dwconv_packed_size(taps, static_cast<size_t>(p.out_c)));
   kernels::f32_dwconv_pack_weights(floats(&filter), floats(bias), taps, static_cast<size_t>(p.out_c), packed.data());
-  return std::make_unique<F32DwConvKernel>(fn, p, std::move(packed));
+  return std::make_unique<F32DwConvKernel>(F32Depthwise{fn, p, std::move(packed)});
 }
 
 std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedParams& p, const ir::Value& weights,
@@ -230,8 +362,37 @@ std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedPa
   const kernels::F32GemmFn gemm = tables.f32_gemm.gemm;
   if (gemm == nullptr) return nullptr;
   const size_t n = static_cast<size_t>(p.units), k = static_cast<size_t>(p.input_depth);
-  return std::make_unique<F32GemmKernel>(tables.f32_gemm, static_cast<size_t>(p.batch), n, k, p.f32_min, p.f32_max,
-                                         pack_gemm(floats(&weights), floats(bias), n, k));
+  return std::make_unique<F32GemmKernel>(
+      static_cast<size_t>(p.batch), F32Pointwise{tables.f32_gemm.gemm, tables.f32_gemm.mr, n, k, p.f32_min, p.f32_max,
+                                                 pack_gemm(floats(&weights), floats(bias), n, k)});
+}
+
+std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::unique_ptr<Kernel>* dw,
+                                          std::unique_ptr<Kernel>* project, const F32FusionOptions& options) {
+  auto* d = dw != nullptr ? dynamic_cast<F32DwConvKernel*>(dw->get()) : nullptr;
+  auto* e = expand != nullptr ? dynamic_cast<F32GemmKernel*>(expand->get()) : nullptr;
+  auto* j = project != nullptr ? dynamic_cast<F32GemmKernel*>(project->get()) : nullptr;
+  if (d == nullptr || (expand != nullptr && e == nullptr) || (project != nullptr && j == nullptr) ||
+      (e == nullptr && j == nullptr)) {
+    return nullptr;
+  }
+  const kernels::ConvParams& p = d->stage().p;
+  const size_t batch = static_cast<size_t>(p.batch);
+  const size_t in_pixels = batch * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
+  const size_t out_pixels = batch * static_cast<size_t>(p.out_h) * static_cast<size_t>(p.out_w);
+  const size_t in_bytes = in_pixels * static_cast<size_t>(p.in_c) * sizeof(float);
+  const size_t out_bytes = out_pixels * static_cast<size_t>(p.out_c) * sizeof(float);
+  if (e != nullptr &&
+      (e->stage().n != static_cast<size_t>(p.in_c) || e->m() != in_pixels || in_bytes < options.min_map_bytes)) {
+    return nullptr;
+  }
+  if (j != nullptr &&
+      (j->stage().k != static_cast<size_t>(p.out_c) || j->m() != out_pixels || out_bytes < options.min_map_bytes)) {
+    return nullptr;
+  }
+  std::unique_ptr<Kernel> none;
+  return std::make_unique<F32DwChainKernel>(e != nullptr ? std::move(*expand) : std::move(none), std::move(*dw),
+                                            j != nullptr ? std::move(*project) : std::move(none), options.band_bytes);
 }
 
 }  // namespace edgerun::ops

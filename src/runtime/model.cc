@@ -7,6 +7,7 @@
 #include "edgerun/edgerun.h"
 #include "io/tflite/reader.h"
 #include "ops/op.h"
+#include "runtime/fusion.h"
 #include "runtime/model_impl.h"
 
 namespace edgerun {
@@ -46,13 +47,15 @@ int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
 // Lifetimes of every activation value: [producer, last consumer]. Graph inputs
 // and outputs live for the whole inference, so callers can read back the input
 // they wrote (and invoke again with it) after invoke().
-std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, std::vector<int32_t>* request_of_value) {
-  const auto last = static_cast<int32_t>(g.nodes.size());
+// Values no kernel reads or writes (inside a fused chain) get no space.
+std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, const std::vector<runtime::KernelBinding>& bindings,
+                                              std::vector<int32_t>* request_of_value) {
+  const auto last = static_cast<int32_t>(bindings.size());
   std::vector<int32_t> first(g.values.size(), -1), final_use(g.values.size(), -1);
   for (int32_t id : g.inputs) first[id] = 0, final_use[id] = 0;
   for (int32_t i = 0; i < last; ++i) {
-    for (int32_t id : g.nodes[i].outputs) first[id] = i, final_use[id] = std::max(final_use[id], i);
-    for (int32_t id : g.nodes[i].inputs) {
+    for (int32_t id : bindings[i].outputs) first[id] = i, final_use[id] = std::max(final_use[id], i);
+    for (int32_t id : bindings[i].inputs) {
       if (id != ir::kNoValue) final_use[id] = std::max(final_use[id], i);
     }
   }
@@ -74,9 +77,15 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
   switch (options.kernels) {
-    case KernelChoice::kReference: ctx.tables = &kernels::reference_kernel_tables(); break;
-    case KernelChoice::kAvx2: ctx.tables = &kernels::avx2_kernel_tables(); break;
-    default: ctx.tables = &kernels::detected_kernel_tables(); break;
+    case KernelChoice::kReference:
+      ctx.tables = &kernels::reference_kernel_tables();
+      break;
+    case KernelChoice::kAvx2:
+      ctx.tables = &kernels::avx2_kernel_tables();
+      break;
+    default:
+      ctx.tables = &kernels::detected_kernel_tables();
+      break;
   }
 
   for (const ir::Node& node : g.nodes) {
@@ -86,14 +95,16 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
     impl->kernels.push_back(std::move(kernel));
   }
 
-  auto requests = lifetimes(g, &impl->request_of_value);
+  impl->bindings = options.fuse ? runtime::fuse_kernels(g, impl->kernels) : runtime::node_bindings(g);
+  auto requests = lifetimes(g, impl->bindings, &impl->request_of_value);
   impl->plan = runtime::plan_memory(requests, kArenaAlignment);
 
   for (int32_t id : g.inputs) impl->inputs.push_back(g.values[id].info);
   for (int32_t id : g.outputs) impl->outputs.push_back(g.values[id].info);
 
   ModelStats& s = impl->stats;
-  for (const ir::Node& node : g.nodes) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& node = g.nodes[i];
     const std::string name = ir::op_name(node.op);
     auto it = std::find_if(s.ops.begin(), s.ops.end(), [&](const OpCount& c) { return c.op == name; });
     if (it == s.ops.end()) {
@@ -105,6 +116,7 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
     info.op = name;
     if (!node.outputs.empty()) info.output_shape = g.values[node.outputs[0]].info.shape;
     info.macs = node_macs(g, node);
+    info.fused_into = impl->bindings[i].fused_into;
     s.macs += info.macs;
   }
   for (const ir::Value& v : g.values) {

@@ -8,6 +8,7 @@
 #include "edgerun/edgerun.h"
 #include "io/tflite/reader.h"
 #include "ops/op.h"
+#include "runtime/fusion.h"
 #include "runtime/memory_planner.h"
 
 namespace edgerun {
@@ -16,6 +17,7 @@ struct Model::Impl {
   MappedFile file;  // empty when loaded from a caller's buffer
   tflite::ImportedModel imported;
   std::vector<std::unique_ptr<ops::Kernel>> kernels;  // one per graph node
+  std::vector<runtime::KernelBinding> bindings;       // one per graph node: the values its kernel uses
   std::vector<int32_t> request_of_value;              // value id -> plan index, -1 for constants
   runtime::MemoryPlan plan;
   std::vector<TensorInfo> inputs, outputs;

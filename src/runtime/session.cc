@@ -64,11 +64,11 @@ Result<Session> Session::create(std::shared_ptr<const Model> model, const Sessio
     const int32_t r = m.request_of_value[id];
     return r < 0 ? nullptr : state->arena.get() + m.plan.offsets[r];
   };
-  for (const ir::Node& node : g.nodes) {
+  for (const runtime::KernelBinding& b : m.bindings) {
     auto& ins = state->node_inputs.emplace_back();
-    for (int32_t id : node.inputs) ins.push_back(address(id));
+    for (int32_t id : b.inputs) ins.push_back(address(id));
     auto& outs = state->node_outputs.emplace_back();
-    for (int32_t id : node.outputs) outs.push_back(address(id));
+    for (int32_t id : b.outputs) outs.push_back(address(id));
   }
   for (int32_t id : g.inputs) state->inputs.push_back(address(id));
   for (int32_t id : g.outputs) state->outputs.push_back(address(id));
@@ -101,6 +101,7 @@ Status Session::invoke_profiled(std::vector<OpTiming>* timings) {
       t.op = nodes[i].op;
       t.output_shape = nodes[i].output_shape;
       t.macs = nodes[i].macs;
+      t.fused_into = nodes[i].fused_into;
     }
   }
   using Clock = std::chrono::steady_clock;
