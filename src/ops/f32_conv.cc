@@ -103,7 +103,7 @@ class F32GemmKernel final : public Kernel {
   }
 
   size_t m() const { return m_; }
-  F32Pointwise& stage() { return pw_; }
+  const F32Pointwise& stage() const { return pw_; }
 
  private:
   size_t m_;
@@ -121,14 +121,24 @@ class F32Im2colConvKernel final : public Kernel {
   void run(const KernelIO& io) const override {
     const float* in = static_cast<const float*>(io.inputs[0]);
     float* out = static_cast<float*>(io.outputs[0]);
-    const size_t out_w = static_cast<size_t>(p_.out_w), out_c = static_cast<size_t>(p_.out_c);
     parallel_rows(io, kernels::conv_rows(p_), 1, [&](size_t begin, size_t end, int thread) {
-      float* col = reinterpret_cast<float*>(io.thread_scratch(thread));
-      for (size_t r = begin; r < end; ++r) {
-        im2col_row(in, r, col);
-        gemm_(out_w, out_c, k_, col, k_, packed_.data(), out + r * out_w * out_c, out_c, p_.f32_min, p_.f32_max);
-      }
+      rows(in, begin, end, out + begin * row_floats(), reinterpret_cast<float*>(io.thread_scratch(thread)));
     });
+  }
+
+  const kernels::ConvParams& params() const { return p_; }
+  size_t row_floats() const { return static_cast<size_t>(p_.out_w) * static_cast<size_t>(p_.out_c); }
+  size_t col_floats() const { return static_cast<size_t>(p_.out_w) * k_; }
+  size_t weight_bytes() const { return packed_.size() * sizeof(float); }
+
+  // Output rows [begin, end) (of batch * out_h) into dst, row after row; col:
+  // col_floats() of scratch.
+  void rows(const float* in, size_t begin, size_t end, float* dst, float* col) const {
+    const size_t out_w = static_cast<size_t>(p_.out_w), out_c = static_cast<size_t>(p_.out_c);
+    for (size_t r = begin; r < end; ++r, dst += out_w * out_c) {
+      im2col_row(in, r, col);
+      gemm_(out_w, out_c, k_, col, k_, packed_.data(), dst, out_c, p_.f32_min, p_.f32_max);
+    }
   }
 
  private:
@@ -201,38 +211,43 @@ class F32DwConvKernel final : public Kernel {
                   [&](size_t begin, size_t end, int) { dw_.fn(dw_.p, in, dw_.packed.data(), out, begin, end); });
   }
 
-  F32Depthwise& stage() { return dw_; }
+  const F32Depthwise& stage() const { return dw_; }
 
  private:
   F32Depthwise dw_;
 };
 
-// [pointwise expand] -> depthwise -> [pointwise project] as one kernel, band by
+// [expand conv] -> depthwise -> [pointwise project] as one kernel, band by
 // band of depthwise output rows, so the wide intermediate maps (MobileNetV2's
 // 112x112x96 expansion is 4.8 MB, far past L2) never leave the core's cache:
-// per band, the expand GEMM writes just the input rows the band's windows
-// need into thread scratch (rows the previous band already computed are moved
-// to the front, not recomputed), the depthwise kernel reads them as a small
-// image (its own bounds checks give the real padding at the map's top and
-// bottom edges, pad_top shifted to the band), and the project GEMM reads the
-// band's depthwise rows from scratch. Every output element is the same
-// arithmetic, in the same order, as the three kernels run one after another,
-// so results are identical bit for bit. Threads split the output rows; each
-// thread's first band recomputes the expand rows its neighbour also needs.
+// per band, the expand conv (a pointwise GEMM, or any conv through its im2col
+// rows) writes just the input rows the band's windows need into thread
+// scratch (rows the previous band already computed are moved to the front,
+// not recomputed), the depthwise kernel reads them as a small image (its own
+// bounds checks give the real padding at the map's top and bottom edges,
+// pad_top shifted to the band), and the project GEMM reads the band's
+// depthwise rows from scratch. Every output element is the same arithmetic,
+// in the same order, as the kernels run one after another, so results are
+// identical bit for bit. Threads split the output rows; each thread's first
+// band recomputes the expand rows its neighbour also needs. The weights of
+// the expand and project stages are read once per band (they are small where
+// maps are wide; fuse_f32_dw_chain caps them).
 class F32DwChainKernel final : public Kernel {
  public:
   F32DwChainKernel(std::unique_ptr<Kernel> expand, std::unique_ptr<Kernel> dw, std::unique_ptr<Kernel> project,
                    size_t band_bytes)
       : expand_(std::move(expand)), dw_(std::move(dw)), project_(std::move(project)) {
+    conv_expand_ = dynamic_cast<const F32Im2colConvKernel*>(expand_.get());
     const kernels::ConvParams& p = dw_stage().p;
     in_row_ = static_cast<size_t>(p.in_w) * static_cast<size_t>(p.in_c);
     out_row_ = static_cast<size_t>(p.out_w) * static_cast<size_t>(p.out_c);
     band_ = band_rows(p, expand_ != nullptr, project_ != nullptr, band_bytes);
-    expand_floats_ = expand_ ? band_input_rows(p, band_) * in_row_ : 0;
-    dw_floats_ = project_ ? band_ * out_row_ : 0;
+    expand_floats_ = expand_ ? round16(band_input_rows(p, band_) * in_row_) : 0;
+    dw_floats_ = project_ ? round16(band_ * out_row_) : 0;
+    col_floats_ = conv_expand_ != nullptr ? conv_expand_->col_floats() : 0;
   }
 
-  size_t scratch_bytes() const override { return (round16(expand_floats_) + dw_floats_) * sizeof(float); }
+  size_t scratch_bytes() const override { return (expand_floats_ + dw_floats_ + col_floats_) * sizeof(float); }
 
   void run(const KernelIO& io) const override {
     const float* in = static_cast<const float*>(io.inputs[0]);
@@ -240,8 +255,7 @@ class F32DwChainKernel final : public Kernel {
     const kernels::ConvParams& p = dw_stage().p;
     parallel_rows(io, kernels::conv_rows(p), 1, [&](size_t begin, size_t end, int thread) {
       float* xbuf = reinterpret_cast<float*>(io.thread_scratch(thread));
-      float* dbuf = xbuf + round16(expand_floats_);
-      run_rows(in, out, xbuf, dbuf, begin, end);
+      run_rows(in, out, xbuf, xbuf + expand_floats_, xbuf + expand_floats_ + dw_floats_, begin, end);
     });
   }
 
@@ -265,12 +279,23 @@ class F32DwChainKernel final : public Kernel {
                                                      static_cast<size_t>((p.filter_h - 1) * p.dilation_h + 1));
   }
 
-  const F32Depthwise& dw_stage() const { return static_cast<F32DwConvKernel&>(*dw_).stage(); }
+  const F32Depthwise& dw_stage() const { return static_cast<const F32DwConvKernel&>(*dw_).stage(); }
   const F32Pointwise& pw_stage(const std::unique_ptr<Kernel>& k) const {
-    return static_cast<F32GemmKernel&>(*k).stage();
+    return static_cast<const F32GemmKernel&>(*k).stage();
   }
 
-  void run_rows(const float* in, float* out, float* xbuf, float* dbuf, size_t begin, size_t end) const {
+  // Expand output rows [from, to) of image b (the depthwise input's rows) into dst.
+  void expand_rows(const float* in, int64_t b, int64_t from, int64_t to, float* dst, float* col) const {
+    const kernels::ConvParams& p = dw_stage().p;
+    if (conv_expand_ != nullptr) {
+      conv_expand_->rows(in, static_cast<size_t>(b * p.in_h + from), static_cast<size_t>(b * p.in_h + to), dst, col);
+      return;
+    }
+    const F32Pointwise& e = pw_stage(expand_);
+    e.run(static_cast<size_t>((to - from) * p.in_w), in + static_cast<size_t>((b * p.in_h + from) * p.in_w) * e.k, dst);
+  }
+
+  void run_rows(const float* in, float* out, float* xbuf, float* dbuf, float* col, size_t begin, size_t end) const {
     const F32Depthwise& dw = dw_stage();
     const kernels::ConvParams& p = dw.p;
     const int64_t out_h = p.out_h, in_h = p.in_h;
@@ -283,21 +308,15 @@ class F32DwChainKernel final : public Kernel {
           std::min<int64_t>({out_h, oy0 + static_cast<int64_t>(band_), oy0 + static_cast<int64_t>(end - r)});
       const int64_t lo = std::max<int64_t>(0, oy0 * p.stride_h - p.pad_top);
       const int64_t hi = std::min<int64_t>(in_h, (oy1 - 1) * p.stride_h - p.pad_top + span);
-      const float* image = in + static_cast<size_t>(b * in_h) * in_row_;
-      const float* dw_in = image + static_cast<size_t>(lo) * in_row_;
+      const float* dw_in = in + static_cast<size_t>(b * in_h + lo) * in_row_;
       if (expand_) {
-        const F32Pointwise& e = pw_stage(expand_);
-        const float* x_image = in + static_cast<size_t>(b * in_h * p.in_w) * e.k;
         int64_t from = lo;
         if (x_b == b && x_lo <= lo && lo < x_hi) {
           std::memmove(xbuf, xbuf + static_cast<size_t>(lo - x_lo) * in_row_,
                        static_cast<size_t>(x_hi - lo) * in_row_ * sizeof(float));
           from = x_hi;
         }
-        if (hi > from) {
-          e.run(static_cast<size_t>((hi - from) * p.in_w), x_image + static_cast<size_t>(from * p.in_w) * e.k,
-                xbuf + static_cast<size_t>(from - lo) * in_row_);
-        }
+        if (hi > from) expand_rows(in, b, from, hi, xbuf + static_cast<size_t>(from - lo) * in_row_, col);
         x_b = b, x_lo = lo, x_hi = hi;
         dw_in = xbuf;
       }
@@ -320,9 +339,10 @@ class F32DwChainKernel final : public Kernel {
   }
 
   std::unique_ptr<Kernel> expand_, dw_, project_;
-  size_t in_row_ = 0, out_row_ = 0;  // floats of one depthwise input / output row
+  const F32Im2colConvKernel* conv_expand_ = nullptr;  // expand_ when it is not pointwise
+  size_t in_row_ = 0, out_row_ = 0;                   // floats of one depthwise input / output row
   size_t band_ = 1;
-  size_t expand_floats_ = 0, dw_floats_ = 0;
+  size_t expand_floats_ = 0, dw_floats_ = 0, col_floats_ = 0;  // scratch parts
 };
 
 }  // namespace
@@ -367,32 +387,58 @@ std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedPa
                                                  pack_gemm(floats(&weights), floats(bias), n, k)});
 }
 
-std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::unique_ptr<Kernel>* dw,
-                                          std::unique_ptr<Kernel>* project, const F32FusionOptions& options) {
-  auto* d = dw != nullptr ? dynamic_cast<F32DwConvKernel*>(dw->get()) : nullptr;
-  auto* e = expand != nullptr ? dynamic_cast<F32GemmKernel*>(expand->get()) : nullptr;
-  auto* j = project != nullptr ? dynamic_cast<F32GemmKernel*>(project->get()) : nullptr;
-  if (d == nullptr || (expand != nullptr && e == nullptr) || (project != nullptr && j == nullptr) ||
-      (e == nullptr && j == nullptr)) {
-    return nullptr;
-  }
+size_t f32_dw_chain_saving(const Kernel* expand, const Kernel* dw, const Kernel* project,
+                           const F32FusionOptions& options) {
+  const auto* d = dynamic_cast<const F32DwConvKernel*>(dw);
+  if (d == nullptr || (expand == nullptr && project == nullptr)) return 0;
   const kernels::ConvParams& p = d->stage().p;
   const size_t batch = static_cast<size_t>(p.batch);
   const size_t in_pixels = batch * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
   const size_t out_pixels = batch * static_cast<size_t>(p.out_h) * static_cast<size_t>(p.out_w);
-  const size_t in_bytes = in_pixels * static_cast<size_t>(p.in_c) * sizeof(float);
-  const size_t out_bytes = out_pixels * static_cast<size_t>(p.out_c) * sizeof(float);
-  if (e != nullptr &&
-      (e->stage().n != static_cast<size_t>(p.in_c) || e->m() != in_pixels || in_bytes < options.min_map_bytes)) {
-    return nullptr;
+  size_t saved = 0;
+  if (expand != nullptr) {
+    const auto* pw = dynamic_cast<const F32GemmKernel*>(expand);
+    const auto* conv = dynamic_cast<const F32Im2colConvKernel*>(expand);
+    size_t weights = 0;
+    if (pw != nullptr) {
+      const F32Pointwise& e = pw->stage();
+      if (e.n != static_cast<size_t>(p.in_c) || pw->m() != in_pixels) return 0;
+      weights = e.packed.size() * sizeof(float);
+    } else if (conv != nullptr) {
+      const kernels::ConvParams& c = conv->params();
+      if (c.batch != p.batch || c.out_h != p.in_h || c.out_w != p.in_w || c.out_c != p.in_c) return 0;
+      weights = conv->weight_bytes();
+    } else {
+      return 0;
+    }
+    const size_t bytes = in_pixels * static_cast<size_t>(p.in_c) * sizeof(float);
+    if (weights > options.max_stage_weight_bytes || bytes < options.min_map_bytes) return 0;
+    saved += bytes;
   }
-  if (j != nullptr &&
-      (j->stage().k != static_cast<size_t>(p.out_c) || j->m() != out_pixels || out_bytes < options.min_map_bytes)) {
+  if (project != nullptr) {
+    const auto* pw = dynamic_cast<const F32GemmKernel*>(project);
+    if (pw == nullptr) return 0;
+    const F32Pointwise& j = pw->stage();
+    const size_t bytes = out_pixels * static_cast<size_t>(p.out_c) * sizeof(float);
+    if (j.k != static_cast<size_t>(p.out_c) || pw->m() != out_pixels ||
+        j.packed.size() * sizeof(float) > options.max_stage_weight_bytes || bytes < options.min_map_bytes) {
+      return 0;
+    }
+    saved += bytes;
+  }
+  return saved;
+}
+
+std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::unique_ptr<Kernel>* dw,
+                                          std::unique_ptr<Kernel>* project, const F32FusionOptions& options) {
+  if (dw == nullptr || f32_dw_chain_saving(expand != nullptr ? expand->get() : nullptr, dw->get(),
+                                           project != nullptr ? project->get() : nullptr, options) == 0) {
     return nullptr;
   }
   std::unique_ptr<Kernel> none;
-  return std::make_unique<F32DwChainKernel>(e != nullptr ? std::move(*expand) : std::move(none), std::move(*dw),
-                                            j != nullptr ? std::move(*project) : std::move(none), options.band_bytes);
+  return std::make_unique<F32DwChainKernel>(expand != nullptr ? std::move(*expand) : std::move(none), std::move(*dw),
+                                            project != nullptr ? std::move(*project) : std::move(none),
+                                            options.band_bytes);
 }
 
 }  // namespace edgerun::ops

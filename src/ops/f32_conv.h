@@ -24,15 +24,12 @@ std::unique_ptr<Kernel> make_f32_dwconv2d(const kernels::ConvParams& p, const ir
 std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedParams& p, const ir::Value& weights,
                                                  const ir::Value* bias, const kernels::KernelTables& tables);
 
-// Fuses the kernels of a float pointwise CONV_2D (`expand`, 1x1 stride 1) ->
-// DEPTHWISE_CONV_2D -> pointwise CONV_2D (`project`) chain into one kernel
-// that runs band by band of rows, the wide maps between them kept in per-thread
+// Fusing a float conv chain: `expand` (a CONV_2D, any geometry) ->
+// DEPTHWISE_CONV_2D -> `project` (a pointwise CONV_2D, 1x1 stride 1) run as one
+// kernel, band by band of rows, the wide maps between them kept in per-thread
 // scratch instead of memory; bit for bit the same results. expand or project
-// may be null (not part of the chain), not both. The fused kernel reads the
-// chain's input and writes its output. Returns null, and moves nothing, unless
-// each given kernel is one of this file's fast float kernels, their shapes
-// chain, and every map kept out of memory is large enough to be worth it;
-// otherwise the kernels are moved into the result.
+// may be absent (null), not both. The fused kernel reads the chain's input and
+// writes its output.
 struct F32FusionOptions {
   // Keep a map out of memory only from this size up: smaller ones stay in L2
   // between two ops anyway, and with several threads each thread's first band
@@ -42,7 +39,20 @@ struct F32FusionOptions {
   // well inside a 1-2 MiB L2 next to the weights streaming through it. The
   // band is at least one output row, whatever this says.
   size_t band_bytes = 192 * 1024;
+  // The expand and project weights are read once per band: stages with more
+  // packed weights than this stay separate.
+  size_t max_stage_weight_bytes = 512 * 1024;
 };
+
+// Bytes of maps the fused chain would keep out of memory; 0 when it cannot or
+// should not fuse: a kernel is not one of this file's fast float kernels, the
+// shapes do not chain, or a map is too small or a weight set too large for
+// `options`. Only looks.
+size_t f32_dw_chain_saving(const Kernel* expand, const Kernel* dw, const Kernel* project,
+                           const F32FusionOptions& options = {});
+
+// The fused kernel, when f32_dw_chain_saving() says so (the given kernels are
+// moved into it); otherwise null, and nothing is moved.
 std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::unique_ptr<Kernel>* dw,
                                           std::unique_ptr<Kernel>* project, const F32FusionOptions& options = {});
 

@@ -45,41 +45,57 @@ std::vector<KernelBinding> fuse_kernels(const ir::Graph& g, std::vector<std::uni
                                         const ops::F32FusionOptions& options) {
   std::vector<KernelBinding> bindings = node_bindings(g);
   const std::vector<int> readers = reader_counts(g);
-  auto is = [&](size_t i, ir::OpType op) { return i < g.nodes.size() && g.nodes[i].op == op; };
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    // Candidate chains at i, longest first: [expand] -> depthwise -> [project].
-    struct Chain {
-      size_t first, dw, count;
-      bool expand, project;
-    };
-    Chain candidates[3];
-    size_t n = 0;
+  const size_t nodes = g.nodes.size();
+  auto is = [&](size_t i, ir::OpType op) { return i < nodes && g.nodes[i].op == op; };
+  auto kernel = [&](size_t i) { return kernels[i].get(); };
+  // Candidate chains starting at node i: [expand] -> depthwise -> [project].
+  struct Chain {
+    size_t count = 0;  // nodes; 0: none
+    bool expand = false, project = false;
+    size_t saving = 0;  // bytes of maps kept out of memory
+  };
+  auto candidates = [&](size_t i) {
+    std::vector<Chain> out;
     if (is(i, ir::OpType::kConv2D) && is(i + 1, ir::OpType::kDepthwiseConv2D) && feeds_only(g, readers, i, i + 1)) {
       if (is(i + 2, ir::OpType::kConv2D) && feeds_only(g, readers, i + 1, i + 2)) {
-        candidates[n++] = {i, i + 1, 3, true, true};
+        out.push_back({3, true, true, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), kernel(i + 2), options)});
       }
-      candidates[n++] = {i, i + 1, 2, true, false};
+      out.push_back({2, true, false, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), nullptr, options)});
     }
     if (is(i, ir::OpType::kDepthwiseConv2D) && is(i + 1, ir::OpType::kConv2D) && feeds_only(g, readers, i, i + 1)) {
-      candidates[n++] = {i, i, 2, false, true};
+      out.push_back({2, false, true, ops::f32_dw_chain_saving(nullptr, kernel(i), kernel(i + 1), options)});
     }
-    for (size_t c = 0; c < n; ++c) {
-      const Chain& ch = candidates[c];
-      std::unique_ptr<ops::Kernel> fused =
-          ops::fuse_f32_dw_chain(ch.expand ? &kernels[ch.first] : nullptr, &kernels[ch.dw],
-                                 ch.project ? &kernels[ch.dw + 1] : nullptr, options);
-      if (fused == nullptr) continue;
-      const size_t last = ch.first + ch.count - 1;
-      kernels[ch.first] = std::move(fused);
-      bindings[ch.first].inputs = {g.nodes[ch.first].inputs[0]};
-      bindings[ch.first].outputs = g.nodes[last].outputs;
-      for (size_t k = ch.first + 1; k <= last; ++k) {
-        kernels[k] = std::make_unique<FusedAwayKernel>();
-        bindings[k] = {{}, {}, static_cast<int32_t>(ch.first)};
+    return out;
+  };
+  // Chains may not overlap: choose the set that keeps the most bytes out of
+  // memory (best[i]: the most from node i on; pick[i]: the chain at i, if any).
+  std::vector<size_t> best(nodes + 1, 0);
+  std::vector<Chain> pick(nodes);
+  for (size_t i = nodes; i-- > 0;) {
+    best[i] = best[i + 1];
+    for (const Chain& c : candidates(i)) {
+      if (c.saving > 0 && c.saving + best[i + c.count] > best[i]) {
+        best[i] = c.saving + best[i + c.count];
+        pick[i] = c;
       }
-      i = last;
-      break;
     }
+  }
+  for (size_t i = 0; i < nodes; ++i) {
+    const Chain& c = pick[i];
+    if (c.count == 0 || best[i] == best[i + 1]) continue;
+    const size_t dw = c.expand ? i + 1 : i;
+    std::unique_ptr<ops::Kernel> fused = ops::fuse_f32_dw_chain(c.expand ? &kernels[i] : nullptr, &kernels[dw],
+                                                                c.project ? &kernels[dw + 1] : nullptr, options);
+    if (fused == nullptr) continue;
+    const size_t last = i + c.count - 1;
+    kernels[i] = std::move(fused);
+    bindings[i].inputs = {g.nodes[i].inputs[0]};
+    bindings[i].outputs = g.nodes[last].outputs;
+    for (size_t k = i + 1; k <= last; ++k) {
+      kernels[k] = std::make_unique<FusedAwayKernel>();
+      bindings[k] = {{}, {}, static_cast<int32_t>(i)};
+    }
+    i = last;
   }
   return bindings;
 }

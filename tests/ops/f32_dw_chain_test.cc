@@ -46,15 +46,21 @@ struct Builder {
   }
   const Shape& shape(int32_t id) const { return g.values[static_cast<size_t>(id)].info.shape; }
 
-  int32_t pointwise(int32_t in, int32_t out_c) {
+  int32_t conv(int32_t in, int32_t out_c, int32_t k = 1, int32_t stride = 1, ir::Padding padding = ir::Padding::kSame) {
     const Shape s = shape(in);  // a copy: adding values below moves g.values
     ir::Conv2DAttrs a;
+    a.padding = padding;
+    a.stride_h = a.stride_w = stride;
     a.activation = ir::Activation::kRelu6;
-    const int32_t w = constant({out_c, 1, 1, s[3]}), b = constant({out_c});
-    const int32_t out = value({s[0], s[1], s[2], out_c});
+    auto out_size = [&](int32_t n) {
+      return padding == ir::Padding::kSame ? (n + stride - 1) / stride : (n - k) / stride + 1;
+    };
+    const int32_t w = constant({out_c, k, k, s[3]}), b = constant({out_c});
+    const int32_t out = value({s[0], out_size(s[1]), out_size(s[2]), out_c});
     g.nodes.push_back({ir::OpType::kConv2D, {in, w, b}, {out}, a, static_cast<int32_t>(g.nodes.size())});
     return out;
   }
+  int32_t pointwise(int32_t in, int32_t out_c) { return conv(in, out_c); }
   int32_t depthwise(int32_t in, int32_t k, int32_t stride, ir::Padding padding, int32_t dilation = 1) {
     const Shape s = shape(in);
     ir::DepthwiseConv2DAttrs a;
@@ -125,13 +131,14 @@ struct ChainCase {
   int32_t k, stride;
   ir::Padding padding;
   int32_t dilation = 1;
+  int32_t expand_k = 1, expand_stride = 1;  // the expand conv's filter and stride (1, 1: pointwise)
 };
 
 Builder build(const ChainCase& c) {
   Builder b;
   const int32_t in = b.value(c.input);
   b.g.inputs = {in};
-  int32_t x = c.expand ? b.pointwise(in, c.mid_c) : in;
+  int32_t x = c.expand ? b.conv(in, c.mid_c, c.expand_k, c.expand_stride) : in;
   x = b.depthwise(x, c.k, c.stride, c.padding, c.dilation);
   if (c.project) x = b.pointwise(x, c.out_c);
   b.g.outputs = {x};
@@ -198,6 +205,23 @@ TEST(F32DwChain, ExpandDepthwiseAndDepthwiseProjectMatchSeparateKernels) {
   }
 }
 
+// The first layers of MobileNets: a 3x3 stride-2 conv (im2col rows) as the expand stage.
+TEST(F32DwChain, ConvDepthwiseProjectMatchesSeparateKernels) {
+  if (!has_fast_float_kernels()) GTEST_SKIP() << "no fast float kernels on this CPU";
+  const auto same = ir::Padding::kSame;
+  const ChainCase cases[] = {
+      {{1, 23, 17, 3}, true, true, 8, 5, 3, 1, same, 1, 3, 2},
+      {{2, 16, 14, 3}, true, true, 16, 4, 3, 2, same, 1, 3, 2},
+      {{1, 13, 11, 2}, true, false, 9, 0, 3, 1, same, 1, 3, 1},
+      {{1, 12, 12, 5}, true, true, 7, 3, 3, 1, same, 1, 2, 1},
+  };
+  for (const ChainCase& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "expand " << c.expand_k << "x" << c.expand_k << " stride " << c.expand_stride
+                                      << ", depthwise stride " << c.stride);
+    check_chain(c);
+  }
+}
+
 TEST(F32DwChain, FusesOnlyWhatItMay) {
   if (!has_fast_float_kernels()) GTEST_SKIP() << "no fast float kernels on this CPU";
   ops::F32FusionOptions any;
@@ -233,6 +257,23 @@ TEST(F32DwChain, FusesOnlyWhatItMay) {
     ctx.tables = &kernels::reference_kernel_tables();
     for (const ir::Node& n : b.g.nodes) kernels.push_back(ops::find_op(n.op)->prepare(b.g, n, ctx).value());
     for (const auto& binding : runtime::fuse_kernels(b.g, kernels, any)) EXPECT_EQ(binding.fused_into, -1);
+  }
+  // Chains may not overlap; the choice keeps the most bytes out of memory:
+  // depthwise (4 channels) -> pointwise (64) -> depthwise -> pointwise fuses
+  // the last three (two 64-channel maps), not the first two (a 4-channel map).
+  {
+    Builder b;
+    const int32_t in = b.value({1, 10, 10, 4});
+    b.g.inputs = {in};
+    int32_t x = b.depthwise(in, 3, 1, ir::Padding::kSame);
+    x = b.pointwise(x, 64);
+    x = b.depthwise(x, 3, 1, ir::Padding::kSame);
+    x = b.pointwise(x, 8);
+    b.g.outputs = {x};
+    auto kernels = prepare(b.g);
+    const auto bindings = runtime::fuse_kernels(b.g, kernels, any);
+    const std::vector<int32_t> fused_into = {-1, -1, 1, 1};
+    for (size_t i = 0; i < bindings.size(); ++i) EXPECT_EQ(bindings[i].fused_into, fused_into[i]) << "node " << i;
   }
   // Two chains in a row (MobileNet blocks): both fuse, each at its own head.
   {
