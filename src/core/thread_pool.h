@@ -11,11 +11,11 @@
 // thread maps task 0 to the caller in every job (cache locality across ops).
 //
 // A job is one atomic word: generation | end | front (the unclaimed tasks are
-// [front, end)). A worker
-// claims a task by compare-and-swap on that word, so it can only ever claim a
-// task of the job whose fields it reads, and the caller waits for the tasks to
-// finish, not for the workers to show up: on a busy machine a worker that wakes
-// late finds the job done and the caller has lost nothing (it ran the tasks).
+// [front, end)). A thread claims a task by compare-and-swap on that word, so
+// it can only ever claim a task of the job whose fields it reads, and the
+// caller waits for the tasks to finish, not for the workers to show up: on a
+// busy machine a worker that wakes late finds the job done and the caller has
+// lost nothing (it ran the tasks).
 //
 // Between jobs the workers spin for a short while (so the next op of an
 // inference starts without a wake-up) and then sleep on a condition variable,

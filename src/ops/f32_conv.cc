@@ -240,10 +240,9 @@ class F32DwChainKernel final : public Kernel {
     conv_expand_ = dynamic_cast<const F32Im2colConvKernel*>(expand_.get());
     const kernels::ConvParams& p = dw_stage().p;
     in_row_ = static_cast<size_t>(p.in_w) * static_cast<size_t>(p.in_c);
-    out_row_ = static_cast<size_t>(p.out_w) * static_cast<size_t>(p.out_c);
     band_ = band_rows(p, expand_ != nullptr, project_ != nullptr, band_bytes);
     expand_floats_ = expand_ ? round16(band_input_rows(p, band_) * in_row_) : 0;
-    dw_floats_ = project_ ? round16(band_ * out_row_) : 0;
+    dw_floats_ = project_ ? round16(band_ * static_cast<size_t>(p.out_w) * static_cast<size_t>(p.out_c)) : 0;
     col_floats_ = conv_expand_ != nullptr ? conv_expand_->col_floats() : 0;
   }
 
@@ -259,6 +258,7 @@ class F32DwChainKernel final : public Kernel {
     });
   }
 
+ private:
   // Output rows per band: as many as keep the band's scratch within
   // band_bytes (at least one).
   static size_t band_rows(const kernels::ConvParams& p, bool expand, bool project, size_t band_bytes) {
@@ -272,7 +272,6 @@ class F32DwChainKernel final : public Kernel {
     return band;
   }
 
- private:
   static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
   static size_t band_input_rows(const kernels::ConvParams& p, size_t band) {
     return std::min(static_cast<size_t>(p.in_h), (band - 1) * static_cast<size_t>(p.stride_h) +
@@ -340,7 +339,7 @@ class F32DwChainKernel final : public Kernel {
 
   std::unique_ptr<Kernel> expand_, dw_, project_;
   const F32Im2colConvKernel* conv_expand_ = nullptr;  // expand_ when it is not pointwise
-  size_t in_row_ = 0, out_row_ = 0;                   // floats of one depthwise input / output row
+  size_t in_row_ = 0;                                 // floats of one depthwise input row
   size_t band_ = 1;
   size_t expand_floats_ = 0, dw_floats_ = 0, col_floats_ = 0;  // scratch parts
 };

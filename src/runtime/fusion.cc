@@ -50,20 +50,20 @@ std::vector<KernelBinding> fuse_kernels(const ir::Graph& g, std::vector<std::uni
   auto kernel = [&](size_t i) { return kernels[i].get(); };
   // Candidate chains starting at node i: [expand] -> depthwise -> [project].
   struct Chain {
-    size_t count = 0;  // nodes; 0: none
     bool expand = false, project = false;
-    size_t saving = 0;  // bytes of maps kept out of memory
+    size_t saving = 0;  // bytes of maps kept out of memory; 0: no chain
+    size_t count() const { return 1 + (expand ? 1 : 0) + (project ? 1 : 0); }
   };
   auto candidates = [&](size_t i) {
     std::vector<Chain> out;
     if (is(i, ir::OpType::kConv2D) && is(i + 1, ir::OpType::kDepthwiseConv2D) && feeds_only(g, readers, i, i + 1)) {
       if (is(i + 2, ir::OpType::kConv2D) && feeds_only(g, readers, i + 1, i + 2)) {
-        out.push_back({3, true, true, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), kernel(i + 2), options)});
+        out.push_back({true, true, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), kernel(i + 2), options)});
       }
-      out.push_back({2, true, false, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), nullptr, options)});
+      out.push_back({true, false, ops::f32_dw_chain_saving(kernel(i), kernel(i + 1), nullptr, options)});
     }
     if (is(i, ir::OpType::kDepthwiseConv2D) && is(i + 1, ir::OpType::kConv2D) && feeds_only(g, readers, i, i + 1)) {
-      out.push_back({2, false, true, ops::f32_dw_chain_saving(nullptr, kernel(i), kernel(i + 1), options)});
+      out.push_back({false, true, ops::f32_dw_chain_saving(nullptr, kernel(i), kernel(i + 1), options)});
     }
     return out;
   };
@@ -74,20 +74,20 @@ std::vector<KernelBinding> fuse_kernels(const ir::Graph& g, std::vector<std::uni
   for (size_t i = nodes; i-- > 0;) {
     best[i] = best[i + 1];
     for (const Chain& c : candidates(i)) {
-      if (c.saving > 0 && c.saving + best[i + c.count] > best[i]) {
-        best[i] = c.saving + best[i + c.count];
+      if (c.saving > 0 && c.saving + best[i + c.count()] > best[i]) {
+        best[i] = c.saving + best[i + c.count()];
         pick[i] = c;
       }
     }
   }
   for (size_t i = 0; i < nodes; ++i) {
     const Chain& c = pick[i];
-    if (c.count == 0 || best[i] == best[i + 1]) continue;
+    if (c.saving == 0) continue;
     const size_t dw = c.expand ? i + 1 : i;
     std::unique_ptr<ops::Kernel> fused = ops::fuse_f32_dw_chain(c.expand ? &kernels[i] : nullptr, &kernels[dw],
                                                                 c.project ? &kernels[dw + 1] : nullptr, options);
     if (fused == nullptr) continue;
-    const size_t last = i + c.count - 1;
+    const size_t last = i + c.count() - 1;
     kernels[i] = std::move(fused);
     bindings[i].inputs = {g.nodes[i].inputs[0]};
     bindings[i].outputs = g.nodes[last].outputs;

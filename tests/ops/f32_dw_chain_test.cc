@@ -28,7 +28,9 @@ struct Builder {
 
   int32_t value(Shape shape, const float* data = nullptr) {
     ir::Value v;
-    v.info = TensorInfo{"v" + std::to_string(g.values.size()), DType::kFloat32, std::move(shape), {}};
+    std::string name = "v";  // (not "v" + to_string: GCC 12 warns falsely, -Wrestrict)
+    name += std::to_string(g.values.size());
+    v.info = TensorInfo{std::move(name), DType::kFloat32, std::move(shape), {}};
     if (data != nullptr) {
       v.data = reinterpret_cast<const uint8_t*>(data);
       v.data_bytes = static_cast<size_t>(v.info.elements()) * sizeof(float);
