@@ -2,7 +2,7 @@
 // (f32_dwconv_minmax__avx2 / __avx512f for any filter,
 // f32_dwconv3x3_minmax__avx2 / __avx512f, kernels/f32_dwconv.h, each skipped
 // when the CPU lacks its ISA) against f32_dwconv2d_minmax__ref over channels
-// (around the 8 / 16 / 32 lane blocks), odd spatial sizes, filters, strides,
+// (around the 8 / 16 / 32 lane blocks), odd spatial sizes (rows up to 38 wide), filters, strides,
 // dilations and SAME/VALID padding, each case split into two row slices, with
 // input, packed weights and output each ending at a PROT_NONE guard page.
 //
@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -33,6 +34,9 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 const int32_t kChannels[] = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 1001};
 const int32_t kSpatial[] = {1, 2, 5, 7, 14};
+// Widths, besides kSpatial's: rows long enough for the kernels' pixel-group
+// paths (16+ interior pixels), with 0-3 pixels left over after groups of 4.
+const int32_t kWidths[] = {1, 2, 5, 7, 14, 19, 20, 21, 35, 38};
 const int32_t kFilters[] = {1, 3, 5};
 
 // TFLite's output size and SAME padding (ops/conv_util.cc compute_window_2d).
@@ -55,7 +59,7 @@ void check_against_reference(F32DwConvFn fn, bool only_3x3, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
-  int cases = 0;
+  int cases = 0, wide = 0;
   for (int32_t channels : kChannels) {
     for (int32_t spatial : kSpatial) {
       for (int32_t filter_size : kFilters) {
@@ -66,7 +70,8 @@ void check_against_reference(F32DwConvFn fn, bool only_3x3, uint32_t seed) {
               ConvParams p;
               p.batch = uniform(0, 3) == 0 ? 2 : 1;
               p.in_h = spatial;
-              p.in_w = kSpatial[uniform(0, 4)];
+              p.in_w = kWidths[uniform(0, static_cast<int32_t>(std::size(kWidths)) - 1)];
+              wide += p.in_w >= 19;
               p.in_c = p.out_c = channels;
               p.filter_h = p.filter_w = filter_size;
               if (!only_3x3 && uniform(0, 3) == 0) p.filter_w = kFilters[uniform(0, 2)];
@@ -122,6 +127,7 @@ void check_against_reference(F32DwConvFn fn, bool only_3x3, uint32_t seed) {
     }
   }
   EXPECT_GT(cases, 50);
+  EXPECT_GT(wide, 20);
 }
 
 #if defined(__x86_64__)
