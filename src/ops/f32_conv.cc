@@ -53,8 +53,9 @@ inline void copy_floats(float* dst, const float* src, size_t n) {
 
 // Smallest share of a GEMM worth handing to another thread, in multiply-adds.
 constexpr size_t kMinTaskMacs = size_t{1} << 17;
-// Columns of a column block when threads split a GEMM's columns: two 16-column
-// panels, the widest register tile.
+// When threads split a GEMM's columns: at most one split per column block of
+// two 16-column panels (the widest register tile), cut at panel boundaries so
+// the splits are even (7x7x160: 80 + 80 columns, not 64 + 96).
 constexpr size_t kColumnBlock = 2 * kernels::kF32GemmNr;
 // Tasks per thread parallel_rows aims for.
 constexpr size_t kTasksPerThread = 4;
@@ -85,6 +86,7 @@ class F32GemmKernel final : public Kernel {
     const size_t threads = io.pool != nullptr ? static_cast<size_t>(io.pool->threads()) : 1;
     const size_t tiles = (m_ + mr - 1) / mr;
     const size_t blocks = (n + kColumnBlock - 1) / kColumnBlock;
+    const size_t panels = (n + kernels::kF32GemmNr - 1) / kernels::kF32GemmNr;
     const size_t wanted = kTasksPerThread * threads;
     const size_t splits = threads == 1 || tiles >= wanted ? 1 : std::min(blocks, (wanted + tiles - 1) / tiles);
     const size_t split_macs = mr * std::max<size_t>((blocks + splits - 1) / splits * kColumnBlock * k, 1);
@@ -94,8 +96,8 @@ class F32GemmKernel final : public Kernel {
       for (size_t s = begin / tiles; s * tiles < end; ++s) {
         const size_t t0 = std::max(begin, s * tiles) - s * tiles, t1 = std::min(end, (s + 1) * tiles) - s * tiles;
         const size_t m0 = t0 * mr, m1 = std::min(m_, t1 * mr);
-        const size_t n0 = blocks * s / splits * kColumnBlock,
-                     n1 = std::min(n, blocks * (s + 1) / splits * kColumnBlock);
+        const size_t n0 = panels * s / splits * kernels::kF32GemmNr,
+                     n1 = std::min(n, panels * (s + 1) / splits * kernels::kF32GemmNr);
         const float* w = pw_.packed.data() + n0 / kernels::kF32GemmNr * kernels::kF32GemmNr * (k + 1);
         pw_.gemm(m1 - m0, n1 - n0, k, a + m0 * k, k, w, c + m0 * n + n0, n, pw_.min, pw_.max);
       }
