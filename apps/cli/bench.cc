@@ -256,7 +256,7 @@ Runner add_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench", "Measure latency, throughput, memory and cold start of a model on pseudo-random input");
   auto o = std::make_shared<Options>();
-  cmd->add_option("MODEL", o->model, "Model file (.tflite)")->required();
+  cmd->add_option("MODEL", o->model, "Model file (.tflite or .onnx)")->required();
   add_engine_options(cmd, &o->engine);
   cmd->add_option("--runs", o->runs, "Timed inferences")->default_val(20)->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", o->warmup, "Untimed inferences before the timed ones")

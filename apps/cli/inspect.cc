@@ -10,7 +10,7 @@ Runner add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Show a model's inputs, outputs, ops, parameters, MACs and arena size");
   auto model_path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("MODEL", *model_path, "Model file (.tflite)")->required();
+  cmd->add_option("MODEL", *model_path, "Model file (.tflite or .onnx)")->required();
   cmd->add_flag("--json", *json, "Print JSON instead of text");
   return [=]() -> int {
     auto model = load_model_or_report(*model_path);

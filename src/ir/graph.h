@@ -41,20 +41,30 @@ enum class OpType : uint8_t {
   kQuantize,
   kDequantize,
   kL2Normalization,
+  kTranspose,
+  kHardSwish,
+  kHardSigmoid,
 };
 const char* op_name(OpType op);
 
 enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
-enum class Padding : uint8_t { kSame, kValid };
+// kSame / kValid: TFLite's rules (SAME puts the odd pixel of padding at the
+// bottom / right). kExplicit: the attrs' `pads` (ONNX's pads attribute).
+enum class Padding : uint8_t { kSame, kValid, kExplicit };
+struct ExplicitPads {
+  int32_t top = 0, left = 0, bottom = 0, right = 0;
+};
 
 struct Conv2DAttrs {
   Padding padding = Padding::kSame;
+  ExplicitPads pads;  // kExplicit only
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
 };
 struct DepthwiseConv2DAttrs {
   Padding padding = Padding::kSame;
+  ExplicitPads pads;  // kExplicit only
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   int32_t depth_multiplier = 1;
@@ -62,6 +72,7 @@ struct DepthwiseConv2DAttrs {
 };
 struct Pool2DAttrs {
   Padding padding = Padding::kSame;
+  ExplicitPads pads;  // kExplicit only
   int32_t stride_h = 1, stride_w = 1;
   int32_t filter_h = 1, filter_w = 1;
   Activation activation = Activation::kNone;
@@ -90,11 +101,16 @@ struct L2NormAttrs {
   Activation activation = Activation::kNone;
 };
 
+struct HardSigmoidAttrs {  // y = max(0, min(1, alpha * x + beta))
+  float alpha = 0.2f;
+  float beta = 0.5f;
+};
+
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
                            FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
-                           ReduceAttrs, SqueezeAttrs, L2NormAttrs>;
+                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

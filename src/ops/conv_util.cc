@@ -22,8 +22,8 @@ int64_t out_size(ir::Padding padding, int64_t in, int64_t effective_filter, int6
   return (in + stride - effective_filter) / stride;
 }
 
-Status window_dim(const ir::Node& n, const char* dim, ir::Padding padding, int32_t in, int32_t filter, int32_t stride,
-                  int32_t dilation, int32_t* out, int32_t* pad) {
+Status window_dim(const ir::Node& n, const char* dim, ir::Padding padding, int32_t pad_begin, int32_t pad_end,
+                  int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t* out, int32_t* pad) {
   if (filter < 1) return node_error(n, std::string("filter ") + dim + ": expected >= 1, found " + str(filter));
   if (stride < 1) return node_error(n, std::string("stride ") + dim + ": expected >= 1, found " + str(stride));
   if (dilation < 1) return node_error(n, std::string("dilation ") + dim + ": expected >= 1, found " + str(dilation));
@@ -31,6 +31,22 @@ Status window_dim(const ir::Node& n, const char* dim, ir::Padding padding, int32
   if (effective > std::numeric_limits<int32_t>::max() / 2) {
     return node_error(n, std::string("effective filter ") + dim + " (filter " + str(filter) + ", dilation " +
                              str(dilation) + ") is too large: " + str(effective));
+  }
+  if (padding == ir::Padding::kExplicit) {
+    for (int32_t p : {pad_begin, pad_end}) {
+      if (p < 0 || p >= effective) {
+        return node_error(n, std::string("pads ") + dim + ": expected 0 to " + str(effective - 1) +
+                                 " (below the effective filter), found " + str(pad_begin) + ", " + str(pad_end));
+      }
+    }
+    const int64_t padded = static_cast<int64_t>(in) + pad_begin + pad_end;
+    if (padded < effective) {
+      return node_error(n, std::string("input ") + dim + " " + str(in) + " plus pads " + str(pad_begin) + " + " +
+                               str(pad_end) + " is smaller than the effective filter " + str(effective));
+    }
+    *out = static_cast<int32_t>((padded - effective) / stride + 1);
+    *pad = pad_begin;
+    return Status::Ok();
   }
   if (padding == ir::Padding::kValid && effective > in) {
     return node_error(n, std::string("VALID padding: input ") + dim + " " + str(in) +
@@ -106,9 +122,10 @@ Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir
 Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, int32_t in_h, int32_t in_w) {
   Window2D w;
   EDGERUN_RETURN_IF_ERROR(
-      window_dim(n, "height", a.padding, in_h, a.filter_h, a.stride_h, a.dilation_h, &w.out_h, &w.pad_top));
-  EDGERUN_RETURN_IF_ERROR(
-      window_dim(n, "width", a.padding, in_w, a.filter_w, a.stride_w, a.dilation_w, &w.out_w, &w.pad_left));
+      window_dim(n, "height", a.padding, a.pads.top, a.pads.bottom, in_h, a.filter_h, a.stride_h, a.dilation_h,
+                 &w.out_h, &w.pad_top));
+  EDGERUN_RETURN_IF_ERROR(window_dim(n, "width", a.padding, a.pads.left, a.pads.right, in_w, a.filter_w, a.stride_w,
+                                     a.dilation_w, &w.out_w, &w.pad_left));
   return w;
 }
 
@@ -221,6 +238,7 @@ Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& 
   const Shape& is = in.info.shape;
   Window2DAttrs wa;
   wa.padding = attrs->padding;
+  wa.pads = attrs->pads;
   wa.filter_h = attrs->filter_h;
   wa.filter_w = attrs->filter_w;
   wa.stride_h = attrs->stride_h;

@@ -86,14 +86,16 @@ struct Window2D {
 };
 struct Window2DAttrs {
   ir::Padding padding = ir::Padding::kSame;
+  ir::ExplicitPads pads;  // kExplicit only
   int32_t filter_h = 1, filter_w = 1;
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
 };
 // Checks strides, dilations and filter sizes are >= 1 and the effective filter
 // fits, then computes output size and leading padding as TFLite does
-// (ComputeOutSize / ComputePaddingHeightWidth), in 64-bit so no attribute can
-// overflow.
+// (ComputeOutSize / ComputePaddingHeightWidth), or from explicit pads (each
+// >= 0 and smaller than the effective filter, as ONNX's shape inference asks),
+// in 64-bit so no attribute can overflow.
 Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, int32_t in_h, int32_t in_w);
 
 // Quantized parameters of a conv-like op, as TFLite's Prepare computes them.

@@ -95,6 +95,7 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   }
   Window2DAttrs wa;
   wa.padding = attrs->padding;
+  wa.pads = attrs->pads;
   wa.filter_h = fs[1];
   wa.filter_w = fs[2];
   wa.stride_h = attrs->stride_h;

@@ -24,6 +24,9 @@ constexpr OpInfo kOps[] = {
     {OpType::kQuantize, "QUANTIZE", prepare_quantize},
     {OpType::kDequantize, "DEQUANTIZE", prepare_dequantize},
     {OpType::kL2Normalization, "L2_NORMALIZATION", prepare_l2_normalization},
+    {OpType::kTranspose, "TRANSPOSE", prepare_transpose},
+    {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
+    {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
 };
 
 }  // namespace

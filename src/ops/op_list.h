@@ -22,5 +22,8 @@ Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::N
 Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_l2_normalization(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_transpose(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_hard_sigmoid(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 
 }  // namespace edgerun::ops

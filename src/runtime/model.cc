@@ -5,6 +5,8 @@
 
 #include "core/mapped_file.h"
 #include "edgerun/edgerun.h"
+#include "io/onnx/proto.h"
+#include "io/onnx/reader.h"
 #include "io/tflite/reader.h"
 #include "ops/op.h"
 #include "runtime/fusion.h"
@@ -73,7 +75,12 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, const std::vec
 
 Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size,
                                            const LoadOptions& options) {
-  EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
+  const bool tflite_file = size >= 8 && std::memcmp(data + 4, "TFL3", 4) == 0;
+  if (!tflite_file && onnx::looks_like_onnx(data, size)) {
+    EDGERUN_ASSIGN_OR_RETURN(impl->imported, onnx::import_model(data, size));
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
+  }
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
   switch (options.kernels) {

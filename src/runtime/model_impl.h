@@ -6,7 +6,7 @@
 
 #include "core/mapped_file.h"
 #include "edgerun/edgerun.h"
-#include "io/tflite/reader.h"
+#include "io/imported_model.h"
 #include "ops/op.h"
 #include "runtime/fusion.h"
 #include "runtime/memory_planner.h"
@@ -15,7 +15,7 @@ namespace edgerun {
 
 struct Model::Impl {
   MappedFile file;  // empty when loaded from a caller's buffer
-  tflite::ImportedModel imported;
+  io::ImportedModel imported;
   std::vector<std::unique_ptr<ops::Kernel>> kernels;  // one per graph node
   std::vector<runtime::KernelBinding> bindings;       // one per graph node: the values its kernel uses
   std::vector<int32_t> request_of_value;              // value id -> plan index, -1 for constants

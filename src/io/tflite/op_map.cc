@@ -236,6 +236,8 @@ constexpr OpMapEntry kOpMap[] = {
     {114, OpType::kQuantize, no_options},
     {6, OpType::kDequantize, no_options},
     {11, OpType::kL2Normalization, parse_l2_norm},
+    {39, OpType::kTranspose, no_options},
+    {117, OpType::kHardSwish, no_options},
 };
 
 }  // namespace

@@ -15,19 +15,12 @@
 
 #include "edgerun/edgerun.h"
 #include "edgerun/status.h"
+#include "io/imported_model.h"
 #include "ir/graph.h"
 
 namespace edgerun::tflite {
 
-struct ImportedModel {
-  ir::Graph graph;
-  std::string description;
-  ModelMetadata metadata;
-  std::string metadata_error;  // set when TFLITE_METADATA exists but cannot be read
-  // Constants whose bytes in the file are misaligned for their dtype are copied
-  // here (aligned); all others point into the file.
-  std::vector<std::unique_ptr<uint8_t[]>> aligned_copies;
-};
+using ImportedModel = io::ImportedModel;
 
 Result<ImportedModel> import_model(const uint8_t* data, size_t size);
 

@@ -1,0 +1,22 @@
+// Reference TRANSPOSE for any element size: output dim i is input dim perm[i].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace edgerun::kernels {
+
+constexpr size_t kMaxTransposeRank = 6;
+
+struct TransposeParams {
+  size_t rank = 0;
+  size_t element_bytes = 0;
+  int64_t out_shape[kMaxTransposeRank] = {};
+  // Input stride, in elements, of each output dim (the input stride of dim perm[i]).
+  int64_t in_stride[kMaxTransposeRank] = {};
+};
+
+// Output elements [begin, end) in row-major order.
+void xx_transpose__ref(const TransposeParams& p, const void* input, void* output, size_t begin, size_t end);
+
+}  // namespace edgerun::kernels

@@ -1,0 +1,210 @@
+// The ONNX reader: small synthetic models (tools/make_onnx_fixtures.py) run
+// against onnxruntime's outputs; the torchvision exports
+// (tools/export_torchvision_onnx.py, models/onnx/, made offline) when present;
+// and malformed bytes: every truncation and random corruption gives an error
+// or a valid model, never a crash (this suite also runs under ASan/UBSan).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "edgerun/edgerun.h"
+#include "io/npy/npy.h"
+#include "io/onnx/proto.h"
+#include "io/onnx/reader.h"
+#include "shared_data.h"
+
+namespace edgerun {
+namespace {
+
+using testdata::read_file_bytes;
+
+const std::string kFixtures = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/onnx/fixtures/";
+const std::string kGoldens = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/onnx/";
+const std::string kExports = std::string(EDGERUN_SOURCE_DIR) + "/models/onnx/";
+
+// x[i] = ((i * 7919) % 1000) / 500 - 1, the input of every golden here.
+void fill_test_input(float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(static_cast<double>((i * 7919) % 1000) / 500.0 - 1.0);
+}
+
+// Runs `model_path` on the test input; returns output 0.
+std::vector<float> run_model(const std::string& model_path, KernelChoice kernels, int threads) {
+  LoadOptions lo;
+  lo.kernels = kernels;
+  auto model = Model::load(model_path, lo);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  if (!model.ok()) return {};
+  SessionOptions so;
+  so.threads = threads;
+  auto s = Session::create(*model, so);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  if (!s.ok()) return {};
+  EXPECT_EQ(s->input_info(0).dtype, DType::kFloat32);
+  fill_test_input(static_cast<float*>(s->input_data(0)), s->input_info(0).elements());
+  Status st = s->invoke();
+  EXPECT_TRUE(st.ok()) << st.message();
+  const auto* y = static_cast<const float*>(s->output_data(0));
+  return std::vector<float>(y, y + s->output_info(0).elements());
+}
+
+std::vector<float> golden(const std::string& path, Shape* shape) {
+  auto a = npy::read_npy(path);
+  EXPECT_TRUE(a.ok()) << a.status().message();
+  if (!a.ok()) return {};
+  EXPECT_EQ(a->dtype, DType::kFloat32);
+  *shape = a->shape;
+  std::vector<float> v(a->data.size() / sizeof(float));
+  std::memcpy(v.data(), a->data.data(), v.size() * sizeof(float));
+  return v;
+}
+
+TEST(OnnxReader, FixturesMatchOnnxRuntime) {
+  for (const char* name : {"conv_paths", "pools_and_flatten", "broadcast_and_hard"}) {
+    Shape shape;
+    const std::vector<float> want = golden(kFixtures + name + ".out.npy", &shape);
+    ASSERT_FALSE(want.empty()) << name;
+    for (KernelChoice k : {KernelChoice::kAuto, KernelChoice::kReference}) {
+      for (int threads : {1, 2}) {
+        SCOPED_TRACE(std::string(name) + (k == KernelChoice::kAuto ? " auto" : " reference") + " threads " +
+                     std::to_string(threads));
+        auto model = Model::load(kFixtures + name + ".onnx");
+        ASSERT_TRUE(model.ok()) << model.status().message();
+        EXPECT_EQ((*model)->output_info(0).shape, shape);  // ONNX's (NCHW) shape, not the internal layout
+        const std::vector<float> got = run_model(kFixtures + name + ".onnx", k, threads);
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], want[i], 1e-5f + 1e-5f * std::abs(want[i])) << "output " << i;
+        }
+      }
+    }
+  }
+}
+
+std::vector<double> softmax(const std::vector<float>& v) {
+  const float mx = *std::max_element(v.begin(), v.end());
+  std::vector<double> e(v.size());
+  double sum = 0;
+  for (size_t i = 0; i < v.size(); ++i) sum += e[i] = std::exp(static_cast<double>(v[i] - mx));
+  for (double& x : e) x /= sum;
+  return e;
+}
+
+// The parity bar: within 1e-4 of onnxruntime (max abs, softmax space).
+TEST(OnnxReader, TorchvisionExportsMatchOnnxRuntime) {
+  int found = 0;
+  for (const char* name : {"mobilenet_v2", "mobilenet_v3_small", "resnet18", "efficientnet_b0"}) {
+    const std::string path = kExports + name + ".onnx";
+    if (!std::filesystem::exists(path)) continue;
+    ++found;
+    Shape shape;
+    const std::vector<double> want = softmax(golden(kGoldens + name + ".logits.npy", &shape));
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::string(name) + " threads " + std::to_string(threads));
+      const std::vector<double> got = softmax(run_model(path, KernelChoice::kAuto, threads));
+      ASSERT_EQ(got.size(), want.size());
+      double worst = 0;
+      for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+      EXPECT_LE(worst, 1e-4);
+    }
+  }
+  if (found == 0) {
+    GTEST_SKIP() << "no torchvision exports in " << kExports
+                 << " (make them with tools/export_torchvision_onnx.py; see tools/requirements-onnx.txt)";
+  }
+}
+
+TEST(OnnxReader, NamesUnsupportedOpsAndNodes) {
+  std::vector<uint8_t> bytes = read_file_bytes(kFixtures + "broadcast_and_hard.onnx");
+  ASSERT_FALSE(bytes.empty());
+  const std::string from = "HardSwish", to = "HardSwisx";
+  int replaced = 0;  // the node's name and its op_type
+  for (auto it = std::search(bytes.begin(), bytes.end(), from.begin(), from.end()); it != bytes.end();
+       it = std::search(it, bytes.end(), from.begin(), from.end())) {
+    it = std::copy(to.begin(), to.end(), it);
+    ++replaced;
+  }
+  ASSERT_EQ(replaced, 2);
+  auto m = onnx::import_model(bytes.data(), bytes.size());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(m.status().message().find("HardSwisx (node 1"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("operator HardSwisx is not supported"), std::string::npos);
+  // Nodes downstream of the unsupported one are not reported again.
+  EXPECT_EQ(m.status().message().find("GlobalAveragePool"), std::string::npos) << m.status().message();
+}
+
+TEST(OnnxReader, RejectsEveryTruncation) {
+  const std::vector<uint8_t> bytes = read_file_bytes(kFixtures + "conv_paths.onnx");
+  ASSERT_FALSE(bytes.empty());
+  ASSERT_TRUE(onnx::import_model(bytes.data(), bytes.size()).ok());
+  int ok = 0;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    auto m = onnx::import_model(cut.data(), cut.size());
+    if (m.ok()) {
+      ++ok;  // a cut on a field boundary can leave a smaller valid model; it must still be consistent
+      EXPECT_FALSE(m->graph.outputs.empty());
+    } else {
+      EXPECT_FALSE(m.status().message().empty());
+    }
+  }
+  EXPECT_LT(ok, static_cast<int>(bytes.size()) / 10);
+}
+
+TEST(OnnxReader, SurvivesRandomCorruption) {
+  const std::vector<uint8_t> bytes = read_file_bytes(kFixtures + "pools_and_flatten.onnx");
+  ASSERT_FALSE(bytes.empty());
+  std::mt19937 rng(0x0229c0deu);
+  int rejected = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::vector<uint8_t> b = bytes;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) b[rng() % b.size()] = static_cast<uint8_t>(rng());
+    auto m = Model::load_from_buffer(b.data(), b.size());
+    if (!m.ok()) {
+      ++rejected;
+      continue;
+    }
+    // Whatever loads must also run.
+    auto s = Session::create(*m);
+    if (s.ok()) {
+      EXPECT_TRUE(s->invoke().ok());
+    }
+  }
+  EXPECT_GT(rejected, 0);
+}
+
+TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
+  // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
+  // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
+  const std::vector<uint8_t> tensor = {0x08, 2, 0x08, 3, 0x0a, 1, 4, 0x10, 7, 0x3a, 3, 1, 0xac, 0x02, 0x42, 1, 'w'};
+  std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
+  graph.insert(graph.end(), tensor.begin(), tensor.end());
+  std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
+  model.insert(model.end(), graph.begin(), graph.end());
+  auto m = onnx::parse_model(model.data(), model.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->ir_version, 8);
+  ASSERT_EQ(m->graph.initializers.size(), 1u);
+  const onnx::TensorProto& t = m->graph.initializers[0];
+  EXPECT_EQ(t.name, "w");
+  EXPECT_EQ(t.data_type, onnx::kInt64);
+  EXPECT_EQ(t.dims, (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(t.int64_data, (std::vector<int64_t>{1, 300}));
+
+  // A length that runs past the end of its message is named.
+  std::vector<uint8_t> bad = model;
+  bad[3] = static_cast<uint8_t>(graph.size() + 5);
+  auto e = onnx::parse_model(bad.data(), bad.size());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("ModelProto: field 7 declares"), std::string::npos) << e.status().message();
+}
+
+}  // namespace
+}  // namespace edgerun

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Small synthetic ONNX models for the importer's tests, with onnxruntime goldens.
+
+Each fixture exercises one importer path (explicit and asymmetric pads,
+depthwise convs, BatchNormalization folding, Relu / Clip fusion, Gemm, pools,
+Flatten of a map larger than 1x1, Reshape, Concat, broadcasting Mul / Add with
+constants, HardSwish / HardSigmoid, Softmax, Identity). Seeded random weights;
+the input is x[i] = ((i * 7919) % 1000) / 500 - 1 (flat index i, float32), the
+same formula tests/ops use in C++.
+
+Writes tests/goldens/onnx/fixtures/<name>.onnx (a few KB each) and
+<name>.out.npy (onnxruntime CPU, graph optimizations disabled). Committed;
+rerun after changing a fixture:
+  .venv/bin/python tools/make_onnx_fixtures.py
+Needs onnx and onnxruntime (tools/requirements-bench.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO_ROOT / "tests" / "goldens" / "onnx" / "fixtures"
+OPSET = 17
+
+
+def test_input(shape):
+    n = int(np.prod(shape))
+    i = np.arange(n, dtype=np.int64)
+    return (((i * 7919) % 1000) / 500.0 - 1.0).astype(np.float32).reshape(shape)
+
+
+class Builder:
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.nodes, self.inits, self.count = [], [], 0
+
+    def const(self, arr, name=None):
+        self.count += 1
+        name = name or f"c{self.count}"
+        self.inits.append(numpy_helper.from_array(np.asarray(arr), name))
+        return name
+
+    def rand(self, *shape, scale=0.3):
+        return self.const(self.rng.normal(0, scale, shape).astype(np.float32))
+
+    def node(self, op, inputs, **attrs):
+        self.count += 1
+        out = f"t{self.count}"
+        self.nodes.append(helper.make_node(op, inputs, [out], name=f"{op}_{self.count}", **attrs))
+        return out
+
+    def conv(self, x, cin, cout, k, stride=1, pads=(0, 0, 0, 0), group=1, bias=True):
+        ins = [x, self.rand(cout, cin // group, k, k)]
+        if bias:
+            ins.append(self.rand(cout, scale=0.1))
+        return self.node("Conv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=list(pads), group=group)
+
+    def bn(self, x, c):
+        r = self.rng
+        return self.node("BatchNormalization", [
+            x, self.const(r.uniform(0.5, 1.5, c).astype(np.float32)), self.const(r.normal(0, 0.1, c).astype(np.float32)),
+            self.const(r.normal(0, 0.1, c).astype(np.float32)), self.const(r.uniform(0.5, 1.5, c).astype(np.float32))],
+            epsilon=1e-3)
+
+    def model(self, x_shape, out, out_shape):
+        graph = helper.make_graph(self.nodes, "fixture",
+                                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                                  [helper.make_tensor_value_info(out, TensorProto.FLOAT, out_shape)], self.inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_onnx_fixtures")
+        m.ir_version = 8
+        m = onnx.shape_inference.infer_shapes(m, strict_mode=True)  # fills the output's shape
+        onnx.checker.check_model(m)
+        return m
+
+
+def conv_paths(b):
+    # Asymmetric pads, stride 2 on an odd size, BN folding, Clip(0, 6) fusion,
+    # depthwise with pads, Relu fusion, pointwise, Add of two activations.
+    x = b.conv("x", 3, 8, 3, stride=2, pads=(1, 0, 2, 1), bias=False)
+    x = b.bn(x, 8)
+    x = b.node("Clip", [x, b.const(np.float32(0)), b.const(np.float32(6))])
+    y = b.conv(x, 8, 8, 3, pads=(1, 1, 1, 1), group=8)
+    y = b.node("Relu", [y])
+    y = b.conv(y, 8, 8, 1)
+    z = b.node("Add", [x, y])
+    return b.model([1, 3, 17, 15], z, None)
+
+
+def pools_and_flatten(b):
+    x = b.conv("x", 4, 6, 3, pads=(1, 1, 1, 1))
+    x = b.node("Relu", [x])
+    m = b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    a = b.node("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 1, 1])
+    c = b.node("Concat", [m, a], axis=1)  # channels
+    f = b.node("Flatten", [c], axis=1)  # 12 x 5 x 5 map: NCHW order matters
+    g = b.node("Gemm", [f, b.rand(10, 300, scale=0.05), b.rand(10, scale=0.1)], transB=1, alpha=0.5, beta=2.0)
+    s = b.node("Softmax", [g], axis=-1)
+    return b.model([1, 4, 9, 10], s, None)
+
+
+def broadcast_and_hard(b):
+    # Squeeze-excite: GlobalAveragePool -> Conv -> Relu -> Conv -> HardSigmoid, Mul broadcast;
+    # HardSwish; Mul / Add with [C,1,1] constants; Identity; Reshape to 2-D; MatMul.
+    x = b.conv("x", 5, 8, 1)
+    x = b.node("HardSwish", [x])
+    s = b.node("GlobalAveragePool", [x])
+    s = b.conv(s, 8, 4, 1)
+    s = b.node("Relu", [s])
+    s = b.conv(s, 4, 8, 1)
+    s = b.node("HardSigmoid", [s], alpha=1.0 / 6.0)
+    y = b.node("Mul", [s, x])
+    y = b.node("Mul", [y, b.rand(8, 1, 1)])
+    y = b.node("Add", [y, b.rand(8, 1, 1)])
+    y = b.node("Identity", [y])
+    y = b.node("Sigmoid", [y])
+    r = b.node("Reshape", [y, b.const(np.array([1, -1], dtype=np.int64))])
+    o = b.node("MatMul", [r, b.rand(8 * 6 * 7, 5, scale=0.05)])
+    return b.model([1, 5, 6, 7], o, None)
+
+
+FIXTURES = {
+    "conv_paths": (conv_paths, [1, 3, 17, 15]),
+    "pools_and_flatten": (pools_and_flatten, [1, 4, 9, 10]),
+    "broadcast_and_hard": (broadcast_and_hard, [1, 5, 6, 7]),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    args = ap.parse_args()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for seed, (name, (make, shape)) in enumerate(FIXTURES.items()):
+        m = make(Builder(seed + 1))
+        path = args.out_dir / f"{name}.onnx"
+        onnx.save(m, path)
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        so.intra_op_num_threads = 1
+        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {"x": test_input(shape)})[0].astype(np.float32)
+        np.save(args.out_dir / f"{name}.out.npy", y)
+        print(f"{name}: {path.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
+
+
+if __name__ == "__main__":
+    main()
