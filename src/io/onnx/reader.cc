@@ -174,7 +174,7 @@ ir::Node& Importer::add_node(ir::OpType op, std::vector<int32_t> inputs, std::ve
 }
 
 int32_t Importer::transpose(int32_t value, const int32_t* perm, const std::string& name) {
-  const Shape& s = shape_of(value);
+  const Shape s = shape_of(value);
   TensorInfo info = g().values[static_cast<size_t>(value)].info;
   info.name = name;
   info.shape = {s[static_cast<size_t>(perm[0])], s[static_cast<size_t>(perm[1])], s[static_cast<size_t>(perm[2])],
@@ -364,11 +364,11 @@ Status window_attrs(const Node& n, const std::string& where, std::vector<int64_t
 Status Importer::conv() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
   EDGERUN_ASSIGN_OR_RETURN(const TensorProto* wt, constant_input(1));
-  const ir::Value& x = g().values[static_cast<size_t>(in->value)];
+  const ir::Value x = g().values[static_cast<size_t>(in->value)];  // a copy: adding values reallocates
   if (!in->nhwc || x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 4-D (NCHW) input");
   EDGERUN_ASSIGN_OR_RETURN(FloatTensor w, floats(*wt, node_where() + " weights"));
   if (w.dims.size() != 4) return node_unsupported("weights rank " + std::to_string(w.dims.size()) + ": only 2-D convs are supported");
-  const Shape& xs = shape_of(in->value);  // [N, H, W, C]
+  const Shape xs = shape_of(in->value);  // [N, H, W, C]
   const int64_t m = w.dims[0], cg = w.dims[1], kh = w.dims[2], kw = w.dims[3];
   const int64_t c = xs[3];
   const int64_t group = attr_int("group", 1);
@@ -522,7 +522,7 @@ Status Importer::gemm(bool matmul) {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
   EDGERUN_ASSIGN_OR_RETURN(const int32_t a, plain_value(in));
   const Shape as = shape_of(a);
-  const ir::Value& av = g().values[static_cast<size_t>(a)];
+  const ir::Value av = g().values[static_cast<size_t>(a)];  // a copy: adding values reallocates
   if (as.size() != 2 || av.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 2-D input A, found " + shape_string(as));
   if (!matmul && attr_int("transA", 0) != 0) return node_unsupported("transA = 1 is not supported");
   EDGERUN_ASSIGN_OR_RETURN(const TensorProto* bt, constant_input(1));
@@ -562,7 +562,7 @@ Status Importer::gemm(bool matmul) {
 Status Importer::pool(bool max) {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
   if (!in->nhwc) return node_unsupported("expected a 4-D (NCHW) input");
-  const Shape& xs = shape_of(in->value);
+  const Shape xs = shape_of(in->value);
   std::vector<int64_t> kernel, strides, dilations;
   EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
   if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
@@ -597,7 +597,7 @@ Status Importer::pool(bool max) {
 Status Importer::global_average_pool() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
   if (!in->nhwc) return node_unsupported("expected a 4-D (NCHW) input");
-  const Shape& xs = shape_of(in->value);
+  const Shape xs = shape_of(in->value);
   const std::string base = node_->outputs.empty() ? "gap" : str(node_->outputs[0]);
   const int32_t axes = add_constant<int32_t>(base + "/axes", DType::kInt32, {2}, {1, 2});
   const int32_t out = add_value(info_like(g().values[static_cast<size_t>(in->value)], {xs[0], 1, 1, xs[3]}));
@@ -653,8 +653,8 @@ Status Importer::binary(ir::OpType op) {
     vals[ai] = act->value;
     vals[ci] = add_constant(str(node_->inputs[ci]), DType::kFloat32, cs, c.data);
   }
-  const Shape& s0 = shape_of(vals[0]);
-  const Shape& s1 = shape_of(vals[1]);
+  const Shape s0 = shape_of(vals[0]);
+  const Shape s1 = shape_of(vals[1]);
   // Output shape by NumPy broadcasting.
   const size_t rank = std::max(s0.size(), s1.size());
   Shape os(rank);
@@ -664,7 +664,7 @@ Status Importer::binary(ir::OpType op) {
     if (a != b && a != 1 && b != 1) return node_error("shapes " + shape_string(s0) + " and " + shape_string(s1) + " do not broadcast");
     os[i] = a == 1 ? b : a;
   }
-  const ir::Value& like = g().values[static_cast<size_t>(const0 ? vals[1] : vals[0])];
+  const ir::Value like = g().values[static_cast<size_t>(const0 ? vals[1] : vals[0])];
   if (like.info.dtype != DType::kFloat32) return node_unsupported("only float32 is supported");
   const int32_t out = add_value(info_like(like, os));
   add_node(op, {vals[0], vals[1]}, {out}, ir::ElementwiseAttrs{});
@@ -673,7 +673,7 @@ Status Importer::binary(ir::OpType op) {
 
 Status Importer::flatten_or_reshape(bool flatten) {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  const Shape& xs_stored = shape_of(in->value);
+  const Shape xs_stored = shape_of(in->value);
   // ONNX shape of the input.
   Shape xs = xs_stored;
   if (in->nhwc) xs = {xs_stored[0], xs_stored[3], xs_stored[1], xs_stored[2]};
@@ -730,7 +730,7 @@ Status Importer::flatten_or_reshape(bool flatten) {
 
 Status Importer::softmax() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  const Shape& s = shape_of(in->value);
+  const Shape s = shape_of(in->value);
   const auto rank = static_cast<int64_t>(s.size());
   int64_t axis = attr_int("axis", opset_ >= 13 ? -1 : 1);
   if (axis < 0) axis += rank;
