@@ -9,7 +9,6 @@ namespace {
 // Caps on what untrusted bytes may make us allocate or walk.
 constexpr size_t kMaxDims = 16;
 constexpr size_t kMaxRepeated = size_t{1} << 28;  // elements of one decoded repeated scalar field
-constexpr int kMaxTensorNesting = 2;              // Attribute.t inside a node inside the graph
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kStartGroup = 3, kEndGroup = 4, kFixed32 = 5 };
 
@@ -63,7 +62,7 @@ class Reader {
 
   Status error(const std::string& what) const { return InvalidModel(where_ + ": " + what); }
 
- private:
+  // One varint (a key, a length, a value, or an element of a packed run).
   Status varint(uint64_t* out, const std::string& what) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -78,6 +77,7 @@ class Reader {
     return error(what + ": varint longer than 10 bytes");
   }
 
+ private:
   Status fixed(size_t n, Field* f) {
     if (static_cast<size_t>(end_ - p_) < n) return error("fixed field " + std::to_string(f->number) + ": truncated");
     uint64_t v = 0;
@@ -122,19 +122,9 @@ Status repeated_scalar(const Reader& r, const Field& f, const char* name, uint32
     }
     return Status::Ok();
   }
-  // Packed varints: decode them through a scratch reader over "key-less" bytes.
-  const uint8_t* p = f.data;
-  const uint8_t* end = f.data + f.size;
-  while (p != end) {
+  while (!packed.done()) {
     uint64_t v = 0;
-    int shift = 0;
-    for (;; shift += 7) {
-      if (p == end) return packed.error("truncated varint");
-      if (shift >= 64) return packed.error("varint longer than 10 bytes");
-      const uint8_t b = *p++;
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) break;
-    }
+    EDGERUN_RETURN_IF_ERROR(packed.varint(&v, "packed element"));
     if (out->size() >= kMaxRepeated) return packed.error("too many elements");
     out->push_back(decode(v));
   }
@@ -236,7 +226,7 @@ Status parse_tensor(const uint8_t* data, size_t size, const std::string& where, 
   return Status::Ok();
 }
 
-Status parse_attribute(const Field& field, const std::string& where, int nesting, Attribute* a) {
+Status parse_attribute(const Field& field, const std::string& where, Attribute* a) {
   Reader r(field.data, field.size, where);
   Field f;
   while (!r.done()) {
@@ -264,7 +254,6 @@ Status parse_attribute(const Field& field, const std::string& where, int nesting
         break;
       case 5: {
         EDGERUN_RETURN_IF_ERROR(expect_wire(r, f, kLengthDelimited, "t"));
-        if (nesting >= kMaxTensorNesting) return r.error("tensor attributes nested too deeply");
         a->t = std::make_shared<TensorProto>();
         EDGERUN_RETURN_IF_ERROR(parse_tensor(f.data, f.size, where + ".t", a->t.get()));
         break;
@@ -317,7 +306,7 @@ Status parse_node(const Field& field, const std::string& where, Node* n) {
       case 5: {
         EDGERUN_RETURN_IF_ERROR(expect_wire(r, f, kLengthDelimited, "attribute"));
         Attribute& a = n->attributes.emplace_back();
-        EDGERUN_RETURN_IF_ERROR(parse_attribute(f, indexed(where, "attribute", n->attributes.size() - 1), 1, &a));
+        EDGERUN_RETURN_IF_ERROR(parse_attribute(f, indexed(where, "attribute", n->attributes.size() - 1), &a));
         break;
       }
       default:

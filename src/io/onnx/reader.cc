@@ -97,6 +97,8 @@ class Importer {
   int32_t transpose(int32_t value, const int32_t* perm, const std::string& name);
   Result<int32_t> plain_value(Entry* e);  // the value in ONNX element order
   Status define_output(size_t i, int32_t value, bool nhwc);
+  // The node's output 0 becomes `e` (input 0, whose only reader this node is), renamed.
+  Status rename_to_output(Entry e);
   const Shape& shape_of(int32_t v) const { return g().values[static_cast<size_t>(v)].info.shape; }
   ir::Graph& g() { return out_.graph; }
   const ir::Graph& g() const { return out_.graph; }
@@ -300,6 +302,14 @@ Status Importer::define_output(size_t i, int32_t value, bool nhwc) {
   return Status::Ok();
 }
 
+Status Importer::rename_to_output(Entry e) {
+  entries_.erase(node_->inputs[0]);
+  if (node_->outputs.empty() || entries_.count(node_->outputs[0]) != 0) return node_error("output missing or defined twice");
+  g().values[static_cast<size_t>(e.value)].info.name = str(node_->outputs[0]);
+  entries_.emplace(node_->outputs[0], e);
+  return Status::Ok();
+}
+
 // Output value of an op: dtype of `like`, the given shape.
 TensorInfo info_like(const ir::Value& like, Shape shape) {
   TensorInfo info;
@@ -412,7 +422,9 @@ Status Importer::conv() {
                                  : Shape{static_cast<int32_t>(m), static_cast<int32_t>(kh), static_cast<int32_t>(kw),
                                          static_cast<int32_t>(cg)};
   const int32_t wv = add_constant(base + "/weights", DType::kFloat32, wshape, nw);
+  auto* owned_weights = reinterpret_cast<float*>(out_.aligned_copies.back().get());
   const int32_t bv = add_constant(base + "/bias", DType::kFloat32, {static_cast<int32_t>(m)}, bias);
+  auto* owned_bias = reinterpret_cast<float*>(out_.aligned_copies.back().get());
 
   ir::ExplicitPads pads;
   EDGERUN_ASSIGN_OR_RETURN(const ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
@@ -427,29 +439,21 @@ Status Importer::conv() {
   const int64_t oh = out_dim(xs[1], 0, pads.top, pads.bottom), ow = out_dim(xs[2], 1, pads.left, pads.right);
   if (oh < 1 || ow < 1) return node_error("the window leaves no output (input " + shape_string(xs) + ")");
   const int32_t out = add_value(info_like(x, {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), static_cast<int32_t>(m)}));
+  auto window = [&](auto a) {
+    a.padding = padding;
+    a.pads = pads;
+    a.stride_h = static_cast<int32_t>(strides[0]);
+    a.stride_w = static_cast<int32_t>(strides[1]);
+    a.dilation_h = static_cast<int32_t>(dilations[0]);
+    a.dilation_w = static_cast<int32_t>(dilations[1]);
+    return a;
+  };
   if (depthwise) {
-    ir::DepthwiseConv2DAttrs a;
-    a.padding = padding;
-    a.pads = pads;
-    a.stride_h = static_cast<int32_t>(strides[0]);
-    a.stride_w = static_cast<int32_t>(strides[1]);
-    a.dilation_h = static_cast<int32_t>(dilations[0]);
-    a.dilation_w = static_cast<int32_t>(dilations[1]);
-    a.depth_multiplier = 1;
-    add_node(ir::OpType::kDepthwiseConv2D, {in->value, wv, bv}, {out}, a);
+    add_node(ir::OpType::kDepthwiseConv2D, {in->value, wv, bv}, {out}, window(ir::DepthwiseConv2DAttrs{}));
   } else {
-    ir::Conv2DAttrs a;
-    a.padding = padding;
-    a.pads = pads;
-    a.stride_h = static_cast<int32_t>(strides[0]);
-    a.stride_w = static_cast<int32_t>(strides[1]);
-    a.dilation_h = static_cast<int32_t>(dilations[0]);
-    a.dilation_w = static_cast<int32_t>(dilations[1]);
-    add_node(ir::OpType::kConv2D, {in->value, wv, bv}, {out}, a);
+    add_node(ir::OpType::kConv2D, {in->value, wv, bv}, {out}, window(ir::Conv2DAttrs{}));
   }
-  owned_convs_[out] = {reinterpret_cast<float*>(out_.aligned_copies[out_.aligned_copies.size() - 2].get()),
-                       reinterpret_cast<float*>(out_.aligned_copies.back().get()), static_cast<int32_t>(m), depthwise,
-                       nw.size()};
+  owned_convs_[out] = {owned_weights, owned_bias, static_cast<int32_t>(m), depthwise, nw.size()};
   return define_output(0, out, true);
 }
 
@@ -477,13 +481,7 @@ Status Importer::batch_norm() {
   }
   const size_t per_channel = cv.weight_count / m;
   for (size_t i = 0; i < cv.weight_count; ++i) cv.weights[i] *= scale[cv.depthwise ? i % m : i / per_channel];
-  // The BN output is the conv output, renamed.
-  Entry e = *in;
-  entries_.erase(node_->inputs[0]);
-  if (entries_.count(node_->outputs[0]) != 0) return node_error("output defined twice");
-  g().values[static_cast<size_t>(e.value)].info.name = str(node_->outputs[0]);
-  entries_.emplace(node_->outputs[0], e);
-  return Status::Ok();
+  return rename_to_output(*in);  // the BN output is the conv output
 }
 
 Status Importer::activation(ir::Activation act) {
@@ -509,13 +507,8 @@ Status Importer::activation(ir::Activation act) {
     return node_unsupported("a standalone activation is not supported yet: it must follow a Conv, Gemm, Add, Mul or pool whose output nothing else reads");
   }
   *slot = act;
-  Entry e = *in;
-  entries_.erase(node_->inputs[0]);
-  if (entries_.count(node_->outputs[0]) != 0) return node_error("output defined twice");
-  g().values[static_cast<size_t>(e.value)].info.name = str(node_->outputs[0]);
-  entries_.emplace(node_->outputs[0], e);
-  owned_convs_.erase(e.value);  // a BatchNormalization after the activation cannot be folded
-  return Status::Ok();
+  owned_convs_.erase(in->value);  // a BatchNormalization after the activation cannot be folded
+  return rename_to_output(*in);
 }
 
 Status Importer::gemm(bool matmul) {
