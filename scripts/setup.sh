@@ -6,7 +6,9 @@
 #      from a local mirror folder when one is configured ($EDGERUN_MODEL_MIRROR,
 #      else ../shared/models beside the repo if it exists), otherwise from its
 #      public URL,
-#   4. classifies a photo with it.
+#   4. writes ONNX's backend conformance test data into $build/onnx-backend
+#      (the pinned `onnx` wheel in a venv at $build/onnx-venv; tests/conformance),
+#   5. classifies a photo with it.
 #
 # Options (environment): EDGERUN_SKIP_APT=1 skips step 1; EDGERUN_BUILD_DIR
 # (default build); EDGERUN_MODEL_MIRROR (folder holding the model files);
@@ -20,7 +22,7 @@ shared=${EDGERUN_SHARED_DIR:-$root/../shared}
 step() { printf '\n==> %s\n' "$*"; }
 
 packages=(build-essential cmake ninja-build pkg-config libflatbuffers-dev libjpeg62-turbo-dev libpng-dev
-          libstb-dev libzip-dev libcli11-dev nlohmann-json3-dev libgtest-dev curl ca-certificates python3)
+          libstb-dev libzip-dev libcli11-dev nlohmann-json3-dev libgtest-dev curl ca-certificates python3 python3-venv)
 if [ "${EDGERUN_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${packages[@]}"; do
@@ -44,6 +46,12 @@ mirror=${EDGERUN_MODEL_MIRROR:-}
 default_line=$(grep -v '^#' scripts/models.txt | head -n 1)
 read -r name sum url <<<"$default_line"
 scripts/fetch_model.sh "$name" "$sum" "$url" models "$mirror"
+
+step "writing ONNX's backend conformance test data into $build/onnx-backend"
+venv=$build/onnx-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check -r tools/requirements-conformance.txt
+"$venv/bin/python" tools/onnx_backend_data.py --out "$build/onnx-backend"
 
 step "classifying a photo with the default model"
 photo=$shared/images/grace_hopper.bmp

@@ -79,12 +79,26 @@ enum class KernelChoice {
   kReference,  // the portable reference kernels only (the oracle; slow)
 };
 
+// A value for a graph input, fixed when the model is loaded.
+struct InputValue {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  std::vector<uint8_t> data;  // the shape's elements, C order, little-endian
+};
+
 struct LoadOptions {
   KernelChoice kernels = KernelChoice::kAuto;
   // Run chains of ops whose fast kernels allow it as one kernel (float
   // pointwise -> depthwise -> pointwise convs, band by band, the maps between
   // them kept in cache). Results are identical either way.
   bool fuse = true;
+  // ONNX only: values for graph inputs that the engine needs as constants
+  // (a Reshape's shape, a Pad's pads, a Conv's weights, when the file passes
+  // them as graph inputs, as ONNX's backend tests do). The importer uses each
+  // value where the graph needs a constant; an input also read as data stays
+  // an input, and one that is not is no longer listed as an input.
+  std::vector<InputValue> input_values;
 };
 
 struct SessionOptions {

@@ -44,6 +44,7 @@ enum class OpType : uint8_t {
   kTranspose,
   kHardSwish,
   kHardSigmoid,
+  kLocalResponseNorm,
 };
 const char* op_name(OpType op);
 
@@ -106,11 +107,19 @@ struct HardSigmoidAttrs {  // y = max(0, min(1, alpha * x + beta))
   float beta = 0.5f;
 };
 
+// y = x / (bias + alpha * sum of x^2 over channels [c - radius_before, c + radius_after]) ^ beta,
+// over the last axis (TFLite LOCAL_RESPONSE_NORMALIZATION: radius both ways;
+// ONNX LRN: size - 1 split floor / ceil, alpha / size).
+struct LocalResponseNormAttrs {
+  int32_t radius_before = 2, radius_after = 2;
+  float bias = 1.0f, alpha = 1.0f, beta = 0.5f;
+};
+
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
                            FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
-                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs>;
+                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs, LocalResponseNormAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

@@ -107,6 +107,8 @@ Status expect_conv_tensors(const ir::Node& n, const ir::Value& in, const ir::Val
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out) {
   EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, in.info.dtype));
   if (!is_quantized_8bit(in.info.dtype)) return Status::Ok();
+  // Plain 8-bit integers (ONNX uint8 / int8 tensors without quantization) move as they are.
+  if (in.info.quant.empty() && out.info.quant.empty()) return Status::Ok();
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input", in));
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
   const float in_scale = in.info.quant.scale[0];

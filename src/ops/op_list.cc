@@ -27,6 +27,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kTranspose, "TRANSPOSE", prepare_transpose},
     {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
+    {OpType::kLocalResponseNorm, "LOCAL_RESPONSE_NORMALIZATION", prepare_local_response_norm},
 };
 
 }  // namespace

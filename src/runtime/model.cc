@@ -77,7 +77,7 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
                                            const LoadOptions& options) {
   const bool tflite_file = size >= 8 && std::memcmp(data + 4, "TFL3", 4) == 0;
   if (!tflite_file && onnx::looks_like_onnx(data, size)) {
-    EDGERUN_ASSIGN_OR_RETURN(impl->imported, onnx::import_model(data, size));
+    EDGERUN_ASSIGN_OR_RETURN(impl->imported, onnx::import_model(data, size, options.input_values));
   } else {
     EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
   }

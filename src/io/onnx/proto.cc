@@ -440,6 +440,12 @@ const Attribute* Node::attribute(std::string_view attr_name) const {
   return nullptr;
 }
 
+Result<TensorProto> parse_tensor_proto(const uint8_t* data, size_t size) {
+  TensorProto t;
+  EDGERUN_RETURN_IF_ERROR(parse_tensor(data, size, "TensorProto", &t));
+  return t;
+}
+
 Result<Model> parse_model(const uint8_t* data, size_t size) {
   Model m;
   Reader r(data, size, "ModelProto");

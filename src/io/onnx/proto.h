@@ -138,6 +138,8 @@ struct Model {
 };
 
 Result<Model> parse_model(const uint8_t* data, size_t size);
+// A serialized TensorProto on its own (the .pb files of ONNX's test data).
+Result<TensorProto> parse_tensor_proto(const uint8_t* data, size_t size);
 
 // True when the bytes start like an ONNX ModelProto (a varint ir_version
 // field, or another ModelProto field), used to tell .onnx from .tflite files

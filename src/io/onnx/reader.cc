@@ -5,64 +5,52 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
+#include <numeric>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/checked.h"
+#include "io/onnx/const_tensor.h"
 #include "io/onnx/proto.h"
 
 namespace edgerun::onnx {
 namespace {
 
 constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 21;
-constexpr int64_t kMaxTensorBytes = int64_t{1} << 31;
+constexpr int64_t kMaxOpset = 25;
+constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
+// ConstantOfShape may make weights (ONNX's light/ test models do): up to 1 GiB of float32.
+constexpr int64_t kMaxFillElements = int64_t{1} << 28;
 constexpr int32_t kToNhwc[] = {0, 2, 3, 1};
 constexpr int32_t kToNchw[] = {0, 3, 1, 2};
+// Where ONNX (NCHW) axis a of a 4-D value lives when it is stored NHWC.
+constexpr int32_t kNhwcAxis[] = {0, 3, 1, 2};
 
 std::string str(std::string_view s) { return std::string(s); }
-
-Result<DType> convert_type(int32_t t, const std::string& where) {
-  switch (t) {
-    case kFloat: return DType::kFloat32;
-    case kUint8: return DType::kUInt8;
-    case kInt8: return DType::kInt8;
-    case kInt16: return DType::kInt16;
-    case kInt32: return DType::kInt32;
-    case kInt64: return DType::kInt64;
-    case kBool: return DType::kBool;
-    default: break;
-  }
-  return Unsupported(where + ": data type " + data_type_name(t) + " is not supported");
-}
+std::string dims_string(const std::vector<int64_t>& d) { return shape_string(Shape(d.begin(), d.end())); }
 
 // What an ONNX value name stands for while importing.
 struct Entry {
-  int32_t value = -1;  // IR value; -1 for a constant not materialized yet
-  bool nhwc = false;   // a 4-D activation stored NHWC (its ONNX shape is NCHW)
-  const TensorProto* constant = nullptr;
-  int32_t plain = -1;  // cached NCHW copy of an NHWC value (TRANSPOSE output)
-  bool failed = false; // output of a node already reported unsupported
-};
-
-// A float32 constant decoded from an initializer, in ONNX order.
-struct FloatTensor {
-  std::vector<int64_t> dims;
-  std::vector<float> data;
+  int32_t value = -1;   // IR value holding it, -1 while it has none
+  bool nhwc = false;    // `value` is 4-D, stored NHWC (its ONNX shape is NCHW)
+  int32_t other = -1;   // cached copy of `value` in the other layout
+  std::shared_ptr<const ConstTensor> constant;  // a known value (constant, folded, or given at load)
+  const TensorProto* proto = nullptr;           // an initializer not decoded yet
+  int32_t input_index = -1;  // a graph input with a known value, added as an IR input only if read as data
+  bool failed = false;       // output of a node already reported unsupported
 };
 
 class Importer {
  public:
-  explicit Importer(const Model& m) : m_(m) {}
+  Importer(const Model& m, const std::vector<InputValue>& input_values) : m_(m), input_values_(input_values) {}
 
   Result<io::ImportedModel> run();
 
  private:
-  // --- helpers over the ONNX graph ---
-  Status node_error(const std::string& msg) const {
-    return InvalidModel(node_where() + ": " + msg);
-  }
+  // --- messages ---
+  Status node_error(const std::string& msg) const { return InvalidModel(node_where() + ": " + msg); }
   Status node_unsupported(const std::string& msg) const { return Unsupported(node_where() + ": " + msg); }
   std::string node_where() const {
     std::string s = str(node_->op_type) + " (node " + std::to_string(node_index_);
@@ -70,12 +58,23 @@ class Importer {
     return s + ")";
   }
 
-  Result<Entry*> entry(std::string_view name);
-  Result<Entry*> activation_input(size_t i);  // a non-constant input
-  Result<const TensorProto*> constant_input(size_t i);
+  // --- the node's inputs ---
   bool has_input(size_t i) const { return i < node_->inputs.size() && !node_->inputs[i].empty(); }
-  Result<FloatTensor> floats(const TensorProto& t, const std::string& what);
-  Result<std::vector<int64_t>> ints(const TensorProto& t, const std::string& what);
+  Result<Entry*> entry(std::string_view name);
+  Result<Entry*> input_entry(size_t i);
+  // True when input i has a value known at import (not one fed at run time).
+  bool is_constant(size_t i);
+  Result<const ConstTensor*> constant_of(Entry* e);
+  Result<const ConstTensor*> constant_input(size_t i);
+  Result<std::vector<float>> float_input(size_t i, const std::string& what);
+  Result<std::vector<int64_t>> int_input(size_t i, const std::string& what);
+  // The IR value of an input in its stored layout (constants become IR constants).
+  Result<int32_t> data(Entry* e);
+  Result<int32_t> plain(Entry* e);  // in ONNX element order
+  Result<int32_t> nhwc(Entry* e);   // a 4-D value, stored NHWC
+  Result<Shape> onnx_shape(Entry* e);
+  Result<DType> dtype_of(Entry* e);
+
   int64_t attr_int(std::string_view name, int64_t def) const {
     const Attribute* a = node_->attribute(name);
     return a ? a->i : def;
@@ -88,45 +87,69 @@ class Importer {
     const Attribute* a = node_->attribute(name);
     return a ? a->ints : std::vector<int64_t>{};
   }
+  std::string_view attr_string(std::string_view name, std::string_view def) const {
+    const Attribute* a = node_->attribute(name);
+    return a ? a->s : def;
+  }
 
   // --- building the IR ---
   int32_t add_value(TensorInfo info, const uint8_t* data = nullptr, size_t bytes = 0);
   template <typename T>
   int32_t add_constant(std::string name, DType dtype, Shape shape, const std::vector<T>& values);
+  int32_t add_constant_bytes(std::string name, DType dtype, Shape shape, const std::vector<uint8_t>& bytes);
+  int32_t add_int32s(const std::string& name, const std::vector<int32_t>& v) {
+    return add_constant<int32_t>(name, DType::kInt32, {static_cast<int32_t>(v.size())}, v);
+  }
   ir::Node& add_node(ir::OpType op, std::vector<int32_t> inputs, std::vector<int32_t> outputs, ir::Attrs attrs = {});
-  int32_t transpose(int32_t value, const int32_t* perm, const std::string& name);
-  Result<int32_t> plain_value(Entry* e);  // the value in ONNX element order
-  Status define_output(size_t i, int32_t value, bool nhwc);
-  // The node's output 0 becomes `e` (input 0, whose only reader this node is), renamed.
-  Status rename_to_output(Entry e);
+  int32_t transpose(int32_t value, const std::vector<int32_t>& perm, const std::string& name);
+  int32_t reshape(int32_t value, const Shape& shape, const std::string& name);
   const Shape& shape_of(int32_t v) const { return g().values[static_cast<size_t>(v)].info.shape; }
+  DType value_dtype(int32_t v) const { return g().values[static_cast<size_t>(v)].info.dtype; }
   ir::Graph& g() { return out_.graph; }
   const ir::Graph& g() const { return out_.graph; }
   bool sole_reader(std::string_view name) const;
+  std::string out_name(size_t i, const char* fallback) const {
+    return i < node_->outputs.size() && !node_->outputs[i].empty() ? str(node_->outputs[i]) : fallback;
+  }
+
+  Status define_output(size_t i, int32_t value, bool nhwc);
+  Status define_constant(size_t i, ConstTensor c);
+  // The node's output 0 becomes `e` (input 0, whose only reader this node is), renamed.
+  Status rename_to_output(Entry e);
 
   // --- ops ---
   Status import_node();
+  Result<bool> fold();  // true when the node was evaluated at import
   Status conv();
+  Status batch_norm();
   Status gemm(bool matmul);
   Status pool(bool max);
   Status global_average_pool();
   Status activation(ir::Activation act);
-  Status batch_norm();
+  Status clip();
   Status binary(ir::OpType op);
-  Status flatten_or_reshape(bool flatten);
+  Status reshape_like();  // Flatten, Reshape, Squeeze, Unsqueeze
+  Status transpose_op();
   Status softmax();
-  Status alias();
   Status concat();
+  Status reduce_mean();
+  Status pad();
   Status unary(ir::OpType op, ir::Attrs attrs = {});
+  Status local_response_norm();
+  Status alias();
+  Status constant_node();
   Result<ir::Padding> read_padding(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
                                    const std::vector<int64_t>& dilations, int32_t in_h, int32_t in_w,
                                    ir::ExplicitPads* pads);
+  Result<Shape> reshape_target(const Shape& in);
 
   const Model& m_;
+  const std::vector<InputValue>& input_values_;
   int64_t opset_ = 0;
   io::ImportedModel out_;
   std::map<std::string_view, Entry> entries_;
   std::map<std::string_view, int> readers_;  // how many node inputs / graph outputs read each name
+  std::vector<std::pair<size_t, int32_t>> input_order_;  // (graph input index, IR value)
   // Convs whose weights this importer owns, by output value: for BatchNormalization folding.
   struct OwnedConv {
     float* weights;  // IR layout, output channel of element i: depthwise ? i % m : i / (kh * kw * c)
@@ -140,6 +163,9 @@ class Importer {
   size_t node_index_ = 0;
 };
 
+// ---------------------------------------------------------------------------
+// Values
+
 int32_t Importer::add_value(TensorInfo info, const uint8_t* data, size_t bytes) {
   ir::Value v;
   v.info = std::move(info);
@@ -149,18 +175,23 @@ int32_t Importer::add_value(TensorInfo info, const uint8_t* data, size_t bytes) 
   return static_cast<int32_t>(g().values.size() - 1);
 }
 
-template <typename T>
-int32_t Importer::add_constant(std::string name, DType dtype, Shape shape, const std::vector<T>& values) {
-  const size_t bytes = values.size() * sizeof(T);
-  std::unique_ptr<uint8_t[]> buf(new uint8_t[std::max<size_t>(bytes, 1)]);
-  if (bytes > 0) std::memcpy(buf.get(), values.data(), bytes);
-  const uint8_t* data = buf.get();
+int32_t Importer::add_constant_bytes(std::string name, DType dtype, Shape shape, const std::vector<uint8_t>& bytes) {
+  std::unique_ptr<uint8_t[]> buf(new uint8_t[std::max<size_t>(bytes.size(), 1)]);
+  if (!bytes.empty()) std::memcpy(buf.get(), bytes.data(), bytes.size());
+  const uint8_t* p = buf.get();
   out_.aligned_copies.push_back(std::move(buf));
   TensorInfo info;
   info.name = std::move(name);
   info.dtype = dtype;
   info.shape = std::move(shape);
-  return add_value(std::move(info), data, bytes);
+  return add_value(std::move(info), p, bytes.size());
+}
+
+template <typename T>
+int32_t Importer::add_constant(std::string name, DType dtype, Shape shape, const std::vector<T>& values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(T));
+  if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  return add_constant_bytes(std::move(name), dtype, std::move(shape), bytes);
 }
 
 ir::Node& Importer::add_node(ir::OpType op, std::vector<int32_t> inputs, std::vector<int32_t> outputs,
@@ -175,22 +206,25 @@ ir::Node& Importer::add_node(ir::OpType op, std::vector<int32_t> inputs, std::ve
   return g().nodes.back();
 }
 
-int32_t Importer::transpose(int32_t value, const int32_t* perm, const std::string& name) {
+int32_t Importer::transpose(int32_t value, const std::vector<int32_t>& perm, const std::string& name) {
   const Shape s = shape_of(value);
   TensorInfo info = g().values[static_cast<size_t>(value)].info;
   info.name = name;
-  info.shape = {s[static_cast<size_t>(perm[0])], s[static_cast<size_t>(perm[1])], s[static_cast<size_t>(perm[2])],
-                s[static_cast<size_t>(perm[3])]};
-  const int32_t p = add_constant<int32_t>(name + "/perm", DType::kInt32, {4}, {perm[0], perm[1], perm[2], perm[3]});
+  info.shape.clear();
+  for (int32_t p : perm) info.shape.push_back(s[static_cast<size_t>(p)]);
+  const int32_t p = add_int32s(name + "/perm", perm);
   const int32_t out = add_value(std::move(info));
   add_node(ir::OpType::kTranspose, {value, p}, {out});
   return out;
 }
 
-Result<int32_t> Importer::plain_value(Entry* e) {
-  if (!e->nhwc) return e->value;
-  if (e->plain < 0) e->plain = transpose(e->value, kToNchw, g().values[static_cast<size_t>(e->value)].info.name + "/nchw");
-  return e->plain;
+int32_t Importer::reshape(int32_t value, const Shape& shape, const std::string& name) {
+  TensorInfo info = g().values[static_cast<size_t>(value)].info;
+  info.name = name;
+  info.shape = shape;
+  const int32_t out = add_value(std::move(info));
+  add_node(ir::OpType::kReshape, {value}, {out});
+  return out;
 }
 
 bool Importer::sole_reader(std::string_view name) const {
@@ -204,100 +238,126 @@ Result<Entry*> Importer::entry(std::string_view name) {
   return &it->second;
 }
 
-Result<Entry*> Importer::activation_input(size_t i) {
+Result<Entry*> Importer::input_entry(size_t i) {
   if (!has_input(i)) return node_error("input " + std::to_string(i) + " is missing");
-  EDGERUN_ASSIGN_OR_RETURN(Entry * e, entry(node_->inputs[i]));
-  if (e->value < 0) {
+  return entry(node_->inputs[i]);
+}
+
+bool Importer::is_constant(size_t i) {
+  if (!has_input(i)) return false;
+  auto it = entries_.find(node_->inputs[i]);
+  if (it == entries_.end()) return false;
+  const Entry& e = it->second;
+  return e.input_index < 0 && (e.constant != nullptr || e.proto != nullptr);
+}
+
+Result<const ConstTensor*> Importer::constant_of(Entry* e) {
+  if (e->constant == nullptr && e->proto != nullptr) {
+    EDGERUN_ASSIGN_OR_RETURN(ConstTensor c, decode_tensor(*e->proto, "initializer '" + str(e->proto->name) + "'"));
+    e->constant = std::make_shared<const ConstTensor>(std::move(c));
+  }
+  return e->constant.get();
+}
+
+Result<const ConstTensor*> Importer::constant_input(size_t i) {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * e, input_entry(i));
+  if (e->constant == nullptr && e->proto == nullptr) {
     return node_unsupported("input " + std::to_string(i) + " '" + str(node_->inputs[i]) +
-                            "' is a constant where edgerun expects an activation");
+                            "' must be a constant (an initializer, a Constant node, or a value given at load)");
   }
-  return e;
+  return constant_of(e);
 }
 
-Result<const TensorProto*> Importer::constant_input(size_t i) {
-  if (!has_input(i)) return node_error("input " + std::to_string(i) + " is missing");
-  EDGERUN_ASSIGN_OR_RETURN(Entry * e, entry(node_->inputs[i]));
-  if (e->constant == nullptr) {
-    return node_unsupported("input " + std::to_string(i) + " '" + str(node_->inputs[i]) +
-                            "' must be a constant (an initializer or Constant node)");
-  }
-  return e->constant;
+Result<std::vector<float>> Importer::float_input(size_t i, const std::string& what) {
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(i));
+  if (c->dtype != DType::kFloat32) return node_unsupported(what + ": data type " + dtype_name(c->dtype) + ", expected float32");
+  return c->floats();
 }
 
-Result<int64_t> element_count(const TensorProto& t, const std::string& what) {
-  int64_t n = 1;
-  for (int64_t d : t.dims) {
-    if (d < 0) return InvalidModel(what + ": negative dim " + std::to_string(d));
-    if (!checked_mul(n, d, &n) || n > kMaxTensorBytes) return InvalidModel(what + ": too many elements");
+Result<std::vector<int64_t>> Importer::int_input(size_t i, const std::string& what) {
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(i));
+  if (c->dtype != DType::kInt64 && c->dtype != DType::kInt32) {
+    return node_error(what + ": data type " + dtype_name(c->dtype) + ", expected int64 or int32");
   }
-  return n;
+  return c->ints();
 }
 
-Result<FloatTensor> Importer::floats(const TensorProto& t, const std::string& what) {
-  if (t.external) return Unsupported(what + ": initializers in external data files are not supported yet");
-  if (t.data_type != kFloat) {
-    return Unsupported(what + ": data type " + std::string(data_type_name(t.data_type)) + ", expected FLOAT");
+Result<int32_t> Importer::data(Entry* e) {
+  if (e->value >= 0) return e->value;
+  if (e->input_index >= 0) {
+    const ValueInfo& v = m_.graph.inputs[static_cast<size_t>(e->input_index)];
+    const ConstTensor& c = *e->constant;
+    TensorInfo info;
+    info.name = str(v.name);
+    info.dtype = c.dtype;
+    info.shape.assign(c.dims.begin(), c.dims.end());
+    e->value = add_value(std::move(info));
+    input_order_.emplace_back(static_cast<size_t>(e->input_index), e->value);
+    e->input_index = -1;
+    return e->value;
   }
-  EDGERUN_ASSIGN_OR_RETURN(const int64_t n, element_count(t, what));
-  FloatTensor f;
-  f.dims = t.dims;
-  const auto count = static_cast<size_t>(n);
-  if (t.has_raw_data) {
-    if (t.raw_data.size() != count * sizeof(float)) {
-      return InvalidModel(what + ": raw_data holds " + std::to_string(t.raw_data.size()) + " bytes, expected " +
-                          std::to_string(count * sizeof(float)) + " for dims " + shape_string(Shape(t.dims.begin(), t.dims.end())));
-    }
-    f.data.resize(count);
-    if (count > 0) std::memcpy(f.data.data(), t.raw_data.data(), count * sizeof(float));
-  } else {
-    if (t.float_data.size() != count) {
-      return InvalidModel(what + ": float_data holds " + std::to_string(t.float_data.size()) + " values, expected " +
-                          std::to_string(count));
-    }
-    f.data = t.float_data;
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_of(e));
+  if (c == nullptr) return node_error("an input has no value");
+  for (int64_t d : c->dims) {
+    if (d > std::numeric_limits<int32_t>::max()) return node_error("constant dim too large");
   }
-  return f;
+  e->value = add_constant_bytes(node_ != nullptr ? node_where() + "/constant" : "constant", c->dtype, Shape(c->dims.begin(), c->dims.end()), c->bytes);
+  return e->value;
 }
 
-Result<std::vector<int64_t>> Importer::ints(const TensorProto& t, const std::string& what) {
-  if (t.external) return Unsupported(what + ": initializers in external data files are not supported yet");
-  EDGERUN_ASSIGN_OR_RETURN(const int64_t n, element_count(t, what));
-  const auto count = static_cast<size_t>(n);
-  std::vector<int64_t> v(count);
-  if (t.data_type == kInt64) {
-    if (t.has_raw_data) {
-      if (t.raw_data.size() != count * 8) return InvalidModel(what + ": raw_data size does not match its dims");
-      if (count > 0) std::memcpy(v.data(), t.raw_data.data(), count * 8);
-    } else {
-      if (t.int64_data.size() != count) return InvalidModel(what + ": int64_data size does not match its dims");
-      v = t.int64_data;
-    }
-  } else if (t.data_type == kInt32) {
-    if (t.has_raw_data) {
-      if (t.raw_data.size() != count * 4) return InvalidModel(what + ": raw_data size does not match its dims");
-      for (size_t i = 0; i < count; ++i) {
-        int32_t x;
-        std::memcpy(&x, t.raw_data.data() + i * 4, 4);
-        v[i] = x;
-      }
-    } else {
-      if (t.int32_data.size() != count) return InvalidModel(what + ": int32_data size does not match its dims");
-      for (size_t i = 0; i < count; ++i) v[i] = t.int32_data[i];
-    }
-  } else {
-    return Unsupported(what + ": data type " + std::string(data_type_name(t.data_type)) + ", expected INT64 or INT32");
+Result<int32_t> Importer::plain(Entry* e) {
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t v, data(e));
+  if (!e->nhwc) return v;
+  if (e->other < 0) {
+    e->other = transpose(v, {kToNchw, kToNchw + 4}, g().values[static_cast<size_t>(v)].info.name + "/nchw");
   }
-  return v;
+  return e->other;
 }
 
-Status Importer::define_output(size_t i, int32_t value, bool nhwc) {
+Result<int32_t> Importer::nhwc(Entry* e) {
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t v, data(e));
+  if (e->nhwc) return v;
+  if (shape_of(v).size() != 4) return node_unsupported("expected a 4-D (NCHW) input, found " + shape_string(shape_of(v)));
+  if (e->other < 0) {
+    e->other = transpose(v, {kToNhwc, kToNhwc + 4}, g().values[static_cast<size_t>(v)].info.name + "/nhwc");
+  }
+  return e->other;
+}
+
+Result<Shape> Importer::onnx_shape(Entry* e) {
+  if (e->value >= 0) {
+    const Shape& s = shape_of(e->value);
+    if (e->nhwc) return Shape{s[0], s[3], s[1], s[2]};
+    return s;
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_of(e));
+  return Shape(c->dims.begin(), c->dims.end());
+}
+
+Result<DType> Importer::dtype_of(Entry* e) {
+  if (e->value >= 0) return value_dtype(e->value);
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_of(e));
+  return c->dtype;
+}
+
+Status Importer::define_output(size_t i, int32_t value, bool is_nhwc) {
   if (i >= node_->outputs.size() || node_->outputs[i].empty()) return Status::Ok();
   const std::string_view name = node_->outputs[i];
   if (entries_.count(name) != 0) return node_error("output '" + str(name) + "' is defined twice");
   g().values[static_cast<size_t>(value)].info.name = str(name);
   Entry e;
   e.value = value;
-  e.nhwc = nhwc;
+  e.nhwc = is_nhwc;
+  entries_.emplace(name, e);
+  return Status::Ok();
+}
+
+Status Importer::define_constant(size_t i, ConstTensor c) {
+  if (i >= node_->outputs.size() || node_->outputs[i].empty()) return Status::Ok();
+  const std::string_view name = node_->outputs[i];
+  if (entries_.count(name) != 0) return node_error("output '" + str(name) + "' is defined twice");
+  Entry e;
+  e.constant = std::make_shared<const ConstTensor>(std::move(c));
   entries_.emplace(name, e);
   return Status::Ok();
 }
@@ -318,23 +378,267 @@ TensorInfo info_like(const ir::Value& like, Shape shape) {
   return info;
 }
 
+int64_t normalize_axis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+
+// ---------------------------------------------------------------------------
+// Constant folding: shape arithmetic on values known at import.
+
+// NumPy broadcasting of two constant tensors' dims.
+bool broadcast_dims(const std::vector<int64_t>& a, const std::vector<int64_t>& b, std::vector<int64_t>* out) {
+  const size_t rank = std::max(a.size(), b.size());
+  out->assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t x = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
+    const int64_t y = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
+    if (x != y && x != 1 && y != 1) return false;
+    (*out)[i] = x == 1 ? y : x;
+  }
+  return true;
+}
+
+// Flat index into a tensor of dims `d` (right-aligned, broadcast) for output index `o` of dims `od`.
+int64_t broadcast_index(const std::vector<int64_t>& d, const std::vector<int64_t>& od, int64_t o) {
+  int64_t idx = 0, stride = 1;
+  for (size_t k = od.size(); k-- > 0;) {
+    const int64_t coord = o % od[k];
+    o /= od[k];
+    const size_t dk = k + d.size();
+    if (dk >= od.size()) {
+      const int64_t dim = d[dk - od.size()];
+      if (dim != 1) idx += coord * stride;
+      stride *= dim;
+    }
+  }
+  return idx;
+}
+
+Result<bool> Importer::fold() {
+  const std::string_view op = node_->op_type;
+  static constexpr std::string_view kFoldable[] = {"Shape", "Size", "Gather", "Unsqueeze", "Squeeze", "Concat",
+                                                   "Cast", "Reshape", "Identity", "Slice", "Add", "Sub", "Mul",
+                                                   "Div", "ConstantOfShape", "Range", "Flatten"};
+  if (std::find(std::begin(kFoldable), std::end(kFoldable), op) == std::end(kFoldable)) return false;
+  // Shape and Size need only the input's static shape.
+  if (op == "Shape" || op == "Size") {
+    EDGERUN_ASSIGN_OR_RETURN(Entry * e, input_entry(0));
+    EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(e));
+    if (op == "Size") {
+      EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(DType::kInt64, {}, {shape_elements(s)})));
+      return true;
+    }
+    const auto rank = static_cast<int64_t>(s.size());
+    int64_t start = std::clamp<int64_t>(normalize_axis(attr_int("start", 0), rank), 0, rank);
+    int64_t end = std::clamp<int64_t>(normalize_axis(attr_int("end", rank), rank), 0, rank);
+    std::vector<int64_t> v;
+    for (int64_t i = start; i < end; ++i) v.push_back(s[static_cast<size_t>(i)]);
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(DType::kInt64, {static_cast<int64_t>(v.size())}, v)));
+    return true;
+  }
+  std::vector<const ConstTensor*> in;
+  for (size_t i = 0; i < node_->inputs.size(); ++i) {
+    if (!has_input(i)) {
+      in.push_back(nullptr);
+      continue;
+    }
+    if (!is_constant(i)) return false;
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(i));
+    if (c->elements() > kMaxFoldElements) return false;
+    in.push_back(c);
+  }
+  if (in.empty() || in[0] == nullptr) return false;
+  const ConstTensor& x = *in[0];
+  const auto rank = static_cast<int64_t>(x.dims.size());
+
+  if (op == "Identity") {
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, x));
+    return true;
+  }
+  if (op == "ConstantOfShape") {
+    std::vector<int64_t> dims = x.ints();
+    int64_t n = 1;
+    for (int64_t d : dims) {
+      if (d < 0 || !checked_mul(n, d, &n) || n > kMaxFillElements) return node_error("shape " + dims_string(dims) + " out of range");
+    }
+    ConstTensor value = make_floats({}, {0.0f});
+    const Attribute* a = node_->attribute("value");
+    if (a != nullptr && a->t) {
+      EDGERUN_ASSIGN_OR_RETURN(value, decode_tensor(*a->t, node_where() + " value"));
+      if (value.elements() != 1) return node_error("value must hold one element");
+    }
+    ConstTensor c;
+    c.dtype = value.dtype;
+    c.dims = dims;
+    const size_t es = dtype_size(value.dtype);
+    c.bytes.resize(static_cast<size_t>(n) * es);
+    for (int64_t i = 0; i < n; ++i) std::memcpy(c.bytes.data() + static_cast<size_t>(i) * es, value.bytes.data(), es);
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, std::move(c)));
+    return true;
+  }
+  if (op == "Cast") {
+    EDGERUN_ASSIGN_OR_RETURN(const DType to, dtype_of_onnx(static_cast<int32_t>(attr_int("to", kFloat)), node_where()));
+    if (to == DType::kFloat32) {
+      EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(x.dims, x.floats())));
+    } else {
+      EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(to, x.dims, x.ints())));
+    }
+    return true;
+  }
+  if (op == "Range") {
+    if (in.size() < 3 || in[1] == nullptr || in[2] == nullptr) return node_error("expected start, limit, delta");
+    if (x.dtype == DType::kFloat32) return false;
+    const int64_t start = x.int_at(0), limit = in[1]->int_at(0), delta = in[2]->int_at(0);
+    if (delta == 0) return node_error("delta is 0");
+    const int64_t n = std::max<int64_t>(0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+    if (n > kMaxFoldElements) return node_error("range too long");
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(start + i * delta);
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(x.dtype, {n}, v)));
+    return true;
+  }
+  if (op == "Gather") {
+    if (in.size() < 2 || in[1] == nullptr) return node_error("indices missing");
+    const int64_t axis = normalize_axis(attr_int("axis", 0), rank);
+    if (axis < 0 || axis >= rank) return node_error("axis out of range");
+    const std::vector<int64_t> idx = in[1]->ints();
+    std::vector<int64_t> dims;
+    for (int64_t i = 0; i < axis; ++i) dims.push_back(x.dims[static_cast<size_t>(i)]);
+    for (int64_t d : in[1]->dims) dims.push_back(d);
+    for (int64_t i = axis + 1; i < rank; ++i) dims.push_back(x.dims[static_cast<size_t>(i)]);
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= x.dims[static_cast<size_t>(i)];
+    for (int64_t i = axis + 1; i < rank; ++i) inner *= x.dims[static_cast<size_t>(i)];
+    const int64_t n = x.dims[static_cast<size_t>(axis)];
+    const size_t es = dtype_size(x.dtype);
+    ConstTensor c;
+    c.dtype = x.dtype;
+    c.dims = dims;
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t k : idx) {
+        if (k < 0) k += n;
+        if (k < 0 || k >= n) return node_error("index " + std::to_string(k) + " out of range [0, " + std::to_string(n) + ")");
+        const uint8_t* src = x.bytes.data() + static_cast<size_t>((o * n + k) * inner) * es;
+        c.bytes.insert(c.bytes.end(), src, src + static_cast<size_t>(inner) * es);
+      }
+    }
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, std::move(c)));
+    return true;
+  }
+  if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" || op == "Flatten") {
+    Shape xs(x.dims.begin(), x.dims.end());
+    for (int64_t d : x.dims) {
+      if (d > std::numeric_limits<int32_t>::max()) return false;
+    }
+    EDGERUN_ASSIGN_OR_RETURN(const Shape os, reshape_target(xs));
+    ConstTensor c = x;
+    c.dims.assign(os.begin(), os.end());
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, std::move(c)));
+    return true;
+  }
+  if (op == "Concat") {
+    const int64_t axis = normalize_axis(attr_int("axis", 0), rank);
+    if (axis < 0 || axis >= rank) return node_error("axis out of range");
+    std::vector<int64_t> dims = x.dims;
+    dims[static_cast<size_t>(axis)] = 0;
+    for (const ConstTensor* t : in) {
+      if (t == nullptr || t->dims.size() != x.dims.size() || t->dtype != x.dtype) return node_error("inputs differ in rank or type");
+      dims[static_cast<size_t>(axis)] += t->dims[static_cast<size_t>(axis)];
+    }
+    int64_t outer = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= x.dims[static_cast<size_t>(i)];
+    ConstTensor c;
+    c.dtype = x.dtype;
+    c.dims = dims;
+    for (int64_t o = 0; o < outer; ++o) {
+      for (const ConstTensor* t : in) {
+        const size_t chunk = t->bytes.size() / static_cast<size_t>(std::max<int64_t>(outer, 1));
+        const uint8_t* src = t->bytes.data() + static_cast<size_t>(o) * chunk;
+        c.bytes.insert(c.bytes.end(), src, src + chunk);
+      }
+    }
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, std::move(c)));
+    return true;
+  }
+  if (op == "Slice") {
+    if (rank != 1) return false;  // shape vectors; larger slices run as ops
+    std::vector<int64_t> starts, ends, axes{0}, steps{1};
+    if (opset_ < 10) {
+      starts = attr_ints("starts");
+      ends = attr_ints("ends");
+      if (node_->attribute("axes")) axes = attr_ints("axes");
+    } else {
+      if (in.size() < 3 || in[1] == nullptr || in[2] == nullptr) return node_error("starts / ends missing");
+      starts = in[1]->ints();
+      ends = in[2]->ints();
+      if (in.size() > 3 && in[3] != nullptr) axes = in[3]->ints();
+      if (in.size() > 4 && in[4] != nullptr) steps = in[4]->ints();
+    }
+    if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 || steps.size() != 1 || normalize_axis(axes[0], 1) != 0) return false;
+    const int64_t n = x.dims[0], step = steps[0];
+    if (step == 0) return node_error("step 0");
+    int64_t b = starts[0] < 0 ? starts[0] + n : starts[0];
+    int64_t e = ends[0] < 0 ? ends[0] + n : ends[0];
+    std::vector<int64_t> v;
+    const std::vector<int64_t> xv = x.ints();
+    if (step > 0) {
+      b = std::clamp<int64_t>(b, 0, n);
+      e = std::clamp<int64_t>(e, 0, n);
+      for (int64_t i = b; i < e; i += step) v.push_back(xv[static_cast<size_t>(i)]);
+    } else {
+      b = std::clamp<int64_t>(b, -1, n - 1);
+      e = std::clamp<int64_t>(e, -1, n - 1);
+      for (int64_t i = b; i > e; i += step) v.push_back(xv[static_cast<size_t>(i)]);
+    }
+    if (x.dtype == DType::kFloat32) return false;
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(x.dtype, {static_cast<int64_t>(v.size())}, v)));
+    return true;
+  }
+  // Add / Sub / Mul / Div.
+  if (in.size() != 2 || in[1] == nullptr || in[1]->dtype != x.dtype) return false;
+  const ConstTensor& y = *in[1];
+  std::vector<int64_t> od;
+  if (!broadcast_dims(x.dims, y.dims, &od)) return node_error("shapes " + dims_string(x.dims) + " and " + dims_string(y.dims) + " do not broadcast");
+  int64_t n = 1;
+  for (int64_t d : od) n *= d;
+  if (x.dtype == DType::kFloat32) {
+    std::vector<float> r(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const float a = x.float_at(broadcast_index(x.dims, od, i)), b = y.float_at(broadcast_index(y.dims, od, i));
+      r[static_cast<size_t>(i)] = op == "Add" ? a + b : op == "Sub" ? a - b : op == "Mul" ? a * b : a / b;
+    }
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(od, r)));
+  } else {
+    if (x.dtype != DType::kInt64 && x.dtype != DType::kInt32) return false;
+    std::vector<int64_t> r(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t a = x.int_at(broadcast_index(x.dims, od, i)), b = y.int_at(broadcast_index(y.dims, od, i));
+      if (op == "Div" && b == 0) return node_error("integer division by zero in a constant");
+      r[static_cast<size_t>(i)] = op == "Add" ? a + b : op == "Sub" ? a - b : op == "Mul" ? a * b : a / b;
+    }
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(x.dtype, od, r)));
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Convolution and pooling
+
 Result<ir::Padding> Importer::read_padding(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
                                            const std::vector<int64_t>& dilations, int32_t in_h, int32_t in_w,
                                            ir::ExplicitPads* pads) {
-  const Attribute* auto_pad = node_->attribute("auto_pad");
-  const std::string_view mode = auto_pad ? auto_pad->s : std::string_view("NOTSET");
+  const std::string_view mode = attr_string("auto_pad", "NOTSET");
   if (mode == "VALID") return ir::Padding::kValid;
-  if (mode == "SAME_UPPER") return ir::Padding::kSame;  // TFLite's SAME: the odd pixel at the end
-  if (mode == "SAME_LOWER") {
-    // The odd pixel at the start: explicit pads.
+  if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
+    // TFLite's SAME puts the odd pixel at the end (SAME_UPPER); SAME_LOWER at the start.
     const int32_t in[2] = {in_h, in_w};
     int32_t begin[2], end[2];
     for (int d = 0; d < 2; ++d) {
-      const int64_t out = (in[d] + strides[static_cast<size_t>(d)] - 1) / strides[static_cast<size_t>(d)];
-      const int64_t eff = (kernel[static_cast<size_t>(d)] - 1) * dilations[static_cast<size_t>(d)] + 1;
-      const int64_t total = std::max<int64_t>(0, (out - 1) * strides[static_cast<size_t>(d)] + eff - in[d]);
-      end[d] = static_cast<int32_t>(total / 2);
-      begin[d] = static_cast<int32_t>(total - total / 2);
+      const auto D = static_cast<size_t>(d);
+      const int64_t out = (in[d] + strides[D] - 1) / strides[D];
+      const int64_t eff = (kernel[D] - 1) * dilations[D] + 1;
+      const int64_t total = std::max<int64_t>(0, (out - 1) * strides[D] + eff - in[d]);
+      const int64_t small = total / 2, large = total - total / 2;
+      begin[d] = static_cast<int32_t>(mode == "SAME_UPPER" ? small : large);
+      end[d] = static_cast<int32_t>(mode == "SAME_UPPER" ? large : small);
     }
     *pads = {begin[0], begin[1], end[0], end[1]};
     return ir::Padding::kExplicit;
@@ -371,43 +675,53 @@ Status window_attrs(const Node& n, const std::string& where, std::vector<int64_t
   return Status::Ok();
 }
 
+int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe, bool ceil_mode) {
+  const int64_t eff = (k - 1) * d + 1;
+  if (in + pb + pe < eff) return 0;
+  const int64_t span = in + pb + pe - eff;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  // ONNX (as PyTorch): with ceil_mode the last window must start inside the input or its begin padding.
+  if (ceil_mode && (out - 1) * s >= in + pb) --out;
+  return out;
+}
+
 Status Importer::conv() {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  EDGERUN_ASSIGN_OR_RETURN(const TensorProto* wt, constant_input(1));
-  const ir::Value x = g().values[static_cast<size_t>(in->value)];  // a copy: adding values reallocates
-  if (!in->nhwc || x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 4-D (NCHW) input");
-  EDGERUN_ASSIGN_OR_RETURN(FloatTensor w, floats(*wt, node_where() + " weights"));
-  if (w.dims.size() != 4) return node_unsupported("weights rank " + std::to_string(w.dims.size()) + ": only 2-D convs are supported");
-  const Shape xs = shape_of(in->value);  // [N, H, W, C]
-  const int64_t m = w.dims[0], cg = w.dims[1], kh = w.dims[2], kw = w.dims[3];
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
+  if (onnx_in.size() != 4) return node_unsupported("only 2-D convolutions (4-D NCHW input) are supported, found input " + shape_string(onnx_in));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+  const ir::Value x = g().values[static_cast<size_t>(xv)];  // a copy: adding values reallocates
+  if (x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* wt, constant_input(1));
+  if (wt->dtype != DType::kFloat32) return node_unsupported("weights: expected float32");
+  const std::vector<float> wdata = wt->floats();
+  if (wt->dims.size() != 4) return node_unsupported("weights rank " + std::to_string(wt->dims.size()) + ": only 2-D convs are supported");
+  const Shape xs = x.info.shape;  // [N, H, W, C]
+  const int64_t m = wt->dims[0], cg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
   const int64_t c = xs[3];
   const int64_t group = attr_int("group", 1);
   if (group < 1 || c % group != 0 || cg != c / group || m % group != 0) {
-    return node_error("weights [" + std::to_string(m) + "," + std::to_string(cg) + "," + std::to_string(kh) + "," +
-                      std::to_string(kw) + "] do not fit input channels " + std::to_string(c) + " and group " +
-                      std::to_string(group));
+    return node_error("weights " + dims_string(wt->dims) + " do not fit input channels " + std::to_string(c) +
+                      " and group " + std::to_string(group));
   }
   const bool depthwise = group > 1 && group == c && cg == 1;
-  if (group > 1 && !depthwise) return node_unsupported("grouped convolution (group " + std::to_string(group) + " of " + std::to_string(c) + " channels) is not supported yet; only group 1 and depthwise");
   std::vector<int64_t> kernel{kh, kw}, strides, dilations;
   EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
   if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
   std::vector<float> bias(static_cast<size_t>(m), 0.0f);
   if (has_input(2)) {
-    EDGERUN_ASSIGN_OR_RETURN(const TensorProto* bt, constant_input(2));
-    EDGERUN_ASSIGN_OR_RETURN(FloatTensor b, floats(*bt, node_where() + " bias"));
-    if (b.data.size() != static_cast<size_t>(m)) return node_error("bias length " + std::to_string(b.data.size()) + ", expected " + std::to_string(m));
-    bias = std::move(b.data);
+    EDGERUN_ASSIGN_OR_RETURN(bias, float_input(2, "bias"));
+    if (bias.size() != static_cast<size_t>(m)) return node_error("bias length " + std::to_string(bias.size()) + ", expected " + std::to_string(m));
   }
-  // Re-lay out the weights: [M, C/g, kh, kw] -> [M, kh, kw, C] or depthwise [1, kh, kw, M].
+  // Re-lay out the weights: [M, C/g, kh, kw] -> [M, kh, kw, C/g] or depthwise [1, kh, kw, M].
   const auto M = static_cast<size_t>(m), CG = static_cast<size_t>(cg), KH = static_cast<size_t>(kh),
              KW = static_cast<size_t>(kw);
-  std::vector<float> nw(w.data.size());
+  std::vector<float> nw(wdata.size());
   for (size_t o = 0; o < M; ++o) {
     for (size_t ci = 0; ci < CG; ++ci) {
       for (size_t y = 0; y < KH; ++y) {
         for (size_t xx = 0; xx < KW; ++xx) {
-          const float v = w.data[((o * CG + ci) * KH + y) * KW + xx];
+          const float v = wdata[((o * CG + ci) * KH + y) * KW + xx];
           if (depthwise) {
             nw[(y * KW + xx) * M + o] = v;
           } else {
@@ -417,7 +731,7 @@ Status Importer::conv() {
       }
     }
   }
-  const std::string base = node_->outputs.empty() ? "conv" : str(node_->outputs[0]);
+  const std::string base = out_name(0, "conv");
   const Shape wshape = depthwise ? Shape{1, static_cast<int32_t>(kh), static_cast<int32_t>(kw), static_cast<int32_t>(m)}
                                  : Shape{static_cast<int32_t>(m), static_cast<int32_t>(kh), static_cast<int32_t>(kw),
                                          static_cast<int32_t>(cg)};
@@ -428,16 +742,10 @@ Status Importer::conv() {
 
   ir::ExplicitPads pads;
   EDGERUN_ASSIGN_OR_RETURN(const ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
-  // Output size, for the output value's shape (the op re-checks it).
-  auto out_dim = [&](int64_t in_size, int d, int32_t pb, int32_t pe) -> int64_t {
-    const int64_t eff = (kernel[static_cast<size_t>(d)] - 1) * dilations[static_cast<size_t>(d)] + 1;
-    const int64_t s = strides[static_cast<size_t>(d)];
-    if (padding == ir::Padding::kSame) return (in_size + s - 1) / s;
-    if (padding == ir::Padding::kValid) return in_size >= eff ? (in_size - eff) / s + 1 : 0;
-    return in_size + pb + pe >= eff ? (in_size + pb + pe - eff) / s + 1 : 0;
-  };
-  const int64_t oh = out_dim(xs[1], 0, pads.top, pads.bottom), ow = out_dim(xs[2], 1, pads.left, pads.right);
-  if (oh < 1 || ow < 1) return node_error("the window leaves no output (input " + shape_string(xs) + ")");
+  if (padding == ir::Padding::kValid) pads = {};
+  const int64_t oh = window_out(xs[1], kh, strides[0], dilations[0], pads.top, pads.bottom, false);
+  const int64_t ow = window_out(xs[2], kw, strides[1], dilations[1], pads.left, pads.right, false);
+  if (oh < 1 || ow < 1) return node_error("the window leaves no output (input " + shape_string(onnx_in) + ")");
   const int32_t out = add_value(info_like(x, {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), static_cast<int32_t>(m)}));
   auto window = [&](auto a) {
     a.padding = padding;
@@ -449,50 +757,158 @@ Status Importer::conv() {
     return a;
   };
   if (depthwise) {
-    add_node(ir::OpType::kDepthwiseConv2D, {in->value, wv, bv}, {out}, window(ir::DepthwiseConv2DAttrs{}));
+    add_node(ir::OpType::kDepthwiseConv2D, {xv, wv, bv}, {out}, window(ir::DepthwiseConv2DAttrs{}));
   } else {
-    add_node(ir::OpType::kConv2D, {in->value, wv, bv}, {out}, window(ir::Conv2DAttrs{}));
+    add_node(ir::OpType::kConv2D, {xv, wv, bv}, {out}, window(ir::Conv2DAttrs{}));
   }
   owned_convs_[out] = {owned_weights, owned_bias, static_cast<int32_t>(m), depthwise, nw.size()};
   return define_output(0, out, true);
 }
 
 Status Importer::batch_norm() {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  auto it = owned_convs_.find(in->value);
-  if (it == owned_convs_.end() || !sole_reader(node_->inputs[0])) {
-    return node_unsupported("BatchNormalization is supported only right after a Conv whose output nothing else reads (it is folded into the Conv)");
-  }
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("training-mode outputs are not supported");
-  const OwnedConv& cv = it->second;
-  const auto m = static_cast<size_t>(cv.out_channels);
+  if (attr_int("training_mode", 0) != 0) return node_unsupported("training_mode = 1 is not supported");
   std::vector<float> p[4];
   for (size_t i = 0; i < 4; ++i) {
-    EDGERUN_ASSIGN_OR_RETURN(const TensorProto* t, constant_input(i + 1));
-    EDGERUN_ASSIGN_OR_RETURN(FloatTensor f, floats(*t, node_where() + " input " + std::to_string(i + 1)));
-    if (f.data.size() != m) return node_error("input " + std::to_string(i + 1) + " has " + std::to_string(f.data.size()) + " values, expected " + std::to_string(m));
-    p[i] = std::move(f.data);
+    EDGERUN_ASSIGN_OR_RETURN(p[i], float_input(i + 1, "input " + std::to_string(i + 1)));
+  }
+  const size_t m = p[0].size();
+  for (size_t i = 1; i < 4; ++i) {
+    if (p[i].size() != m) return node_error("input " + std::to_string(i + 1) + " has " + std::to_string(p[i].size()) + " values, expected " + std::to_string(m));
   }
   const float eps = attr_float("epsilon", 1e-5f);
-  std::vector<float> scale(m);
+  std::vector<float> scale(m), shift(m);
   for (size_t o = 0; o < m; ++o) {
     scale[o] = p[0][o] / std::sqrt(p[3][o] + eps);
-    cv.bias[o] = (cv.bias[o] - p[2][o]) * scale[o] + p[1][o];
+    shift[o] = p[1][o] - p[2][o] * scale[o];
   }
-  const size_t per_channel = cv.weight_count / m;
-  for (size_t i = 0; i < cv.weight_count; ++i) cv.weights[i] *= scale[cv.depthwise ? i % m : i / per_channel];
-  return rename_to_output(*in);  // the BN output is the conv output
+  auto it = in->value >= 0 ? owned_convs_.find(in->value) : owned_convs_.end();
+  if (it != owned_convs_.end() && sole_reader(node_->inputs[0]) && static_cast<size_t>(it->second.out_channels) == m) {
+    // Folded into the Conv's weights and bias.
+    const OwnedConv& cv = it->second;
+    for (size_t o = 0; o < m; ++o) cv.bias[o] = cv.bias[o] * scale[o] + shift[o];
+    const size_t per_channel = cv.weight_count / m;
+    for (size_t i = 0; i < cv.weight_count; ++i) cv.weights[i] *= scale[cv.depthwise ? i % m : i / per_channel];
+    return rename_to_output(*in);
+  }
+  // Standalone: y = x * scale + shift, per channel (axis 1).
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  if (s.size() < 2 || static_cast<size_t>(s[1]) != m) return node_error("input " + shape_string(s) + " does not have " + std::to_string(m) + " channels");
+  int32_t xv;
+  Shape cshape;
+  bool out_nhwc = false;
+  if (s.size() == 4) {
+    EDGERUN_ASSIGN_OR_RETURN(xv, nhwc(in));
+    cshape = {static_cast<int32_t>(m)};
+    out_nhwc = true;
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(xv, plain(in));
+    cshape.assign(s.size() - 1, 1);
+    cshape[0] = static_cast<int32_t>(m);
+  }
+  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
+  const std::string base = out_name(0, "batchnorm");
+  const int32_t sv = add_constant(base + "/scale", DType::kFloat32, cshape, scale);
+  const int32_t bv = add_constant(base + "/shift", DType::kFloat32, cshape, shift);
+  const Shape xs = shape_of(xv);
+  const int32_t mul = add_value(info_like(g().values[static_cast<size_t>(xv)], xs));
+  add_node(ir::OpType::kMul, {xv, sv}, {mul}, ir::ElementwiseAttrs{});
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], xs));
+  add_node(ir::OpType::kAdd, {mul, bv}, {out}, ir::ElementwiseAttrs{});
+  return define_output(0, out, out_nhwc);
 }
 
+Status Importer::pool(bool max) {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
+  if (onnx_in.size() != 4) return node_unsupported("only 2-D pooling (4-D NCHW input) is supported, found input " + shape_string(onnx_in));
+  EDGERUN_ASSIGN_OR_RETURN(int32_t xv, nhwc(in));
+  const Shape xs = shape_of(xv);
+  std::vector<int64_t> kernel, strides, dilations;
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
+  if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
+  if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("the Indices output is not supported");
+  const bool ceil_mode = attr_int("ceil_mode", 0) != 0;
+  ir::ExplicitPads pads;
+  EDGERUN_ASSIGN_OR_RETURN(ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
+  if (padding == ir::Padding::kValid) pads = {};
+  const int64_t oh = window_out(xs[1], kernel[0], strides[0], 1, pads.top, pads.bottom, ceil_mode);
+  const int64_t ow = window_out(xs[2], kernel[1], strides[1], 1, pads.left, pads.right, ceil_mode);
+  if (oh < 1 || ow < 1) return node_error("the window leaves no output");
+  const bool count_pad = !max && attr_int("count_include_pad", 0) != 0 && (pads.top | pads.left | pads.bottom | pads.right) != 0;
+  if (count_pad) {
+    // ONNX counts the pads in the average but not a ceil_mode overhang: pad
+    // with zeros first, then average the padded map (overhang excluded).
+    const Shape ps = {xs[0], xs[1] + pads.top + pads.bottom, xs[2] + pads.left + pads.right, xs[3]};
+    const int32_t paddings = add_constant<int32_t>(out_name(0, "pool") + "/pads", DType::kInt32, {4, 2},
+                                                   {0, 0, pads.top, pads.bottom, pads.left, pads.right, 0, 0});
+    const int32_t padded = add_value(info_like(g().values[static_cast<size_t>(xv)], ps));
+    add_node(ir::OpType::kPad, {xv, paddings}, {padded});
+    xv = padded;
+    pads = {};
+  }
+  // ceil_mode: extra end padding the window may cover (it never counts: max
+  // ignores padding, average excludes it).
+  const int64_t in_h = shape_of(xv)[1], in_w = shape_of(xv)[2];
+  pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + kernel[0] - in_h - pads.top));
+  pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + kernel[1] - in_w - pads.left));
+  padding = (pads.top | pads.left | pads.bottom | pads.right) != 0 ? ir::Padding::kExplicit : ir::Padding::kValid;
+  ir::Pool2DAttrs a;
+  a.padding = padding;
+  a.pads = pads;
+  a.filter_h = static_cast<int32_t>(kernel[0]);
+  a.filter_w = static_cast<int32_t>(kernel[1]);
+  a.stride_h = static_cast<int32_t>(strides[0]);
+  a.stride_w = static_cast<int32_t>(strides[1]);
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)],
+                                          {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
+  add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
+  return define_output(0, out, true);
+}
+
+Status Importer::global_average_pool() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  if (s.size() < 3) return node_error("expected an input of rank >= 3, found " + shape_string(s));
+  const std::string base = out_name(0, "gap");
+  ir::ReduceAttrs a;
+  a.keep_dims = true;
+  if (s.size() == 4) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+    const Shape xs = shape_of(xv);
+    const int32_t axes = add_int32s(base + "/axes", {1, 2});
+    const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], {xs[0], 1, 1, xs[3]}));
+    add_node(ir::OpType::kMean, {xv, axes}, {out}, a);
+    return define_output(0, out, true);
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, plain(in));
+  std::vector<int32_t> ax;
+  Shape os = s;
+  for (size_t d = 2; d < s.size(); ++d) {
+    ax.push_back(static_cast<int32_t>(d));
+    os[d] = 1;
+  }
+  const int32_t axes = add_int32s(base + "/axes", ax);
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
+  add_node(ir::OpType::kMean, {xv, axes}, {out}, a);
+  return define_output(0, out, false);
+}
+
+// ---------------------------------------------------------------------------
+// Activations and elementwise ops
+
 Status Importer::activation(ir::Activation act) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   // Fuse into the producer when this is its output's only reader and the
   // producer has no activation yet.
   ir::Node* producer = nullptr;
-  for (auto it = g().nodes.rbegin(); it != g().nodes.rend(); ++it) {
-    if (!it->outputs.empty() && it->outputs[0] == in->value) {
-      producer = &*it;
-      break;
+  if (in->value >= 0) {
+    for (auto it = g().nodes.rbegin(); it != g().nodes.rend(); ++it) {
+      if (!it->outputs.empty() && it->outputs[0] == in->value) {
+        producer = &*it;
+        break;
+      }
     }
   }
   ir::Activation* slot = nullptr;
@@ -503,152 +919,46 @@ Status Importer::activation(ir::Activation act) {
     if (auto* a = std::get_if<ir::ElementwiseAttrs>(&producer->attrs)) slot = &a->activation;
     if (auto* a = std::get_if<ir::Pool2DAttrs>(&producer->attrs)) slot = &a->activation;
   }
-  if (slot == nullptr || *slot != ir::Activation::kNone) {
-    return node_unsupported("a standalone activation is not supported yet: it must follow a Conv, Gemm, Add, Mul or pool whose output nothing else reads");
+  if (slot != nullptr && *slot == ir::Activation::kNone && value_dtype(in->value) == DType::kFloat32) {
+    *slot = act;
+    owned_convs_.erase(in->value);  // a BatchNormalization after the activation cannot be folded
+    return rename_to_output(*in);
   }
-  *slot = act;
-  owned_convs_.erase(in->value);  // a BatchNormalization after the activation cannot be folded
-  return rename_to_output(*in);
+  return node_unsupported("a standalone activation is not supported yet: it must follow a Conv, Gemm, Add, Mul or pool whose output nothing else reads");
 }
 
-Status Importer::gemm(bool matmul) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  EDGERUN_ASSIGN_OR_RETURN(const int32_t a, plain_value(in));
-  const Shape as = shape_of(a);
-  const ir::Value av = g().values[static_cast<size_t>(a)];  // a copy: adding values reallocates
-  if (as.size() != 2 || av.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 2-D input A, found " + shape_string(as));
-  if (!matmul && attr_int("transA", 0) != 0) return node_unsupported("transA = 1 is not supported");
-  EDGERUN_ASSIGN_OR_RETURN(const TensorProto* bt, constant_input(1));
-  EDGERUN_ASSIGN_OR_RETURN(FloatTensor b, floats(*bt, node_where() + " B"));
-  if (b.dims.size() != 2) return node_unsupported("B must be 2-D");
-  const bool trans_b = !matmul && attr_int("transB", 0) != 0;
-  const int64_t k = trans_b ? b.dims[1] : b.dims[0];
-  const int64_t n = trans_b ? b.dims[0] : b.dims[1];
-  if (k != as[1]) return node_error("B " + shape_string(Shape(b.dims.begin(), b.dims.end())) + " does not fit A " + shape_string(as));
-  const float alpha = matmul ? 1.0f : attr_float("alpha", 1.0f);
-  const float beta = matmul ? 1.0f : attr_float("beta", 1.0f);
-  const auto K = static_cast<size_t>(k), N = static_cast<size_t>(n);
-  std::vector<float> w(K * N);  // FULLY_CONNECTED weights [N, K]
-  for (size_t o = 0; o < N; ++o) {
-    for (size_t i = 0; i < K; ++i) w[o * K + i] = alpha * (trans_b ? b.data[o * K + i] : b.data[i * N + o]);
-  }
-  std::vector<float> bias(N, 0.0f);
-  if (!matmul && has_input(2)) {
-    EDGERUN_ASSIGN_OR_RETURN(const TensorProto* ct, constant_input(2));
-    EDGERUN_ASSIGN_OR_RETURN(FloatTensor c, floats(*ct, node_where() + " C"));
-    if (c.data.size() == N) {
-      for (size_t o = 0; o < N; ++o) bias[o] = beta * c.data[o];
-    } else if (c.data.size() == 1) {
-      for (size_t o = 0; o < N; ++o) bias[o] = beta * c.data[0];
-    } else {
-      return node_unsupported("C must be a scalar or have N = " + std::to_string(N) + " values (per output), found " + std::to_string(c.data.size()));
+Status Importer::clip() {
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (opset_ < 11) {
+    lo = attr_float("min", lo);
+    hi = attr_float("max", hi);
+  } else {
+    for (size_t i = 1; i <= 2; ++i) {
+      if (!has_input(i)) continue;
+      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* t, constant_input(i));
+      if (t->elements() != 1) return node_error("min / max must be scalars");
+      (i == 1 ? lo : hi) = t->float_at(0);
     }
   }
-  const std::string base = node_->outputs.empty() ? "gemm" : str(node_->outputs[0]);
-  const int32_t wv = add_constant(base + "/weights", DType::kFloat32, {static_cast<int32_t>(n), static_cast<int32_t>(k)}, w);
-  const int32_t bv = add_constant(base + "/bias", DType::kFloat32, {static_cast<int32_t>(n)}, bias);
-  const int32_t out = add_value(info_like(av, {as[0], static_cast<int32_t>(n)}));
-  add_node(ir::OpType::kFullyConnected, {a, wv, bv}, {out}, ir::FullyConnectedAttrs{});
-  return define_output(0, out, false);
-}
-
-Status Importer::pool(bool max) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  if (!in->nhwc) return node_unsupported("expected a 4-D (NCHW) input");
-  const Shape xs = shape_of(in->value);
-  std::vector<int64_t> kernel, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
-  if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
-  if (attr_int("ceil_mode", 0) != 0) return node_unsupported("ceil_mode = 1 is not supported");
-  if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("the Indices output is not supported");
-  ir::ExplicitPads pads;
-  EDGERUN_ASSIGN_OR_RETURN(const ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
-  if (!max && attr_int("count_include_pad", 0) != 0 && padding != ir::Padding::kValid) {
-    return node_unsupported("count_include_pad = 1 with padding is not supported");
-  }
-  ir::Pool2DAttrs a;
-  a.padding = padding;
-  a.pads = pads;
-  a.filter_h = static_cast<int32_t>(kernel[0]);
-  a.filter_w = static_cast<int32_t>(kernel[1]);
-  a.stride_h = static_cast<int32_t>(strides[0]);
-  a.stride_w = static_cast<int32_t>(strides[1]);
-  auto out_dim = [&](int64_t in_size, int d, int32_t pb, int32_t pe) -> int64_t {
-    const int64_t s = strides[static_cast<size_t>(d)], k = kernel[static_cast<size_t>(d)];
-    if (padding == ir::Padding::kSame) return (in_size + s - 1) / s;
-    if (padding == ir::Padding::kValid) return in_size >= k ? (in_size - k) / s + 1 : 0;
-    return in_size + pb + pe >= k ? (in_size + pb + pe - k) / s + 1 : 0;
-  };
-  const int64_t oh = out_dim(xs[1], 0, pads.top, pads.bottom), ow = out_dim(xs[2], 1, pads.left, pads.right);
-  if (oh < 1 || ow < 1) return node_error("the window leaves no output");
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(in->value)],
-                                          {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
-  add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {in->value}, {out}, a);
-  return define_output(0, out, true);
-}
-
-Status Importer::global_average_pool() {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  if (!in->nhwc) return node_unsupported("expected a 4-D (NCHW) input");
-  const Shape xs = shape_of(in->value);
-  const std::string base = node_->outputs.empty() ? "gap" : str(node_->outputs[0]);
-  const int32_t axes = add_constant<int32_t>(base + "/axes", DType::kInt32, {2}, {1, 2});
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(in->value)], {xs[0], 1, 1, xs[3]}));
-  ir::ReduceAttrs a;
-  a.keep_dims = true;
-  add_node(ir::OpType::kMean, {in->value, axes}, {out}, a);
-  return define_output(0, out, true);
+  if (lo == 0.0f && hi == 6.0f) return activation(ir::Activation::kRelu6);
+  if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(ir::Activation::kRelu);
+  if (lo == -1.0f && hi == 1.0f) return activation(ir::Activation::kReluN1To1);
+  return node_unsupported("Clip to [" + std::to_string(lo) + ", " + std::to_string(hi) + "] is not supported (only [0, 6], [0, inf), [-1, 1])");
 }
 
 Status Importer::binary(ir::OpType op) {
-  // Two activations of one shape and layout, or an activation and a constant
-  // that broadcasts onto it.
+  // Two activations, or an activation and a constant that broadcasts onto it.
   Entry* ins[2] = {nullptr, nullptr};
   for (size_t i = 0; i < 2; ++i) {
-    if (!has_input(i)) return node_error("input " + std::to_string(i) + " is missing");
-    EDGERUN_ASSIGN_OR_RETURN(ins[i], entry(node_->inputs[i]));
+    EDGERUN_ASSIGN_OR_RETURN(ins[i], input_entry(i));
   }
-  int32_t vals[2];
-  bool nhwc = false;
-  const bool const0 = ins[0]->value < 0, const1 = ins[1]->value < 0;
-  if (const0 && const1) return node_unsupported("both inputs are constants (constant folding is not supported yet)");
-  if (!const0 && !const1) {
-    if (ins[0]->nhwc != ins[1]->nhwc) {
-      EDGERUN_ASSIGN_OR_RETURN(vals[0], plain_value(ins[0]));
-      EDGERUN_ASSIGN_OR_RETURN(vals[1], plain_value(ins[1]));
-    } else {
-      vals[0] = ins[0]->value;
-      vals[1] = ins[1]->value;
-      nhwc = ins[0]->nhwc;
-    }
-  } else {
-    const size_t ai = const0 ? 1 : 0, ci = 1 - ai;
-    Entry* act = ins[ai];
-    EDGERUN_ASSIGN_OR_RETURN(FloatTensor c, floats(*ins[ci]->constant, node_where() + " constant input"));
-    nhwc = act->nhwc;
-    Shape cs(c.dims.begin(), c.dims.end());
-    if (nhwc) {
-      if (c.dims.size() > 4) return node_error("constant of rank > 4 against a 4-D input");
-      // Right-align to rank 4 (NumPy broadcasting), then NCHW -> NHWC.
-      std::vector<int64_t> d4(4 - c.dims.size(), 1);
-      d4.insert(d4.end(), c.dims.begin(), c.dims.end());
-      std::vector<float> t(c.data.size());
-      const auto D1 = static_cast<size_t>(d4[1]), D2 = static_cast<size_t>(d4[2]), D3 = static_cast<size_t>(d4[3]);
-      for (size_t n0 = 0; n0 < static_cast<size_t>(d4[0]); ++n0)
-        for (size_t ch = 0; ch < D1; ++ch)
-          for (size_t y = 0; y < D2; ++y)
-            for (size_t x = 0; x < D3; ++x)
-              t[((n0 * D2 + y) * D3 + x) * D1 + ch] = c.data[((n0 * D1 + ch) * D2 + y) * D3 + x];
-      c.data = std::move(t);
-      cs = {static_cast<int32_t>(d4[0]), static_cast<int32_t>(d4[2]), static_cast<int32_t>(d4[3]),
-            static_cast<int32_t>(d4[1])};
-    }
-    vals[ai] = act->value;
-    vals[ci] = add_constant(str(node_->inputs[ci]), DType::kFloat32, cs, c.data);
-  }
-  const Shape s0 = shape_of(vals[0]);
-  const Shape s1 = shape_of(vals[1]);
-  // Output shape by NumPy broadcasting.
+  const bool const0 = is_constant(0), const1 = is_constant(1);
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s0, onnx_shape(ins[0]));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s1, onnx_shape(ins[1]));
+  EDGERUN_ASSIGN_OR_RETURN(const DType t0, dtype_of(ins[0]));
+  EDGERUN_ASSIGN_OR_RETURN(const DType t1, dtype_of(ins[1]));
+  if (t0 != t1) return node_error(std::string("inputs differ in data type (") + dtype_name(t0) + ", " + dtype_name(t1) + ")");
+  // Output shape by NumPy broadcasting (ONNX order).
   const size_t rank = std::max(s0.size(), s1.size());
   Shape os(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -657,95 +967,337 @@ Status Importer::binary(ir::OpType op) {
     if (a != b && a != 1 && b != 1) return node_error("shapes " + shape_string(s0) + " and " + shape_string(s1) + " do not broadcast");
     os[i] = a == 1 ? b : a;
   }
-  const ir::Value like = g().values[static_cast<size_t>(const0 ? vals[1] : vals[0])];
-  if (like.info.dtype != DType::kFloat32) return node_unsupported("only float32 is supported");
-  const int32_t out = add_value(info_like(like, os));
+  // Run NHWC when the output is 4-D and a non-constant input already is NHWC.
+  const bool use_nhwc = rank == 4 && ((!const0 && ins[0]->nhwc) || (!const1 && ins[1]->nhwc));
+  int32_t vals[2];
+  for (size_t i = 0; i < 2; ++i) {
+    Entry* e = ins[i];
+    const Shape& si = i == 0 ? s0 : s1;
+    const bool is_const = i == 0 ? const0 : const1;
+    if (!use_nhwc) {
+      EDGERUN_ASSIGN_OR_RETURN(vals[i], plain(e));
+      continue;
+    }
+    if (si.size() == 4 && !is_const) {
+      EDGERUN_ASSIGN_OR_RETURN(vals[i], nhwc(e));
+      continue;
+    }
+    if (!is_const) {
+      // A lower-rank activation against a 4-D NHWC one: both in ONNX order.
+      EDGERUN_ASSIGN_OR_RETURN(vals[0], plain(ins[0]));
+      EDGERUN_ASSIGN_OR_RETURN(vals[1], plain(ins[1]));
+      const int32_t out = add_value(info_like(g().values[static_cast<size_t>(vals[0])], os));
+      add_node(op, {vals[0], vals[1]}, {out}, ir::ElementwiseAttrs{});
+      return define_output(0, out, false);
+    }
+    // A constant: right-align to rank 4 (NumPy broadcasting), then NCHW -> NHWC.
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_of(e));
+    std::vector<int64_t> d4(4 - c->dims.size(), 1);
+    d4.insert(d4.end(), c->dims.begin(), c->dims.end());
+    const size_t es = dtype_size(c->dtype);
+    std::vector<uint8_t> t(c->bytes.size());
+    const auto D0 = static_cast<size_t>(d4[0]), D1 = static_cast<size_t>(d4[1]), D2 = static_cast<size_t>(d4[2]),
+               D3 = static_cast<size_t>(d4[3]);
+    for (size_t n0 = 0; n0 < D0; ++n0)
+      for (size_t ch = 0; ch < D1; ++ch)
+        for (size_t y = 0; y < D2; ++y)
+          for (size_t x = 0; x < D3; ++x)
+            std::memcpy(&t[(((n0 * D2 + y) * D3 + x) * D1 + ch) * es], &c->bytes[(((n0 * D1 + ch) * D2 + y) * D3 + x) * es], es);
+    vals[i] = add_constant_bytes(str(node_->inputs[i]), c->dtype,
+                                 {static_cast<int32_t>(d4[0]), static_cast<int32_t>(d4[2]), static_cast<int32_t>(d4[3]),
+                                  static_cast<int32_t>(d4[1])},
+                                 t);
+  }
+  Shape stored = os;
+  if (use_nhwc) stored = {os[0], os[2], os[3], os[1]};
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(vals[const0 ? 1 : 0])], stored));
   add_node(op, {vals[0], vals[1]}, {out}, ir::ElementwiseAttrs{});
-  return define_output(0, out, nhwc && os.size() == 4);
+  return define_output(0, out, use_nhwc);
 }
 
-Status Importer::flatten_or_reshape(bool flatten) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  const Shape xs_stored = shape_of(in->value);
-  // ONNX shape of the input.
-  Shape xs = xs_stored;
-  if (in->nhwc) xs = {xs_stored[0], xs_stored[3], xs_stored[1], xs_stored[2]};
-  const int64_t elements = shape_elements(xs);
-  Shape os;
-  if (flatten) {
-    int64_t axis = attr_int("axis", 1);
-    if (axis < 0) axis += static_cast<int64_t>(xs.size());
-    if (axis < 0 || axis > static_cast<int64_t>(xs.size())) return node_error("axis " + std::to_string(axis) + " out of range");
-    int64_t outer = 1;
-    for (int64_t i = 0; i < axis; ++i) outer *= xs[static_cast<size_t>(i)];
-    os = {static_cast<int32_t>(outer), static_cast<int32_t>(outer == 0 ? 0 : elements / outer)};
+Status Importer::local_response_norm() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  if (s.size() != 4) return node_unsupported("only 4-D (NCHW) inputs are supported, found " + shape_string(s));
+  const int64_t size = attr_int("size", 0);
+  if (size < 1 || size > 1 << 16) return node_error("size " + std::to_string(size) + " out of range");
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+  ir::LocalResponseNormAttrs a;
+  a.radius_before = static_cast<int32_t>((size - 1) / 2);
+  a.radius_after = static_cast<int32_t>(size - 1 - (size - 1) / 2);
+  a.alpha = attr_float("alpha", 1e-4f) / static_cast<float>(size);
+  a.beta = attr_float("beta", 0.75f);
+  a.bias = attr_float("bias", 1.0f);
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], shape_of(xv)));
+  add_node(ir::OpType::kLocalResponseNorm, {xv}, {out}, a);
+  return define_output(0, out, true);
+}
+
+Status Importer::unary(ir::OpType op, ir::Attrs attrs) {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], shape_of(xv)));
+  add_node(op, {xv}, {out}, std::move(attrs));
+  return define_output(0, out, in->nhwc);
+}
+
+// ---------------------------------------------------------------------------
+// Gemm / MatMul
+
+Status Importer::gemm(bool matmul) {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(int32_t a, plain(in));
+  Shape as = shape_of(a);
+  const bool a_1d = as.size() == 1;
+  if (value_dtype(a) != DType::kFloat32) return node_unsupported("expected a float32 input A");
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* bt, constant_input(1));
+  if (bt->dtype != DType::kFloat32) return node_unsupported("B: expected float32");
+  std::vector<int64_t> bd = bt->dims;
+  const std::string base = out_name(0, "gemm");
+  bool squeeze_last = false;
+  if (matmul) {
+    if (bd.size() == 1) {
+      bd = {bd[0], 1};
+      squeeze_last = true;
+    }
+    if (bd.size() != 2) return node_unsupported("B of rank " + std::to_string(bd.size()) + " (a batched product) is not supported yet; only a 2-D B");
+    if (as.size() == 1) {
+      as = {1, as[0]};
+      a = reshape(a, as, base + "/a2d");
+    }
   } else {
-    EDGERUN_ASSIGN_OR_RETURN(const TensorProto* st, constant_input(1));
-    EDGERUN_ASSIGN_OR_RETURN(std::vector<int64_t> req, ints(*st, node_where() + " shape"));
-    if (req.size() > 8) return node_error("shape has more than 8 dims");
-    const bool allowzero = attr_int("allowzero", 0) != 0;
-    int stretch = -1;
-    int64_t known = 1;
-    for (size_t i = 0; i < req.size(); ++i) {
-      if (req[i] == 0 && !allowzero) {
-        if (i >= xs.size()) return node_error("shape dim " + std::to_string(i) + " copies a missing input dim");
-        req[i] = xs[i];
-      }
-      if (req[i] == -1) {
-        if (stretch >= 0) return node_error("shape has more than one -1");
-        stretch = static_cast<int>(i);
-        continue;
-      }
-      if (req[i] < 0 || req[i] > std::numeric_limits<int32_t>::max()) return node_error("shape dim " + std::to_string(req[i]) + " out of range");
-      if (!checked_mul(known, req[i], &known)) return node_error("shape overflows");
+    if (as.size() != 2 || bd.size() != 2) return node_error("A and B must be 2-D, found " + shape_string(as) + " and " + dims_string(bd));
+    if (attr_int("transA", 0) != 0) {
+      a = transpose(a, {1, 0}, base + "/at");
+      as = shape_of(a);
     }
-    if (stretch >= 0) {
-      if (known == 0 || elements % known != 0) return node_error("shape cannot hold " + std::to_string(elements) + " elements");
-      req[static_cast<size_t>(stretch)] = elements / known;
+  }
+  const bool trans_b = !matmul && attr_int("transB", 0) != 0;
+  const int64_t k = trans_b ? bd[1] : bd[0];
+  const int64_t n = trans_b ? bd[0] : bd[1];
+  if (k != as.back()) return node_error("B " + dims_string(bt->dims) + " does not fit A " + shape_string(as));
+  const float alpha = matmul ? 1.0f : attr_float("alpha", 1.0f);
+  const float beta = matmul ? 1.0f : attr_float("beta", 1.0f);
+  const auto K = static_cast<size_t>(k), N = static_cast<size_t>(n);
+  // FULLY_CONNECTED weights [N, K], written in place (B may be hundreds of MB).
+  const int32_t wv = add_constant_bytes(base + "/weights", DType::kFloat32, {static_cast<int32_t>(n), static_cast<int32_t>(k)},
+                                        std::vector<uint8_t>());
+  {
+    std::unique_ptr<uint8_t[]> buf(new uint8_t[std::max<size_t>(K * N * sizeof(float), 1)]);
+    auto* w = reinterpret_cast<float*>(buf.get());
+    const uint8_t* b = bt->bytes.data();
+    for (size_t o = 0; o < N; ++o) {
+      for (size_t i = 0; i < K; ++i) {
+        float v;
+        std::memcpy(&v, b + (trans_b ? o * K + i : i * N + o) * sizeof(float), sizeof(float));
+        w[o * K + i] = alpha * v;
+      }
     }
-    for (int64_t d : req) os.push_back(static_cast<int32_t>(d));
+    ir::Value& wval = g().values[static_cast<size_t>(wv)];
+    wval.data = buf.get();
+    wval.data_bytes = K * N * sizeof(float);
+    out_.aligned_copies.back() = std::move(buf);
   }
-  if (shape_elements(os) != elements) return node_error("output " + shape_string(os) + " does not hold the input's " + std::to_string(elements) + " elements");
-  // NHWC storage equals NCHW order when H = W = 1.
-  int32_t src = in->value;
-  if (in->nhwc && !(xs_stored[1] == 1 && xs_stored[2] == 1)) {
-    EDGERUN_ASSIGN_OR_RETURN(src, plain_value(in));
+  std::vector<float> bias(N, 0.0f);
+  std::vector<float> c_matrix;  // a C that is not per output: added after
+  Shape c_shape;
+  if (!matmul && has_input(2)) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* ct, constant_input(2));
+    if (ct->dtype != DType::kFloat32) return node_unsupported("C: expected float32");
+    const std::vector<float> c = ct->floats();
+    const bool per_output = c.size() == 1 || (c.size() == N && (ct->dims.size() == 1 || (ct->dims.size() == 2 && ct->dims[0] == 1)));
+    if (per_output) {
+      for (size_t o = 0; o < N; ++o) bias[o] = beta * c[c.size() == 1 ? 0 : o];
+    } else {
+      for (int64_t d : ct->dims) c_shape.push_back(static_cast<int32_t>(d));
+      for (float v : c) c_matrix.push_back(beta * v);
+    }
   }
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(src)], os));
-  add_node(ir::OpType::kReshape, {src}, {out});
-  // A 4-D result keeps ONNX order: store it NHWC like every 4-D activation.
-  if (os.size() == 4) {
-    const int32_t t = transpose(out, kToNhwc, "reshape/nhwc");
-    return define_output(0, t, true);
+  const int32_t bv = add_constant(base + "/bias", DType::kFloat32, {static_cast<int32_t>(n)}, bias);
+  Shape os = as;
+  os.back() = static_cast<int32_t>(n);
+  ir::FullyConnectedAttrs fa;
+  fa.keep_num_dims = os.size() != 2;
+  int32_t out = add_value(info_like(g().values[static_cast<size_t>(a)], os));
+  add_node(ir::OpType::kFullyConnected, {a, wv, bv}, {out}, fa);
+  if (!c_matrix.empty()) {
+    const int32_t cv = add_constant(base + "/c", DType::kFloat32, c_shape, c_matrix);
+    const int32_t sum = add_value(info_like(g().values[static_cast<size_t>(out)], os));
+    add_node(ir::OpType::kAdd, {out, cv}, {sum}, ir::ElementwiseAttrs{});
+    out = sum;
+  }
+  if (squeeze_last || a_1d) {
+    // MatMul of 1-D operands: NumPy drops the dims it added.
+    Shape fs;
+    const Shape orig = shape_of(out);
+    for (size_t d = 0; d < orig.size(); ++d) {
+      if (a_1d && d == orig.size() - 2) continue;
+      if (squeeze_last && d == orig.size() - 1) continue;
+      fs.push_back(orig[d]);
+    }
+    out = reshape(out, fs, base + "/squeezed");
   }
   return define_output(0, out, false);
 }
 
-Status Importer::softmax() {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  const Shape s = shape_of(in->value);
-  const auto rank = static_cast<int64_t>(s.size());
-  int64_t axis = attr_int("axis", opset_ >= 13 ? -1 : 1);
-  if (axis < 0) axis += rank;
-  bool last = false;
-  if (in->nhwc) {
-    last = axis == 1 && opset_ >= 13;  // channels, stored last
-  } else {
-    last = axis == rank - 1;  // opset < 13 flattens from axis: the same when axis is the last dim
+// ---------------------------------------------------------------------------
+// Shape ops
+
+Result<Shape> Importer::reshape_target(const Shape& xs) {
+  const std::string_view op = node_->op_type;
+  const int64_t elements = shape_elements(xs);
+  const auto rank = static_cast<int64_t>(xs.size());
+  Shape os;
+  if (op == "Flatten") {
+    const int64_t axis = normalize_axis(attr_int("axis", 1), rank);
+    if (axis < 0 || axis > rank) return node_error("axis " + std::to_string(attr_int("axis", 1)) + " out of range for rank " + std::to_string(rank));
+    int64_t outer = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= xs[static_cast<size_t>(i)];
+    return Shape{static_cast<int32_t>(outer), static_cast<int32_t>(outer == 0 ? 0 : elements / outer)};
   }
-  if (!last) return node_unsupported("softmax over axis " + std::to_string(axis) + " of " + shape_string(s) + " is not supported (only the last / channel axis)");
-  ir::SoftmaxAttrs a;
-  a.beta = 1.0f;
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(in->value)], s));
-  add_node(ir::OpType::kSoftmax, {in->value}, {out}, a);
-  return define_output(0, out, in->nhwc);
+  if (op == "Squeeze" || op == "Unsqueeze") {
+    std::vector<int64_t> axes;
+    if (opset_ >= 13) {
+      if (has_input(1)) {
+        EDGERUN_ASSIGN_OR_RETURN(axes, int_input(1, "axes"));
+      }
+    } else {
+      axes = attr_ints("axes");
+    }
+    if (op == "Squeeze") {
+      std::vector<bool> drop(xs.size(), false);
+      for (int64_t a : axes) {
+        const int64_t n = normalize_axis(a, rank);
+        if (n < 0 || n >= rank) return node_error("axis " + std::to_string(a) + " out of range for rank " + std::to_string(rank));
+        if (xs[static_cast<size_t>(n)] != 1) return node_error("axis " + std::to_string(a) + " has size " + std::to_string(xs[static_cast<size_t>(n)]) + ", expected 1");
+        drop[static_cast<size_t>(n)] = true;
+      }
+      for (size_t d = 0; d < xs.size(); ++d) {
+        if (axes.empty() ? xs[d] != 1 : !drop[d]) os.push_back(xs[d]);
+      }
+      return os;
+    }
+    const int64_t out_rank = rank + static_cast<int64_t>(axes.size());
+    std::vector<bool> inserted(static_cast<size_t>(out_rank), false);
+    for (int64_t a : axes) {
+      const int64_t n = normalize_axis(a, out_rank);
+      if (n < 0 || n >= out_rank || inserted[static_cast<size_t>(n)]) return node_error("axes: " + std::to_string(a) + " out of range or repeated");
+      inserted[static_cast<size_t>(n)] = true;
+    }
+    size_t next = 0;
+    for (int64_t d = 0; d < out_rank; ++d) os.push_back(inserted[static_cast<size_t>(d)] ? 1 : xs[next++]);
+    return os;
+  }
+  // Reshape
+  std::vector<int64_t> req;
+  if (opset_ < 5) {
+    req = attr_ints("shape");
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(req, int_input(1, "shape"));
+  }
+  if (req.size() > 8) return node_error("shape has more than 8 dims");
+  const bool allowzero = attr_int("allowzero", 0) != 0;
+  int stretch = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < req.size(); ++i) {
+    if (req[i] == 0 && !allowzero) {
+      if (i >= xs.size()) return node_error("shape dim " + std::to_string(i) + " copies a missing input dim");
+      req[i] = xs[i];
+    }
+    if (req[i] == -1) {
+      if (stretch >= 0) return node_error("shape has more than one -1");
+      stretch = static_cast<int>(i);
+      continue;
+    }
+    if (req[i] < 0 || req[i] > std::numeric_limits<int32_t>::max()) return node_error("shape dim " + std::to_string(req[i]) + " out of range");
+    if (!checked_mul(known, req[i], &known)) return node_error("shape overflows");
+  }
+  if (stretch >= 0) {
+    if (known == 0 || elements % known != 0) return node_error("shape cannot hold " + std::to_string(elements) + " elements");
+    req[static_cast<size_t>(stretch)] = elements / known;
+  }
+  for (int64_t d : req) os.push_back(static_cast<int32_t>(d));
+  if (shape_elements(os) != elements) return node_error("output " + shape_string(os) + " does not hold the input's " + std::to_string(elements) + " elements");
+  return os;
 }
 
-Status Importer::unary(ir::OpType op, ir::Attrs attrs) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, activation_input(0));
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(in->value)], shape_of(in->value)));
-  add_node(op, {in->value}, {out}, std::move(attrs));
-  return define_output(0, out, in->nhwc);
+Status Importer::reshape_like() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape xs, onnx_shape(in));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape os, reshape_target(xs));
+  int32_t src;
+  EDGERUN_ASSIGN_OR_RETURN(src, data(in));
+  // NHWC storage equals NCHW order when H = W = 1.
+  if (in->nhwc && !(xs[2] == 1 && xs[3] == 1)) {
+    EDGERUN_ASSIGN_OR_RETURN(src, plain(in));
+  }
+  const int32_t out = reshape(src, os, out_name(0, "reshape"));
+  return define_output(0, out, false);
+}
+
+Status Importer::transpose_op() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  std::vector<int64_t> perm = attr_ints("perm");
+  if (perm.empty()) {
+    for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
+  }
+  if (static_cast<int64_t>(perm.size()) != rank) return node_error("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(rank));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  std::vector<int32_t> p;
+  for (int64_t a : perm) {
+    if (a < 0 || a >= rank) return node_error("perm entry " + std::to_string(a) + " out of range");
+    // An NHWC input: ONNX axis a is stored at kNhwcAxis[a].
+    p.push_back(in->nhwc ? kNhwcAxis[a] : static_cast<int32_t>(a));
+  }
+  const int32_t out = transpose(xv, p, out_name(0, "transpose"));
+  return define_output(0, out, false);
+}
+
+Status Importer::softmax() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  const int64_t axis = normalize_axis(attr_int("axis", opset_ >= 13 ? -1 : 1), rank);
+  if (axis < 0 || axis >= rank) return node_error("axis out of range for rank " + std::to_string(rank));
+  const std::string base = out_name(0, "softmax");
+  ir::SoftmaxAttrs a;
+  a.beta = 1.0f;
+  auto run = [&](int32_t v) {
+    const int32_t out = add_value(info_like(g().values[static_cast<size_t>(v)], shape_of(v)));
+    add_node(ir::OpType::kSoftmax, {v}, {out}, a);
+    return out;
+  };
+  if (opset_ < 13) {
+    // Softmax over the flattened dims [axis, rank): a 2-D softmax.
+    EDGERUN_ASSIGN_OR_RETURN(int32_t xv, data(in));
+    if (!(in->nhwc && axis == 1 && s[2] == 1 && s[3] == 1) && !(!in->nhwc && axis == rank - 1)) {
+      EDGERUN_ASSIGN_OR_RETURN(xv, plain(in));
+      int64_t outer = 1;
+      for (int64_t i = 0; i < axis; ++i) outer *= s[static_cast<size_t>(i)];
+      const int32_t flat = reshape(xv, {static_cast<int32_t>(outer), static_cast<int32_t>(shape_elements(s) / std::max<int64_t>(outer, 1))}, base + "/2d");
+      const int32_t out = reshape(run(flat), s, base);
+      return define_output(0, out, false);
+    }
+    return define_output(0, run(xv), in->nhwc);
+  }
+  if (in->nhwc && axis == 1) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+    return define_output(0, run(xv), true);
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, plain(in));
+  if (axis == rank - 1) return define_output(0, run(xv), false);
+  // Move the axis last, softmax, and move it back.
+  std::vector<int32_t> perm, back(static_cast<size_t>(rank));
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i != axis) perm.push_back(static_cast<int32_t>(i));
+  }
+  perm.push_back(static_cast<int32_t>(axis));
+  for (size_t i = 0; i < perm.size(); ++i) back[static_cast<size_t>(perm[i])] = static_cast<int32_t>(i);
+  const int32_t moved = transpose(xv, perm, base + "/moved");
+  const int32_t out = transpose(run(moved), back, base);
+  return define_output(0, out, false);
 }
 
 Status Importer::concat() {
@@ -753,25 +1305,20 @@ Status Importer::concat() {
   std::vector<Entry*> ins;
   bool all_nhwc = true;
   for (size_t i = 0; i < node_->inputs.size(); ++i) {
-    EDGERUN_ASSIGN_OR_RETURN(Entry * e, activation_input(i));
+    EDGERUN_ASSIGN_OR_RETURN(Entry * e, input_entry(i));
     ins.push_back(e);
-    all_nhwc = all_nhwc && e->nhwc;
+    all_nhwc = all_nhwc && e->value >= 0 && e->nhwc;
   }
   std::vector<int32_t> vals;
   for (Entry* e : ins) {
-    if (all_nhwc) {
-      vals.push_back(e->value);
-    } else {
-      EDGERUN_ASSIGN_OR_RETURN(const int32_t v, plain_value(e));
-      vals.push_back(v);
-    }
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t v, all_nhwc ? data(e) : plain(e));
+    vals.push_back(v);
   }
   const Shape s0 = shape_of(vals[0]);
   const auto rank = static_cast<int64_t>(s0.size());
-  int64_t axis = attr_int("axis", 1);
-  if (axis < 0) axis += rank;
+  int64_t axis = normalize_axis(attr_int("axis", 1), rank);
   if (axis < 0 || axis >= rank) return node_error("axis out of range");
-  if (all_nhwc) axis = std::vector<int64_t>{0, 3, 1, 2}[static_cast<size_t>(axis)];
+  if (all_nhwc) axis = kNhwcAxis[axis];
   Shape os = s0;
   os[static_cast<size_t>(axis)] = 0;
   for (int32_t v : vals) {
@@ -786,17 +1333,145 @@ Status Importer::concat() {
   return define_output(0, out, all_nhwc);
 }
 
+Status Importer::reduce_mean() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  std::vector<int64_t> axes;
+  if (opset_ >= 18) {
+    if (has_input(1)) {
+      EDGERUN_ASSIGN_OR_RETURN(axes, int_input(1, "axes"));
+    }
+  } else {
+    axes = attr_ints("axes");
+  }
+  const bool keep = attr_int("keepdims", 1) != 0;
+  if (axes.empty()) {
+    if (attr_int("noop_with_empty_axes", 0) != 0) return alias();
+    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  std::vector<bool> reduced(static_cast<size_t>(rank), false);
+  for (int64_t& a : axes) {
+    a = normalize_axis(a, rank);
+    if (a < 0 || a >= rank) return node_error("axis out of range for rank " + std::to_string(rank));
+    reduced[static_cast<size_t>(a)] = true;
+  }
+  // NHWC runs as is when the kept dims keep their ONNX order (always with keepdims).
+  bool use_nhwc = in->value >= 0 && in->nhwc;
+  if (use_nhwc && !keep && !reduced[1] && (!reduced[2] || !reduced[3])) use_nhwc = false;
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, use_nhwc ? data(in) : plain(in));
+  std::vector<int32_t> ir_axes;
+  for (int64_t a : axes) ir_axes.push_back(use_nhwc ? kNhwcAxis[a] : static_cast<int32_t>(a));
+  std::sort(ir_axes.begin(), ir_axes.end());
+  ir_axes.erase(std::unique(ir_axes.begin(), ir_axes.end()), ir_axes.end());
+  Shape stored = shape_of(xv), os;
+  for (size_t d = 0; d < stored.size(); ++d) {
+    const bool r = std::find(ir_axes.begin(), ir_axes.end(), static_cast<int32_t>(d)) != ir_axes.end();
+    if (r && keep) os.push_back(1);
+    if (!r) os.push_back(stored[d]);
+  }
+  const std::string base = out_name(0, "mean");
+  const int32_t av = add_int32s(base + "/axes", ir_axes);
+  ir::ReduceAttrs ra;
+  ra.keep_dims = keep;
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
+  add_node(ir::OpType::kMean, {xv, av}, {out}, ra);
+  return define_output(0, out, use_nhwc && keep);
+}
+
+Status Importer::pad() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  const std::string_view mode = attr_string("mode", "constant");
+  std::vector<int64_t> pads;
+  float value = 0.0f;
+  std::vector<int64_t> axes;
+  if (opset_ < 11) {
+    pads = attr_ints("pads");
+    value = attr_float("value", 0.0f);
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(pads, int_input(1, "pads"));
+    if (has_input(2)) {
+      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(2));
+      if (c->elements() != 1) return node_error("constant_value must be a scalar");
+      value = c->float_at(0);
+    }
+    if (has_input(3)) {
+      EDGERUN_ASSIGN_OR_RETURN(axes, int_input(3, "axes"));
+    }
+  }
+  if (axes.empty()) {
+    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  if (pads.size() != 2 * axes.size()) return node_error("pads has " + std::to_string(pads.size()) + " values, expected " + std::to_string(2 * axes.size()));
+  std::vector<int64_t> begin(static_cast<size_t>(rank), 0), end(static_cast<size_t>(rank), 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const int64_t a = normalize_axis(axes[i], rank);
+    if (a < 0 || a >= rank) return node_error("axis out of range");
+    begin[static_cast<size_t>(a)] = pads[i];
+    end[static_cast<size_t>(a)] = pads[i + axes.size()];
+  }
+  if (mode != "constant") return node_unsupported("mode '" + str(mode) + "' is not supported yet (only constant)");
+  if (value != 0.0f) return node_unsupported("a constant_value other than 0 is not supported yet");
+  const bool use_nhwc = in->value >= 0 && in->nhwc;
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, use_nhwc ? data(in) : plain(in));
+  std::vector<int32_t> p(static_cast<size_t>(2 * rank));
+  Shape os = shape_of(xv);
+  for (int64_t a = 0; a < rank; ++a) {
+    const auto d = static_cast<size_t>(use_nhwc ? kNhwcAxis[a] : a);
+    const int64_t b = begin[static_cast<size_t>(a)], e = end[static_cast<size_t>(a)];
+    if (b < 0 || e < 0) return node_unsupported("negative pads are not supported yet");
+    if (b > (1 << 20) || e > (1 << 20)) return node_error("pad out of range");
+    p[2 * d] = static_cast<int32_t>(b);
+    p[2 * d + 1] = static_cast<int32_t>(e);
+    os[d] += static_cast<int32_t>(b + e);
+  }
+  const std::string base = out_name(0, "pad");
+  const int32_t pv = add_constant<int32_t>(base + "/paddings", DType::kInt32, {static_cast<int32_t>(rank), 2}, p);
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
+  add_node(ir::OpType::kPad, {xv, pv}, {out});
+  return define_output(0, out, use_nhwc);
+}
+
 Status Importer::alias() {
   if (!has_input(0)) return node_error("input 0 is missing");
-  if (node_->op_type == "Dropout" && node_->outputs.size() > 1 && !node_->outputs[1].empty() &&
-      readers_.count(node_->outputs[1]) != 0) {
-    return node_unsupported("the mask output is not supported");
+  const std::string_view op = node_->op_type;
+  if (op == "Dropout" && has_input(2)) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* t, constant_input(2));
+    if (t->elements() != 1 || t->int_at(0) != 0) return node_unsupported("training_mode = true is not supported (inference only)");
   }
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, entry(node_->inputs[0]));
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  // A graph input becomes an IR input once, whichever name reads it.
+  if (in->input_index >= 0) {
+    EDGERUN_RETURN_IF_ERROR(data(in).status());
+  }
   if (node_->outputs.empty() || entries_.count(node_->outputs[0]) != 0) return node_error("output missing or defined twice");
   Entry e = *in;
   entries_.emplace(node_->outputs[0], e);
+  if (op == "Dropout" && node_->outputs.size() > 1 && !node_->outputs[1].empty()) {
+    // In inference the mask keeps everything.
+    EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+    std::vector<int64_t> dims(s.begin(), s.end());
+    EDGERUN_RETURN_IF_ERROR(define_constant(1, make_ints(DType::kBool, dims, std::vector<int64_t>(static_cast<size_t>(shape_elements(s)), 1))));
+  }
   return Status::Ok();
+}
+
+Status Importer::constant_node() {
+  if (node_->outputs.empty()) return node_error("no output");
+  for (const Attribute& a : node_->attributes) {
+    if (a.name == "value") {
+      if (!a.t) return node_error("value is not a tensor");
+      EDGERUN_ASSIGN_OR_RETURN(ConstTensor c, decode_tensor(*a.t, node_where() + " value"));
+      return define_constant(0, std::move(c));
+    }
+    if (a.name == "value_float") return define_constant(0, make_floats({}, {a.f}));
+    if (a.name == "value_floats") return define_constant(0, make_floats({static_cast<int64_t>(a.floats.size())}, a.floats));
+    if (a.name == "value_int") return define_constant(0, make_ints(DType::kInt64, {}, {a.i}));
+    if (a.name == "value_ints") return define_constant(0, make_ints(DType::kInt64, {static_cast<int64_t>(a.ints.size())}, a.ints));
+  }
+  return node_unsupported("only Constant nodes with a value, value_float(s) or value_int(s) attribute are supported");
 }
 
 Status Importer::import_node() {
@@ -804,27 +1479,12 @@ Status Importer::import_node() {
   if (!node_->domain.empty() && node_->domain != "ai.onnx") {
     return node_unsupported("operator domain '" + str(node_->domain) + "' is not supported");
   }
+  if (op == "Constant") return constant_node();
+  EDGERUN_ASSIGN_OR_RETURN(const bool folded, fold());
+  if (folded) return Status::Ok();
   if (op == "Conv") return conv();
   if (op == "Relu") return activation(ir::Activation::kRelu);
-  if (op == "Clip") {
-    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
-    if (opset_ < 11) {
-      lo = attr_float("min", lo);
-      hi = attr_float("max", hi);
-    } else {
-      for (size_t i = 1; i <= 2; ++i) {
-        if (!has_input(i)) continue;
-        EDGERUN_ASSIGN_OR_RETURN(const TensorProto* t, constant_input(i));
-        EDGERUN_ASSIGN_OR_RETURN(FloatTensor f, floats(*t, node_where() + (i == 1 ? " min" : " max")));
-        if (f.data.size() != 1) return node_error("min / max must be scalars");
-        (i == 1 ? lo : hi) = f.data[0];
-      }
-    }
-    if (lo == 0.0f && hi == 6.0f) return activation(ir::Activation::kRelu6);
-    if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(ir::Activation::kRelu);
-    if (lo == -1.0f && hi == 1.0f) return activation(ir::Activation::kReluN1To1);
-    return node_unsupported("Clip to [" + std::to_string(lo) + ", " + std::to_string(hi) + "] is not supported (only [0, 6], [0, inf), [-1, 1])");
-  }
+  if (op == "Clip") return clip();
   if (op == "BatchNormalization") return batch_norm();
   if (op == "Gemm") return gemm(false);
   if (op == "MatMul") return gemm(true);
@@ -832,10 +1492,18 @@ Status Importer::import_node() {
   if (op == "AveragePool") return pool(false);
   if (op == "GlobalAveragePool") return global_average_pool();
   if (op == "Add") return binary(ir::OpType::kAdd);
+  if (op == "Sum") {
+    if (node_->inputs.size() == 1) return alias();
+    if (node_->inputs.size() == 2) return binary(ir::OpType::kAdd);
+    return node_unsupported("Sum of more than two inputs is not supported yet");
+  }
+  if (op == "LRN") return local_response_norm();
   if (op == "Mul") return binary(ir::OpType::kMul);
-  if (op == "Flatten") return flatten_or_reshape(true);
-  if (op == "Reshape") return flatten_or_reshape(false);
+  if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return reshape_like();
+  if (op == "Transpose") return transpose_op();
   if (op == "Softmax") return softmax();
+  if (op == "ReduceMean") return reduce_mean();
+  if (op == "Pad") return pad();
   if (op == "Sigmoid") return unary(ir::OpType::kLogistic);
   if (op == "HardSwish") return unary(ir::OpType::kHardSwish);
   if (op == "HardSigmoid") {
@@ -871,22 +1539,42 @@ Result<io::ImportedModel> Importer::run() {
   }
   for (const ValueInfo& v : graph.outputs) ++readers_[v.name];
 
-  // Constants: initializers and Constant nodes.
   for (size_t i = 0; i < graph.initializers.size(); ++i) {
     const TensorProto& t = graph.initializers[i];
     if (t.name.empty()) return InvalidModel("GraphProto.initializer[" + std::to_string(i) + "]: no name");
     Entry e;
-    e.constant = &t;
+    e.proto = &t;
     entries_[t.name] = e;
   }
   // Graph inputs that are not initializers.
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     const ValueInfo& v = graph.inputs[i];
     auto it = entries_.find(v.name);
-    if (it != entries_.end() && it->second.constant != nullptr) continue;
+    if (it != entries_.end() && it->second.proto != nullptr) continue;
     const std::string where = "graph input " + std::to_string(i) + " '" + str(v.name) + "'";
-    if (!v.is_tensor || !v.has_shape) return Unsupported(where + ": needs a tensor type with a shape");
-    EDGERUN_ASSIGN_OR_RETURN(const DType dt, convert_type(v.elem_type, where));
+    if (!v.is_tensor) return Unsupported(where + ": needs a tensor type");
+    const InputValue* given = nullptr;
+    for (const InputValue& iv : input_values_) {
+      if (iv.name == v.name) given = &iv;
+    }
+    Entry e;
+    if (given != nullptr) {
+      ConstTensor c;
+      c.dtype = given->dtype;
+      c.dims.assign(given->shape.begin(), given->shape.end());
+      if (given->data.size() != static_cast<size_t>(shape_elements(given->shape)) * dtype_size(given->dtype)) {
+        return InvalidArgument(where + ": the given value holds " + std::to_string(given->data.size()) + " bytes, expected " +
+                               std::to_string(shape_elements(given->shape) * static_cast<int64_t>(dtype_size(given->dtype))) +
+                               " for " + shape_string(given->shape) + " " + dtype_name(given->dtype));
+      }
+      c.bytes = given->data;
+      e.constant = std::make_shared<const ConstTensor>(std::move(c));
+      e.input_index = static_cast<int32_t>(i);
+      entries_[v.name] = e;
+      continue;
+    }
+    if (!v.has_shape) return Unsupported(where + ": needs a shape");
+    EDGERUN_ASSIGN_OR_RETURN(const DType dt, dtype_of_onnx(v.elem_type, where));
     Shape s;
     for (size_t d = 0; d < v.dims.size(); ++d) {
       int64_t x = v.dims[d].value;
@@ -902,32 +1590,15 @@ Result<io::ImportedModel> Importer::run() {
     info.name = str(v.name);
     info.dtype = dt;
     info.shape = s;
-    const int32_t id = add_value(info);
-    g().inputs.push_back(id);
-    Entry e;
-    if (s.size() == 4) {
-      e.value = transpose(id, kToNhwc, info.name + "/nhwc");
-      e.nhwc = true;
-      e.plain = id;
-    } else {
-      e.value = id;
-    }
+    e.value = add_value(info);
+    input_order_.emplace_back(i, e.value);
     entries_[v.name] = e;
   }
-  if (g().inputs.empty()) return Unsupported("the graph has no non-constant input");
 
   std::string unsupported;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     node_ = &graph.nodes[i];
     node_index_ = i;
-    if (node_->op_type == "Constant") {
-      const Attribute* a = node_->attribute("value");
-      if (a == nullptr || !a->t || node_->outputs.empty()) return node_unsupported("only Constant nodes with a 'value' tensor are supported");
-      Entry e;
-      e.constant = a->t.get();
-      entries_[node_->outputs[0]] = e;
-      continue;
-    }
     const bool after_failure = std::any_of(node_->inputs.begin(), node_->inputs.end(), [&](std::string_view in) {
       auto it = entries_.find(in);
       return it != entries_.end() && it->second.failed;
@@ -953,32 +1624,51 @@ Result<io::ImportedModel> Importer::run() {
   }
   if (!unsupported.empty()) return Unsupported(unsupported);
 
+  node_ = nullptr;
+  std::vector<int32_t> outputs;
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
     const std::string_view name = graph.outputs[i].name;
     auto it = entries_.find(name);
-    if (it == entries_.end() || it->second.value < 0) {
-      return Unsupported("graph output '" + str(name) + "' is not computed by any node (constant outputs are not supported)");
-    }
+    if (it == entries_.end()) return InvalidModel("graph output '" + str(name) + "' is not computed by any node");
     Entry& e = it->second;
-    int32_t v = e.value;
+    if (e.value < 0 && e.input_index < 0 && e.constant == nullptr && e.proto == nullptr) {
+      return InvalidModel("graph output '" + str(name) + "' has no value");
+    }
+    if (e.value < 0 && e.input_index < 0) {
+      // A constant output: an IR constant copied by a node, so the output has a buffer.
+      const ConstTensor* c = nullptr;
+      EDGERUN_ASSIGN_OR_RETURN(c, constant_of(&e));
+      e.value = add_constant_bytes(str(name) + "/value", c->dtype, Shape(c->dims.begin(), c->dims.end()), c->bytes);
+    }
+    EDGERUN_ASSIGN_OR_RETURN(int32_t v, data(&e));
     if (e.nhwc) {
-      v = transpose(e.value, kToNchw, str(name));
-      g().values[static_cast<size_t>(e.value)].info.name = str(name) + "/nhwc";
+      if (e.other < 0) {
+        e.other = transpose(e.value, {kToNchw, kToNchw + 4}, str(name));
+        g().values[static_cast<size_t>(e.value)].info.name = str(name) + "/nhwc";
+      }
+      v = e.other;
     }
-    if (std::find(g().inputs.begin(), g().inputs.end(), v) != g().inputs.end()) {
-      return Unsupported("graph output '" + str(name) + "' is a graph input");
+    const bool is_input = std::any_of(input_order_.begin(), input_order_.end(), [&](const auto& p) { return p.second == v; });
+    const bool repeated = std::find(outputs.begin(), outputs.end(), v) != outputs.end();
+    if (is_input || repeated || g().values[static_cast<size_t>(v)].is_constant()) {
+      v = reshape(v, shape_of(v), str(name));  // a copy, so every output has a buffer of its own
     }
-    g().outputs.push_back(v);
+    g().values[static_cast<size_t>(v)].info.name = str(name);
+    outputs.push_back(v);
   }
+  g().outputs = outputs;
   if (g().outputs.empty()) return InvalidModel("the graph has no outputs");
+  std::sort(input_order_.begin(), input_order_.end());
+  for (const auto& p : input_order_) g().inputs.push_back(p.second);
+  if (g().inputs.empty()) return Unsupported("the graph has no input that is not a constant");
   return std::move(out_);
 }
 
 }  // namespace
 
-Result<io::ImportedModel> import_model(const uint8_t* data, size_t size) {
+Result<io::ImportedModel> import_model(const uint8_t* data, size_t size, const std::vector<InputValue>& input_values) {
   EDGERUN_ASSIGN_OR_RETURN(const Model m, parse_model(data, size));
-  Importer imp(m);
+  Importer imp(m, input_values);
   return imp.run();
 }
 

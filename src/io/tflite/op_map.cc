@@ -37,7 +37,8 @@ constexpr const char* kBuiltinNames[] = {
 // BuiltinOptions union tags (schema.fbs), for the ops edgerun reads options of.
 enum OptionsTag : uint8_t {
   kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
-  kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12, kReshapeOptions = 17,
+  kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12,
+  kLocalResponseNormalizationOptions = 13, kReshapeOptions = 17,
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
   kQuantizeOptions = 89,
 };
@@ -193,6 +194,17 @@ Result<ir::Attrs> parse_l2_norm(const OpContext& ctx) {
   return ir::Attrs{a};
 }
 
+Result<ir::Attrs> parse_local_response_norm(const OpContext& ctx) {
+  READ_OPTIONS(r, kLocalResponseNormalizationOptions, "LocalResponseNormalizationOptions", K::kI32, K::kF32, K::kF32,
+               K::kF32);
+  ir::LocalResponseNormAttrs a;
+  a.radius_before = a.radius_after = r.i32(0, 0);
+  a.bias = r.f32(1, 0.0f);
+  a.alpha = r.f32(2, 0.0f);
+  a.beta = r.f32(3, 0.0f);
+  return ir::Attrs{a};
+}
+
 Result<ir::Attrs> parse_reducer(const OpContext& ctx) {
   READ_OPTIONS(r, kReducerOptions, "ReducerOptions", K::kU8);
   ir::ReduceAttrs a;
@@ -238,6 +250,7 @@ constexpr OpMapEntry kOpMap[] = {
     {11, OpType::kL2Normalization, parse_l2_norm},
     {39, OpType::kTranspose, no_options},
     {117, OpType::kHardSwish, no_options},
+    {13, OpType::kLocalResponseNorm, parse_local_response_norm},
 };
 
 }  // namespace

@@ -1,0 +1,166 @@
+#include "io/onnx/const_tensor.h"
+
+#include <limits>
+
+#include "core/checked.h"
+
+namespace edgerun::onnx {
+namespace {
+
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+
+template <typename T>
+void store(ConstTensor* t, int64_t i, T v) {
+  std::memcpy(t->bytes.data() + static_cast<size_t>(i) * sizeof(T), &v, sizeof(T));
+}
+
+template <typename T>
+T load(const ConstTensor& t, int64_t i) {
+  T v;
+  std::memcpy(&v, t.bytes.data() + static_cast<size_t>(i) * sizeof(T), sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+int64_t ConstTensor::int_at(int64_t i) const {
+  switch (dtype) {
+    case DType::kFloat32: return static_cast<int64_t>(load<float>(*this, i));
+    case DType::kInt8: return load<int8_t>(*this, i);
+    case DType::kUInt8: return load<uint8_t>(*this, i);
+    case DType::kInt16: return load<int16_t>(*this, i);
+    case DType::kInt32: return load<int32_t>(*this, i);
+    case DType::kInt64: return load<int64_t>(*this, i);
+    case DType::kBool: return load<uint8_t>(*this, i) != 0;
+  }
+  return 0;
+}
+
+float ConstTensor::float_at(int64_t i) const {
+  if (dtype == DType::kFloat32) return load<float>(*this, i);
+  return static_cast<float>(int_at(i));
+}
+
+std::vector<int64_t> ConstTensor::ints() const {
+  std::vector<int64_t> v(static_cast<size_t>(elements()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = int_at(static_cast<int64_t>(i));
+  return v;
+}
+
+std::vector<float> ConstTensor::floats() const {
+  std::vector<float> v(static_cast<size_t>(elements()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = float_at(static_cast<int64_t>(i));
+  return v;
+}
+
+int32_t onnx_type_of(DType t) {
+  switch (t) {
+    case DType::kFloat32: return kFloat;
+    case DType::kInt8: return kInt8;
+    case DType::kUInt8: return kUint8;
+    case DType::kInt16: return kInt16;
+    case DType::kInt32: return kInt32;
+    case DType::kInt64: return kInt64;
+    case DType::kBool: return kBool;
+  }
+  return kUndefined;
+}
+
+Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where) {
+  switch (onnx_type) {
+    case kFloat: return DType::kFloat32;
+    case kUint8: return DType::kUInt8;
+    case kInt8: return DType::kInt8;
+    case kInt16: return DType::kInt16;
+    case kInt32: return DType::kInt32;
+    case kInt64: return DType::kInt64;
+    case kBool: return DType::kBool;
+    default: break;
+  }
+  return Unsupported(where + ": data type " + data_type_name(onnx_type) + " is not supported");
+}
+
+Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what) {
+  if (t.external) return Unsupported(what + ": tensors in external data files are not supported yet");
+  ConstTensor c;
+  EDGERUN_ASSIGN_OR_RETURN(c.dtype, dtype_of_onnx(t.data_type, what));
+  int64_t n = 1;
+  for (int64_t d : t.dims) {
+    if (d < 0) return InvalidModel(what + ": negative dim " + std::to_string(d));
+    if (!checked_mul(n, d, &n) || n > kMaxElements) return InvalidModel(what + ": too many elements");
+  }
+  c.dims = t.dims;
+  const size_t esize = dtype_size(c.dtype);
+  const auto count = static_cast<size_t>(n);
+  c.bytes.resize(count * esize);
+  if (t.has_raw_data) {
+    if (t.raw_data.size() != count * esize) {
+      return InvalidModel(what + ": raw_data holds " + std::to_string(t.raw_data.size()) + " bytes, expected " +
+                          std::to_string(count * esize) + " for dims " + shape_string(Shape(t.dims.begin(), t.dims.end())) +
+                          " of " + data_type_name(t.data_type));
+    }
+    if (count > 0) std::memcpy(c.bytes.data(), t.raw_data.data(), count * esize);
+    return c;
+  }
+  auto mismatch = [&](const char* field, size_t found) {
+    return InvalidModel(what + ": " + field + " holds " + std::to_string(found) + " values, expected " +
+                        std::to_string(count) + " for dims " + shape_string(Shape(t.dims.begin(), t.dims.end())));
+  };
+  switch (c.dtype) {
+    case DType::kFloat32:
+      if (t.float_data.size() != count) return mismatch("float_data", t.float_data.size());
+      for (size_t i = 0; i < count; ++i) store(&c, static_cast<int64_t>(i), t.float_data[i]);
+      break;
+    case DType::kInt64:
+      if (t.int64_data.size() != count) return mismatch("int64_data", t.int64_data.size());
+      for (size_t i = 0; i < count; ++i) store(&c, static_cast<int64_t>(i), t.int64_data[i]);
+      break;
+    default:  // int8 / uint8 / int16 / int32 / bool travel in int32_data
+      if (t.int32_data.size() != count) return mismatch("int32_data", t.int32_data.size());
+      for (size_t i = 0; i < count; ++i) {
+        const int32_t v = t.int32_data[i];
+        const auto k = static_cast<int64_t>(i);
+        switch (c.dtype) {
+          case DType::kInt8: store(&c, k, static_cast<int8_t>(v)); break;
+          case DType::kUInt8: store(&c, k, static_cast<uint8_t>(v)); break;
+          case DType::kBool: store(&c, k, static_cast<uint8_t>(v != 0)); break;
+          case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
+          default: store(&c, k, v); break;
+        }
+      }
+      break;
+  }
+  return c;
+}
+
+ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<int64_t>& values) {
+  ConstTensor c;
+  c.dtype = dtype;
+  c.dims = std::move(dims);
+  c.bytes.resize(values.size() * dtype_size(dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto k = static_cast<int64_t>(i);
+    const int64_t v = values[i];
+    switch (dtype) {
+      case DType::kFloat32: store(&c, k, static_cast<float>(v)); break;
+      case DType::kInt8: store(&c, k, static_cast<int8_t>(v)); break;
+      case DType::kUInt8: store(&c, k, static_cast<uint8_t>(v)); break;
+      case DType::kBool: store(&c, k, static_cast<uint8_t>(v != 0)); break;
+      case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
+      case DType::kInt32: store(&c, k, static_cast<int32_t>(v)); break;
+      case DType::kInt64: store(&c, k, v); break;
+    }
+  }
+  return c;
+}
+
+ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values) {
+  ConstTensor c;
+  c.dtype = DType::kFloat32;
+  c.dims = std::move(dims);
+  c.bytes.resize(values.size() * sizeof(float));
+  if (!values.empty()) std::memcpy(c.bytes.data(), values.data(), c.bytes.size());
+  return c;
+}
+
+}  // namespace edgerun::onnx

@@ -1,0 +1,44 @@
+// ONNX constants (initializers, Constant nodes, values folded at import, and
+// input values given at load) decoded from a TensorProto into one of the
+// engine's dtypes: little-endian bytes in C order, with the ONNX dims.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "edgerun/status.h"
+#include "edgerun/tensor.h"
+#include "io/onnx/proto.h"
+
+namespace edgerun::onnx {
+
+struct ConstTensor {
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> bytes;
+
+  int64_t elements() const { return static_cast<int64_t>(bytes.size() / dtype_size(dtype)); }
+  // Element i converted to int64 / float (any dtype).
+  int64_t int_at(int64_t i) const;
+  float float_at(int64_t i) const;
+  std::vector<int64_t> ints() const;
+  std::vector<float> floats() const;
+  bool is_integer() const { return dtype != DType::kFloat32; }
+};
+
+// The ONNX data type for an engine dtype, and back (Unsupported for types
+// the engine has no dtype for: uint16/32/64, float16, double, strings).
+int32_t onnx_type_of(DType t);
+Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
+
+// Decodes raw_data or the typed field. `what` names the tensor in errors.
+// Initializers in external files are rejected (Unsupported).
+Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what);
+
+// A tensor of `dtype` with these dims filled from int64 / float values.
+ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<int64_t>& values);
+ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values);
+
+}  // namespace edgerun::onnx
