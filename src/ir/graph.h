@@ -45,6 +45,7 @@ enum class OpType : uint8_t {
   kHardSwish,
   kHardSigmoid,
   kLocalResponseNorm,
+  kBatchMatMul,
 };
 const char* op_name(OpType op);
 
@@ -115,11 +116,18 @@ struct LocalResponseNormAttrs {
   float bias = 1.0f, alpha = 1.0f, beta = 0.5f;
 };
 
+// A [..., M, K] x B [..., K, N] -> [..., M, N], batch dims broadcast (NumPy
+// matmul); adj_x / adj_y: the operand's last two dims are swapped first.
+struct BatchMatMulAttrs {
+  bool adj_x = false, adj_y = false;
+};
+
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
                            FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
-                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs, LocalResponseNormAttrs>;
+                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs, LocalResponseNormAttrs,
+                           BatchMatMulAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

@@ -28,6 +28,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
     {OpType::kLocalResponseNorm, "LOCAL_RESPONSE_NORMALIZATION", prepare_local_response_norm},
+    {OpType::kBatchMatMul, "BATCH_MATMUL", prepare_batch_matmul},
 };
 
 }  // namespace

@@ -103,6 +103,11 @@ class Importer {
   ir::Node& add_node(ir::OpType op, std::vector<int32_t> inputs, std::vector<int32_t> outputs, ir::Attrs attrs = {});
   int32_t transpose(int32_t value, const std::vector<int32_t>& perm, const std::string& name);
   int32_t reshape(int32_t value, const Shape& shape, const std::string& name);
+  // An NHWC [N, 1, L, C] result of a lifted 1-D op as ONNX's [N, C, L].
+  int32_t lower_1d(int32_t value, const std::string& name) {
+    const Shape s = shape_of(value);
+    return reshape(transpose(value, {0, 3, 1, 2}, name + "/nchw"), {s[0], s[3], s[2]}, name);
+  }
   const Shape& shape_of(int32_t v) const { return g().values[static_cast<size_t>(v)].info.shape; }
   DType value_dtype(int32_t v) const { return g().values[static_cast<size_t>(v)].info.dtype; }
   ir::Graph& g() { return out_.graph; }
@@ -123,6 +128,7 @@ class Importer {
   Status conv();
   Status batch_norm();
   Status gemm(bool matmul);
+  Status batch_matmul();
   Status pool(bool max);
   Status global_average_pool();
   Status activation(ir::Activation act);
@@ -161,6 +167,7 @@ class Importer {
   std::map<int32_t, OwnedConv> owned_convs_;
   const Node* node_ = nullptr;
   size_t node_index_ = 0;
+  bool lift_1d_ = false;  // the node is a 1-D conv / pool, run as 2-D with height 1
 };
 
 // ---------------------------------------------------------------------------
@@ -644,8 +651,9 @@ Result<ir::Padding> Importer::read_padding(const std::vector<int64_t>& kernel, c
     return ir::Padding::kExplicit;
   }
   if (mode != "NOTSET") return node_error("auto_pad '" + str(mode) + "': expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
-  const std::vector<int64_t> p = attr_ints("pads");
+  std::vector<int64_t> p = attr_ints("pads");
   if (p.empty()) return ir::Padding::kValid;
+  if (lift_1d_ && p.size() == 2) p = {0, p[0], 0, p[1]};
   if (p.size() != 4) return node_error("pads: expected 4 values (2-D), found " + std::to_string(p.size()));
   for (int64_t v : p) {
     if (v < 0 || v > std::numeric_limits<int32_t>::max() / 4) return node_error("pads: value " + std::to_string(v) + " out of range");
@@ -657,15 +665,21 @@ Result<ir::Padding> Importer::read_padding(const std::vector<int64_t>& kernel, c
 }
 
 // 2-D window attributes: kernel_shape (or the weights'), strides, dilations.
-Status window_attrs(const Node& n, const std::string& where, std::vector<int64_t>* kernel,
+// `lift`: a 1-D window, run as 2-D with height 1.
+Status window_attrs(const Node& n, const std::string& where, bool lift, std::vector<int64_t>* kernel,
                     std::vector<int64_t>* strides, std::vector<int64_t>* dilations) {
+  const std::vector<int64_t> ones(lift ? 1 : 2, 1);
   const Attribute* k = n.attribute("kernel_shape");
   if (k != nullptr) *kernel = k->ints;
-  if (kernel->size() != 2) return Unsupported(where + ": only 2-D windows are supported (kernel_shape has " + std::to_string(kernel->size()) + " dims)");
   const Attribute* s = n.attribute("strides");
-  *strides = s ? s->ints : std::vector<int64_t>{1, 1};
+  *strides = s ? s->ints : ones;
   const Attribute* d = n.attribute("dilations");
-  *dilations = d ? d->ints : std::vector<int64_t>{1, 1};
+  *dilations = d ? d->ints : ones;
+  if (lift) {
+    for (auto* v : {strides, dilations}) v->insert(v->begin(), 1);
+    if (k != nullptr) kernel->insert(kernel->begin(), 1);
+  }
+  if (kernel->size() != 2) return Unsupported(where + ": only 1-D and 2-D windows are supported (kernel_shape has " + std::to_string(kernel->size()) + " dims)");
   if (strides->size() != 2 || dilations->size() != 2) return InvalidModel(where + ": strides / dilations: expected 2 values");
   for (const auto* v : {kernel, strides, dilations}) {
     for (int64_t x : *v) {
@@ -685,19 +699,30 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int6
   return out;
 }
 
+// A 1-D conv / pool input [N, C, L] as a 4-D [N, C, 1, L] entry.
 Status Importer::conv() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  if (onnx_in.size() != 4) return node_unsupported("only 2-D convolutions (4-D NCHW input) are supported, found input " + shape_string(onnx_in));
+  lift_1d_ = onnx_in.size() == 3;
+  Entry lifted;
+  if (lift_1d_) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
+    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "conv") + "/2d");
+    in = &lifted;
+  } else if (onnx_in.size() != 4) {
+    return node_unsupported("only 1-D and 2-D convolutions (3-D / 4-D input) are supported, found input " + shape_string(onnx_in));
+  }
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
   const ir::Value x = g().values[static_cast<size_t>(xv)];  // a copy: adding values reallocates
   if (x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
   EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* wt, constant_input(1));
   if (wt->dtype != DType::kFloat32) return node_unsupported("weights: expected float32");
   const std::vector<float> wdata = wt->floats();
-  if (wt->dims.size() != 4) return node_unsupported("weights rank " + std::to_string(wt->dims.size()) + ": only 2-D convs are supported");
+  std::vector<int64_t> wdims = wt->dims;
+  if (lift_1d_ && wdims.size() == 3) wdims.insert(wdims.begin() + 2, 1);
+  if (wdims.size() != 4) return node_error("weights " + dims_string(wt->dims) + " do not fit a " + std::to_string(onnx_in.size() - 2) + "-D convolution");
   const Shape xs = x.info.shape;  // [N, H, W, C]
-  const int64_t m = wt->dims[0], cg = wt->dims[1], kh = wt->dims[2], kw = wt->dims[3];
+  const int64_t m = wdims[0], cg = wdims[1], kh = wdims[2], kw = wdims[3];
   const int64_t c = xs[3];
   const int64_t group = attr_int("group", 1);
   if (group < 1 || c % group != 0 || cg != c / group || m % group != 0) {
@@ -706,7 +731,7 @@ Status Importer::conv() {
   }
   const bool depthwise = group > 1 && group == c && cg == 1;
   std::vector<int64_t> kernel{kh, kw}, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
   if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
   std::vector<float> bias(static_cast<size_t>(m), 0.0f);
   if (has_input(2)) {
@@ -761,6 +786,7 @@ Status Importer::conv() {
   } else {
     add_node(ir::OpType::kConv2D, {xv, wv, bv}, {out}, window(ir::Conv2DAttrs{}));
   }
+  if (lift_1d_) return define_output(0, lower_1d(out, base), false);
   owned_convs_[out] = {owned_weights, owned_bias, static_cast<int32_t>(m), depthwise, nw.size()};
   return define_output(0, out, true);
 }
@@ -822,11 +848,19 @@ Status Importer::batch_norm() {
 Status Importer::pool(bool max) {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  if (onnx_in.size() != 4) return node_unsupported("only 2-D pooling (4-D NCHW input) is supported, found input " + shape_string(onnx_in));
+  lift_1d_ = onnx_in.size() == 3;
+  Entry lifted;
+  if (lift_1d_) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
+    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "pool") + "/2d");
+    in = &lifted;
+  } else if (onnx_in.size() != 4) {
+    return node_unsupported("only 1-D and 2-D pooling (3-D / 4-D input) is supported, found input " + shape_string(onnx_in));
+  }
   EDGERUN_ASSIGN_OR_RETURN(int32_t xv, nhwc(in));
   const Shape xs = shape_of(xv);
   std::vector<int64_t> kernel, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), &kernel, &strides, &dilations));
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
   if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
   if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("the Indices output is not supported");
   const bool ceil_mode = attr_int("ceil_mode", 0) != 0;
@@ -864,6 +898,7 @@ Status Importer::pool(bool max) {
   const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)],
                                           {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
   add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
+  if (lift_1d_) return define_output(0, lower_1d(out, out_name(0, "pool")), false);
   return define_output(0, out, true);
 }
 
@@ -1044,7 +1079,56 @@ Status Importer::unary(ir::OpType op, ir::Attrs attrs) {
 // ---------------------------------------------------------------------------
 // Gemm / MatMul
 
+Status Importer::batch_matmul() {
+  Entry* e[2];
+  Shape s[2];
+  int32_t v[2];
+  for (size_t i = 0; i < 2; ++i) {
+    EDGERUN_ASSIGN_OR_RETURN(e[i], input_entry(i));
+    EDGERUN_ASSIGN_OR_RETURN(v[i], plain(e[i]));
+    s[i] = shape_of(v[i]);
+    if (value_dtype(v[i]) != DType::kFloat32) return node_unsupported("expected float32 inputs");
+    if (s[i].empty()) return node_error("scalar operands are not allowed");
+  }
+  const std::string base = out_name(0, "matmul");
+  // NumPy: a 1-D A gains a leading 1, a 1-D B a trailing 1, both dropped after.
+  const bool a_1d = s[0].size() == 1, b_1d = s[1].size() == 1;
+  if (a_1d) s[0].insert(s[0].begin(), 1);
+  if (b_1d) s[1].push_back(1);
+  const size_t rank = std::max(s[0].size(), s[1].size());
+  for (size_t i = 0; i < 2; ++i) {
+    const Shape orig = shape_of(v[i]);
+    s[i].insert(s[i].begin(), rank - s[i].size(), 1);
+    if (s[i] != orig) v[i] = reshape(v[i], s[i], base + (i == 0 ? "/a" : "/b"));
+  }
+  Shape os;
+  for (size_t d = 0; d + 2 < rank; ++d) {
+    const int32_t x = s[0][d], y = s[1][d];
+    if (x != y && x != 1 && y != 1) return node_error("batch dims of " + shape_string(s[0]) + " and " + shape_string(s[1]) + " do not broadcast");
+    os.push_back(x == 1 ? y : x);
+  }
+  if (s[0][rank - 1] != s[1][rank - 2]) return node_error("A " + shape_string(s[0]) + " and B " + shape_string(s[1]) + " do not fit");
+  os.push_back(s[0][rank - 2]);
+  os.push_back(s[1][rank - 1]);
+  int32_t out = add_value(info_like(g().values[static_cast<size_t>(v[0])], os));
+  add_node(ir::OpType::kBatchMatMul, {v[0], v[1]}, {out}, ir::BatchMatMulAttrs{});
+  if (a_1d || b_1d) {
+    Shape fs(os.begin(), os.end() - 2);
+    if (!a_1d) fs.push_back(os[rank - 2]);
+    if (!b_1d) fs.push_back(os[rank - 1]);
+    out = reshape(out, fs, base + "/squeezed");
+  }
+  return define_output(0, out, false);
+}
+
 Status Importer::gemm(bool matmul) {
+  if (matmul) {
+    // A constant 2-D (or 1-D) B runs as FULLY_CONNECTED; anything else as BATCH_MATMUL.
+    EDGERUN_ASSIGN_OR_RETURN(Entry * b, input_entry(1));
+    if (b->constant == nullptr && b->proto == nullptr) return batch_matmul();
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* bt, constant_of(b));
+    if (bt->dims.size() > 2) return batch_matmul();
+  }
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(int32_t a, plain(in));
   Shape as = shape_of(a);
@@ -1060,7 +1144,6 @@ Status Importer::gemm(bool matmul) {
       bd = {bd[0], 1};
       squeeze_last = true;
     }
-    if (bd.size() != 2) return node_unsupported("B of rank " + std::to_string(bd.size()) + " (a batched product) is not supported yet; only a 2-D B");
     if (as.size() == 1) {
       as = {1, as[0]};
       a = reshape(a, as, base + "/a2d");
@@ -1476,6 +1559,7 @@ Status Importer::constant_node() {
 
 Status Importer::import_node() {
   const std::string_view op = node_->op_type;
+  lift_1d_ = false;
   if (!node_->domain.empty() && node_->domain != "ai.onnx") {
     return node_unsupported("operator domain '" + str(node_->domain) + "' is not supported");
   }
