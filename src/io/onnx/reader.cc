@@ -19,7 +19,9 @@ namespace edgerun::onnx {
 namespace {
 
 constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 25;
+// 22-28 add data types (bfloat16, float8, int4, ...) and Q / DQ attributes to the
+// ops read here, not new meanings; the importer rejects those types and attributes.
+constexpr int64_t kMaxOpset = 28;
 constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
 // ConstantOfShape may make weights (ONNX's light/ test models do): up to 1 GiB of float32.
 constexpr int64_t kMaxFillElements = int64_t{1} << 28;
@@ -129,6 +131,9 @@ class Importer {
   Status batch_norm();
   Status gemm(bool matmul);
   Status batch_matmul();
+  Status quantize_linear();
+  Status dequantize_linear();
+  Result<QuantParams> read_quant(size_t scale_input, size_t zp_input, DType* dtype);
   Status pool(bool max);
   Status global_average_pool();
   Status activation(ir::Activation act);
@@ -1050,6 +1055,67 @@ Status Importer::binary(ir::OpType op) {
   return define_output(0, out, use_nhwc);
 }
 
+// Per-tensor scale and zero point from a Q / DQ node's inputs; `dtype` is the
+// zero point's (uint8 when absent).
+Result<QuantParams> Importer::read_quant(size_t scale_input, size_t zp_input, DType* dtype) {
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(scale_input));
+  if (sc->dtype != DType::kFloat32) return node_unsupported("scale: data type " + std::string(dtype_name(sc->dtype)) + ", expected float32");
+  if (sc->elements() != 1) return node_unsupported("per-axis / blocked quantization (" + std::to_string(sc->elements()) + " scales) is not supported yet");
+  QuantParams q;
+  q.scale = {sc->float_at(0)};
+  if (!(q.scale[0] > 0.0f) || !std::isfinite(q.scale[0])) return node_error("scale must be positive and finite");
+  *dtype = DType::kUInt8;
+  int64_t zp = 0;
+  if (has_input(zp_input)) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* z, constant_input(zp_input));
+    if (z->elements() != 1) return node_unsupported("per-axis zero points are not supported yet");
+    *dtype = z->dtype;
+    zp = z->int_at(0);
+  }
+  const int64_t to = attr_int("output_dtype", 0);
+  if (to != 0) {
+    EDGERUN_ASSIGN_OR_RETURN(*dtype, dtype_of_onnx(static_cast<int32_t>(to), node_where() + " output_dtype"));
+  }
+  if (*dtype != DType::kUInt8 && *dtype != DType::kInt8) {
+    return node_unsupported(std::string("quantized data type ") + dtype_name(*dtype) + " is not supported (uint8, int8)");
+  }
+  q.zero_point = {zp};
+  return q;
+}
+
+Status Importer::quantize_linear() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
+  DType dt;
+  EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
+  TensorInfo info = info_like(g().values[static_cast<size_t>(xv)], shape_of(xv));
+  info.dtype = dt;
+  info.quant = q;
+  const int32_t out = add_value(std::move(info));
+  add_node(ir::OpType::kQuantize, {xv}, {out});
+  return define_output(0, out, in->nhwc);
+}
+
+Status Importer::dequantize_linear() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  DType dt;
+  EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
+  ir::Value& x = g().values[static_cast<size_t>(xv)];
+  if (x.info.dtype != dt) return node_error(std::string("input data type ") + dtype_name(x.info.dtype) + " differs from the zero point's " + dtype_name(dt));
+  if (x.info.quant.empty()) {
+    x.info.quant = q;  // a plain uint8 / int8 tensor: these are its quantization parameters
+  } else if (x.info.quant.scale != q.scale || x.info.quant.zero_point != q.zero_point) {
+    return node_unsupported("the input is already quantized with other parameters");
+  }
+  TensorInfo info = info_like(x, shape_of(xv));
+  info.dtype = DType::kFloat32;
+  const int32_t out = add_value(std::move(info));
+  add_node(ir::OpType::kDequantize, {xv}, {out});
+  return define_output(0, out, in->nhwc);
+}
+
 Status Importer::local_response_norm() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
@@ -1582,6 +1648,8 @@ Status Importer::import_node() {
     return node_unsupported("Sum of more than two inputs is not supported yet");
   }
   if (op == "LRN") return local_response_norm();
+  if (op == "QuantizeLinear") return quantize_linear();
+  if (op == "DequantizeLinear") return dequantize_linear();
   if (op == "Mul") return binary(ir::OpType::kMul);
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return reshape_like();
   if (op == "Transpose") return transpose_op();
