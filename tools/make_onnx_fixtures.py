@@ -125,10 +125,42 @@ def broadcast_and_hard(b):
     return b.model([1, 5, 6, 7], o, None)
 
 
+def qdq_float(b):
+    # The float model that qdq_int8 quantizes: conv + relu, depthwise + relu,
+    # pointwise, a residual Add, GlobalAveragePool, Flatten, Gemm.
+    x = b.node("Relu", [b.conv("x", 3, 8, 3, stride=2, pads=(1, 1, 1, 1))])
+    y = b.node("Relu", [b.conv(x, 8, 8, 3, pads=(1, 1, 1, 1), group=8)])
+    y = b.conv(y, 8, 8, 1)
+    z = b.node("Add", [x, y])
+    z = b.node("Flatten", [b.node("GlobalAveragePool", [z])])
+    o = b.node("Gemm", [z, b.rand(5, 8), b.rand(5, scale=0.1)], transB=1)
+    return b.model([1, 3, 15, 13], o, None)
+
+
+def quantize_qdq(float_path, out_path, shape, input_name="x"):
+    """ONNX Runtime's static quantizer, QDQ form: int8 activations (asymmetric),
+    int8 per-channel symmetric weights, calibrated on the test input and 7
+    seeded U(-1, 1) inputs."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            rng = np.random.default_rng(0)
+            data = [test_input(shape)] + [rng.uniform(-1, 1, shape).astype(np.float32) for _ in range(7)]
+            self.it = iter({input_name: d} for d in data)
+
+        def get_next(self):
+            return next(self.it, None)
+
+    quantize_static(str(float_path), str(out_path), Reader(), quant_format=QuantFormat.QDQ,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True)
+
+
 FIXTURES = {
     "conv_paths": (conv_paths, [1, 3, 17, 15]),
     "pools_and_flatten": (pools_and_flatten, [1, 4, 9, 10]),
     "broadcast_and_hard": (broadcast_and_hard, [1, 5, 6, 7]),
+    "qdq_float": (qdq_float, [1, 3, 15, 13]),
 }
 
 
@@ -149,6 +181,16 @@ def main():
         y = sess.run(None, {"x": test_input(shape)})[0].astype(np.float32)
         np.save(args.out_dir / f"{name}.out.npy", y)
         print(f"{name}: {path.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
+    # qdq_int8: qdq_float quantized by ONNX Runtime; the expected output is ORT's
+    # own int8 execution (ORT_ENABLE_ALL fuses the QDQ pairs into QLinear ops).
+    qpath = args.out_dir / "qdq_int8.onnx"
+    quantize_qdq(args.out_dir / "qdq_float.onnx", qpath, FIXTURES["qdq_float"][1])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(qpath), so, providers=["CPUExecutionProvider"])
+    y = sess.run(None, {"x": test_input(FIXTURES["qdq_float"][1])})[0].astype(np.float32)
+    np.save(args.out_dir / "qdq_int8.out.npy", y)
+    print(f"qdq_int8: {qpath.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 
 #include "edgerun/edgerun.h"
 #include "io/npy/npy.h"
+#include "io/onnx/const_tensor.h"
 #include "io/onnx/proto.h"
 #include "io/onnx/reader.h"
 #include "shared_data.h"
@@ -65,7 +66,7 @@ std::vector<float> golden(const std::string& path, Shape* shape) {
 }
 
 TEST(OnnxReader, FixturesMatchOnnxRuntime) {
-  for (const char* name : {"conv_paths", "pools_and_flatten", "broadcast_and_hard"}) {
+  for (const char* name : {"conv_paths", "pools_and_flatten", "broadcast_and_hard", "qdq_float"}) {
     Shape shape;
     const std::vector<float> want = golden(kFixtures + name + ".out.npy", &shape);
     ASSERT_FALSE(want.empty()) << name;
@@ -82,6 +83,49 @@ TEST(OnnxReader, FixturesMatchOnnxRuntime) {
           ASSERT_NEAR(got[i], want[i], 1e-5f + 1e-5f * std::abs(want[i])) << "output " << i;
         }
       }
+    }
+  }
+}
+
+// ONNX Runtime's static quantizer output (QDQ form, int8 per-channel weights)
+// runs as int8 kernels: no float op is left between the first QuantizeLinear
+// and the last DequantizeLinear, and the output is within one quantization
+// step of ORT's own int8 execution.
+TEST(OnnxReader, QdqModelRunsAsInt8) {
+  const std::string path = kFixtures + "qdq_int8.onnx";
+  auto model = Model::load(path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  int quantize = 0, dequantize = 0;
+  for (const NodeInfo& n : (*model)->nodes()) {
+    quantize += n.op == "QUANTIZE";
+    dequantize += n.op == "DEQUANTIZE";
+  }
+  EXPECT_EQ(quantize, 1);
+  EXPECT_EQ(dequantize, 1);
+  EXPECT_EQ((*model)->nodes().front().op, "QUANTIZE");
+  EXPECT_EQ((*model)->nodes().back().op, "DEQUANTIZE");
+  // The output's quantization step: the scale of the last DequantizeLinear.
+  auto bytes = read_file_bytes(path);
+  auto proto = onnx::parse_model(bytes.data(), bytes.size());
+  ASSERT_TRUE(proto.ok());
+  const onnx::Node& last = proto->graph.nodes.back();
+  ASSERT_EQ(last.op_type, "DequantizeLinear");
+  float step = 0;
+  for (const auto& t : proto->graph.initializers) {
+    if (t.name == last.inputs[1]) {
+      auto c = onnx::decode_tensor(t, "scale");
+      ASSERT_TRUE(c.ok() && c->elements() == 1);
+      step = c->float_at(0);
+    }
+  }
+  ASSERT_GT(step, 0.0f);
+  Shape shape;
+  const std::vector<float> want = golden(kFixtures + "qdq_int8.out.npy", &shape);
+  for (KernelChoice k : {KernelChoice::kAuto, KernelChoice::kReference}) {
+    for (int threads : {1, 2}) {
+      const std::vector<float> got = run_model(path, k, threads);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) EXPECT_LE(std::abs(got[i] - want[i]), step * 1.001f) << i;
     }
   }
 }

@@ -42,6 +42,23 @@ struct Entry {
   const TensorProto* proto = nullptr;           // an initializer not decoded yet
   int32_t input_index = -1;  // a graph input with a known value, added as an IR input only if read as data
   bool failed = false;       // output of a node already reported unsupported
+  // DequantizeLinear of an activation: the quantized IR value (its params on
+  // the value, stored NHWC when `nhwc`); the float `value` is made on demand.
+  int32_t dq_value = -1;
+  // DequantizeLinear of a constant: the quantized tensor and its parameters
+  // (`constant` holds the dequantized floats).
+  std::shared_ptr<const ConstTensor> q_const;
+  QuantParams q_params;
+};
+
+// A float op between DequantizeLinear inputs and one QuantizeLinear reader
+// (ONNX's QDQ form), to run quantized: its activation inputs as the quantized
+// values, its output with the QuantizeLinear's type and parameters.
+struct QdqMatch {
+  Entry x[2];                    // quantized activation inputs (value = the quantized IR value)
+  DType out_dtype = DType::kInt8;
+  QuantParams out_quant;
+  std::string_view out_name;     // the QuantizeLinear's output
 };
 
 class Importer {
@@ -127,7 +144,10 @@ class Importer {
   // --- ops ---
   Status import_node();
   Result<bool> fold();  // true when the node was evaluated at import
-  Status conv();
+  Status conv(const QdqMatch* q = nullptr);
+  // Runs the node quantized when it is in QDQ form; false when it is not.
+  Result<bool> try_qdq();
+  Status define_named(std::string_view name, int32_t value, bool nhwc);
   Status batch_norm();
   Status gemm(bool matmul);
   Status batch_matmul();
@@ -160,6 +180,8 @@ class Importer {
   io::ImportedModel out_;
   std::map<std::string_view, Entry> entries_;
   std::map<std::string_view, int> readers_;  // how many node inputs / graph outputs read each name
+  std::map<std::string_view, std::vector<size_t>> consumers_;  // the nodes reading each name
+  std::vector<bool> skip_;  // nodes already imported with an earlier one (QDQ)
   std::vector<std::pair<size_t, int32_t>> input_order_;  // (graph input index, IR value)
   // Convs whose weights this importer owns, by output value: for BatchNormalization folding.
   struct OwnedConv {
@@ -296,6 +318,15 @@ Result<std::vector<int64_t>> Importer::int_input(size_t i, const std::string& wh
 
 Result<int32_t> Importer::data(Entry* e) {
   if (e->value >= 0) return e->value;
+  if (e->dq_value >= 0) {
+    TensorInfo info = g().values[static_cast<size_t>(e->dq_value)].info;
+    info.name += "/dequantized";
+    info.dtype = DType::kFloat32;
+    info.quant = {};
+    e->value = add_value(std::move(info));
+    add_node(ir::OpType::kDequantize, {e->dq_value}, {e->value});
+    return e->value;
+  }
   if (e->input_index >= 0) {
     const ValueInfo& v = m_.graph.inputs[static_cast<size_t>(e->input_index)];
     const ConstTensor& c = *e->constant;
@@ -337,8 +368,8 @@ Result<int32_t> Importer::nhwc(Entry* e) {
 }
 
 Result<Shape> Importer::onnx_shape(Entry* e) {
-  if (e->value >= 0) {
-    const Shape& s = shape_of(e->value);
+  if (e->value >= 0 || e->dq_value >= 0) {
+    const Shape& s = shape_of(e->value >= 0 ? e->value : e->dq_value);
     if (e->nhwc) return Shape{s[0], s[3], s[1], s[2]};
     return s;
   }
@@ -348,6 +379,7 @@ Result<Shape> Importer::onnx_shape(Entry* e) {
 
 Result<DType> Importer::dtype_of(Entry* e) {
   if (e->value >= 0) return value_dtype(e->value);
+  if (e->dq_value >= 0) return DType::kFloat32;
   EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_of(e));
   return c->dtype;
 }
@@ -355,6 +387,16 @@ Result<DType> Importer::dtype_of(Entry* e) {
 Status Importer::define_output(size_t i, int32_t value, bool is_nhwc) {
   if (i >= node_->outputs.size() || node_->outputs[i].empty()) return Status::Ok();
   const std::string_view name = node_->outputs[i];
+  if (entries_.count(name) != 0) return node_error("output '" + str(name) + "' is defined twice");
+  g().values[static_cast<size_t>(value)].info.name = str(name);
+  Entry e;
+  e.value = value;
+  e.nhwc = is_nhwc;
+  entries_.emplace(name, e);
+  return Status::Ok();
+}
+
+Status Importer::define_named(std::string_view name, int32_t value, bool is_nhwc) {
   if (entries_.count(name) != 0) return node_error("output '" + str(name) + "' is defined twice");
   g().values[static_cast<size_t>(value)].info.name = str(name);
   Entry e;
@@ -705,8 +747,15 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int6
 }
 
 // A 1-D conv / pool input [N, C, L] as a 4-D [N, C, 1, L] entry.
-Status Importer::conv() {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+Status Importer::conv(const QdqMatch* q) {
+  Entry qx;
+  Entry* in = nullptr;
+  if (q != nullptr) {
+    qx = q->x[0];
+    in = &qx;
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
+  }
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
   lift_1d_ = onnx_in.size() == 3;
   Entry lifted;
@@ -719,10 +768,17 @@ Status Importer::conv() {
   }
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
   const ir::Value x = g().values[static_cast<size_t>(xv)];  // a copy: adding values reallocates
-  if (x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
-  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* wt, constant_input(1));
-  if (wt->dtype != DType::kFloat32) return node_unsupported("weights: expected float32");
-  const std::vector<float> wdata = wt->floats();
+  if (q == nullptr && x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
+  const ConstTensor* wt = nullptr;
+  QuantParams wq;
+  if (q != nullptr) {
+    EDGERUN_ASSIGN_OR_RETURN(Entry * we, input_entry(1));
+    wt = we->q_const.get();
+    wq = we->q_params;
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(wt, constant_input(1));
+    if (wt->dtype != DType::kFloat32) return node_unsupported("weights: expected float32");
+  }
   std::vector<int64_t> wdims = wt->dims;
   if (lift_1d_ && wdims.size() == 3) wdims.insert(wdims.begin() + 2, 1);
   if (wdims.size() != 4) return node_error("weights " + dims_string(wt->dims) + " do not fit a " + std::to_string(onnx_in.size() - 2) + "-D convolution");
@@ -738,37 +794,56 @@ Status Importer::conv() {
   std::vector<int64_t> kernel{kh, kw}, strides, dilations;
   EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
   if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
-  std::vector<float> bias(static_cast<size_t>(m), 0.0f);
+  const std::string base = out_name(0, "conv");
+  // Bias: float32, or (quantized) int32 with scale input_scale * weight_scale.
+  std::vector<uint8_t> bias_bytes(static_cast<size_t>(m) * 4, 0);
   if (has_input(2)) {
-    EDGERUN_ASSIGN_OR_RETURN(bias, float_input(2, "bias"));
-    if (bias.size() != static_cast<size_t>(m)) return node_error("bias length " + std::to_string(bias.size()) + ", expected " + std::to_string(m));
+    EDGERUN_ASSIGN_OR_RETURN(Entry * be, input_entry(2));
+    const ConstTensor* bt = nullptr;
+    if (q != nullptr) {
+      bt = be->q_const.get();
+      if (bt == nullptr || bt->dtype != DType::kInt32) return node_unsupported("a quantized conv needs an int32 bias (DequantizeLinear of an int32 constant)");
+    } else {
+      EDGERUN_ASSIGN_OR_RETURN(bt, constant_of(be));
+      if (bt == nullptr || bt->dtype != DType::kFloat32) return node_unsupported("bias: expected a float32 constant");
+    }
+    if (bt->elements() != m) return node_error("bias length " + std::to_string(bt->elements()) + ", expected " + std::to_string(m));
+    bias_bytes = bt->bytes;
   }
   // Re-lay out the weights: [M, C/g, kh, kw] -> [M, kh, kw, C/g] or depthwise [1, kh, kw, M].
   const auto M = static_cast<size_t>(m), CG = static_cast<size_t>(cg), KH = static_cast<size_t>(kh),
              KW = static_cast<size_t>(kw);
-  std::vector<float> nw(wdata.size());
+  const size_t es = dtype_size(wt->dtype);
+  std::vector<uint8_t> nw(wt->bytes.size());
   for (size_t o = 0; o < M; ++o) {
     for (size_t ci = 0; ci < CG; ++ci) {
       for (size_t y = 0; y < KH; ++y) {
         for (size_t xx = 0; xx < KW; ++xx) {
-          const float v = wdata[((o * CG + ci) * KH + y) * KW + xx];
-          if (depthwise) {
-            nw[(y * KW + xx) * M + o] = v;
-          } else {
-            nw[((o * KH + y) * KW + xx) * CG + ci] = v;
-          }
+          const size_t from = ((o * CG + ci) * KH + y) * KW + xx;
+          const size_t to = depthwise ? (y * KW + xx) * M + o : ((o * KH + y) * KW + xx) * CG + ci;
+          std::memcpy(&nw[to * es], &wt->bytes[from * es], es);
         }
       }
     }
   }
-  const std::string base = out_name(0, "conv");
   const Shape wshape = depthwise ? Shape{1, static_cast<int32_t>(kh), static_cast<int32_t>(kw), static_cast<int32_t>(m)}
                                  : Shape{static_cast<int32_t>(m), static_cast<int32_t>(kh), static_cast<int32_t>(kw),
                                          static_cast<int32_t>(cg)};
-  const int32_t wv = add_constant(base + "/weights", DType::kFloat32, wshape, nw);
+  const int32_t wv = add_constant_bytes(base + "/weights", wt->dtype, wshape, nw);
   auto* owned_weights = reinterpret_cast<float*>(out_.aligned_copies.back().get());
-  const int32_t bv = add_constant(base + "/bias", DType::kFloat32, {static_cast<int32_t>(m)}, bias);
+  const int32_t bv = add_constant_bytes(base + "/bias", q != nullptr ? DType::kInt32 : DType::kFloat32,
+                                        {static_cast<int32_t>(m)}, bias_bytes);
   auto* owned_bias = reinterpret_cast<float*>(out_.aligned_copies.back().get());
+  if (q != nullptr) {
+    // Per-channel weight scales run along the IR weights' output-channel axis.
+    wq.axis = depthwise ? 3 : 0;
+    g().values[static_cast<size_t>(wv)].info.quant = wq;
+    QuantParams bq;
+    const float in_scale = x.info.quant.scale.at(0);
+    for (float ws : wq.scale) bq.scale.push_back(in_scale * ws);
+    bq.zero_point.assign(bq.scale.size(), 0);
+    g().values[static_cast<size_t>(bv)].info.quant = bq;
+  }
 
   ir::ExplicitPads pads;
   EDGERUN_ASSIGN_OR_RETURN(const ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
@@ -776,7 +851,12 @@ Status Importer::conv() {
   const int64_t oh = window_out(xs[1], kh, strides[0], dilations[0], pads.top, pads.bottom, false);
   const int64_t ow = window_out(xs[2], kw, strides[1], dilations[1], pads.left, pads.right, false);
   if (oh < 1 || ow < 1) return node_error("the window leaves no output (input " + shape_string(onnx_in) + ")");
-  const int32_t out = add_value(info_like(x, {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), static_cast<int32_t>(m)}));
+  TensorInfo out_info = info_like(x, {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), static_cast<int32_t>(m)});
+  if (q != nullptr) {
+    out_info.dtype = q->out_dtype;
+    out_info.quant = q->out_quant;
+  }
+  const int32_t out = add_value(std::move(out_info));
   auto window = [&](auto a) {
     a.padding = padding;
     a.pads = pads;
@@ -791,8 +871,12 @@ Status Importer::conv() {
   } else {
     add_node(ir::OpType::kConv2D, {xv, wv, bv}, {out}, window(ir::Conv2DAttrs{}));
   }
+  if (q != nullptr) {
+    if (lift_1d_) return define_named(q->out_name, lower_1d(out, base), false);
+    return define_named(q->out_name, out, true);
+  }
   if (lift_1d_) return define_output(0, lower_1d(out, base), false);
-  owned_convs_[out] = {owned_weights, owned_bias, static_cast<int32_t>(m), depthwise, nw.size()};
+  owned_convs_[out] = {owned_weights, owned_bias, static_cast<int32_t>(m), depthwise, nw.size() / es};
   return define_output(0, out, true);
 }
 
@@ -1085,10 +1169,23 @@ Result<QuantParams> Importer::read_quant(size_t scale_input, size_t zp_input, DT
 
 Status Importer::quantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
-  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
-  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
   DType dt;
   EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
+  if (in->value < 0 && in->dq_value >= 0) {
+    // QuantizeLinear(DequantizeLinear(x)): x itself, or x requantized.
+    const ir::Value& x = g().values[static_cast<size_t>(in->dq_value)];
+    if (x.info.dtype == dt && x.info.quant.scale == q.scale && x.info.quant.zero_point == q.zero_point) {
+      return define_output(0, in->dq_value, in->nhwc);
+    }
+    TensorInfo info = x.info;
+    info.dtype = dt;
+    info.quant = q;
+    const int32_t out = add_value(std::move(info));
+    add_node(ir::OpType::kQuantize, {in->dq_value}, {out});
+    return define_output(0, out, in->nhwc);
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
   TensorInfo info = info_like(g().values[static_cast<size_t>(xv)], shape_of(xv));
   info.dtype = dt;
   info.quant = q;
@@ -1099,6 +1196,39 @@ Status Importer::quantize_linear() {
 
 Status Importer::dequantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  if (is_constant(0)) {
+    // Quantized weights / bias: dequantized here (per-tensor or per-axis), the
+    // quantized tensor kept for an op that runs quantized (QDQ form).
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(0));
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(1));
+    const auto rank = static_cast<int64_t>(c->dims.size());
+    const int64_t axis = normalize_axis(attr_int("axis", 1), rank);
+    const int64_t ns = sc->elements();
+    if (ns != 1 && (axis < 0 || axis >= rank || c->dims[static_cast<size_t>(axis)] != ns || attr_int("block_size", 0) != 0)) {
+      return node_unsupported("scale of " + std::to_string(ns) + " values does not fit per-tensor or per-axis quantization of " + dims_string(c->dims));
+    }
+    std::vector<int64_t> zp(static_cast<size_t>(ns), 0);
+    if (has_input(2)) {
+      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* z, constant_input(2));
+      if (z->elements() != ns || z->dtype != c->dtype) return node_error("zero point does not match the scale / input type");
+      zp = z->ints();
+    }
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= c->dims[static_cast<size_t>(d)];
+    std::vector<float> f(static_cast<size_t>(c->elements()));
+    for (int64_t i = 0; i < c->elements(); ++i) {
+      const int64_t k = ns == 1 ? 0 : (i / inner) % ns;
+      f[static_cast<size_t>(i)] = static_cast<float>(c->int_at(i) - zp[static_cast<size_t>(k)]) * sc->float_at(k);
+    }
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f)));
+    Entry& e = entries_.at(node_->outputs[0]);
+    e.q_const = in->constant;
+    if (e.q_const == nullptr) return node_error("input has no value");
+    e.q_params.scale = sc->floats();
+    e.q_params.zero_point = zp;
+    e.q_params.axis = static_cast<int32_t>(ns == 1 ? 0 : axis);
+    return Status::Ok();
+  }
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
   DType dt;
   EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
@@ -1109,11 +1239,156 @@ Status Importer::dequantize_linear() {
   } else if (x.info.quant.scale != q.scale || x.info.quant.zero_point != q.zero_point) {
     return node_unsupported("the input is already quantized with other parameters");
   }
-  TensorInfo info = info_like(x, shape_of(xv));
-  info.dtype = DType::kFloat32;
-  const int32_t out = add_value(std::move(info));
-  add_node(ir::OpType::kDequantize, {xv}, {out});
-  return define_output(0, out, in->nhwc);
+  // The float value is made only if an op reads it as float (see data()).
+  if (node_->outputs.empty() || entries_.count(node_->outputs[0]) != 0) return node_error("output missing or defined twice");
+  Entry e;
+  e.dq_value = xv;
+  e.nhwc = in->nhwc;
+  entries_.emplace(node_->outputs[0], e);
+  return Status::Ok();
+}
+
+Result<bool> Importer::try_qdq() {
+  const std::string_view op = node_->op_type;
+  size_t activations = 1;
+  if (op == "Add") {
+    activations = 2;
+  } else if (op != "Conv" && op != "Gemm" && op != "GlobalAveragePool" && op != "Flatten" && op != "Reshape") {
+    return false;
+  }
+  if (node_->outputs.empty() || !sole_reader(node_->outputs[0])) return false;
+  auto readers = consumers_.find(node_->outputs[0]);
+  if (readers == consumers_.end() || readers->second.size() != 1) return false;
+  const size_t qi = readers->second[0];
+  const Node& qn = m_.graph.nodes[qi];
+  if (qn.op_type != "QuantizeLinear" || qn.inputs.empty() || qn.inputs[0] != node_->outputs[0] || qn.outputs.empty()) return false;
+  if (qn.inputs.size() < 2 || qn.attribute("output_dtype") != nullptr) return false;
+  QdqMatch m;
+  m.out_name = qn.outputs[0];
+  {
+    auto sc = entries_.find(qn.inputs[1]);
+    if (sc == entries_.end() || sc->second.input_index >= 0) return false;
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* s, constant_of(&sc->second));
+    if (s == nullptr || s->dtype != DType::kFloat32 || s->elements() != 1 || !(s->float_at(0) > 0)) return false;
+    m.out_quant.scale = {s->float_at(0)};
+    m.out_dtype = DType::kUInt8;
+    int64_t zp = 0;
+    if (qn.inputs.size() > 2 && !qn.inputs[2].empty()) {
+      auto z = entries_.find(qn.inputs[2]);
+      if (z == entries_.end() || z->second.input_index >= 0) return false;
+      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* zt, constant_of(&z->second));
+      if (zt == nullptr || zt->elements() != 1) return false;
+      m.out_dtype = zt->dtype;
+      zp = zt->int_at(0);
+    }
+    if (m.out_dtype != DType::kInt8 && m.out_dtype != DType::kUInt8) return false;
+    m.out_quant.zero_point = {zp};
+  }
+  for (size_t i = 0; i < activations; ++i) {
+    if (!has_input(i)) return false;
+    auto it = entries_.find(node_->inputs[i]);
+    if (it == entries_.end() || it->second.dq_value < 0) return false;
+    if (value_dtype(it->second.dq_value) != m.out_dtype) return false;
+    m.x[i].value = it->second.dq_value;
+    m.x[i].nhwc = it->second.nhwc;
+  }
+  auto quantized_const = [&](size_t i, DType want) -> const Entry* {
+    if (!has_input(i)) return nullptr;
+    auto it = entries_.find(node_->inputs[i]);
+    if (it == entries_.end() || it->second.q_const == nullptr || it->second.q_const->dtype != want) return nullptr;
+    return &it->second;
+  };
+  const std::string base = str(m.out_name);
+  if (op == "Conv" || op == "Gemm") {
+    const Entry* w = quantized_const(1, m.out_dtype);
+    if (w == nullptr) return false;
+    // TFLite's int8 kernels take symmetric weights.
+    if (m.out_dtype == DType::kInt8 && std::any_of(w->q_params.zero_point.begin(), w->q_params.zero_point.end(), [](int64_t z) { return z != 0; })) return false;
+    if (m.out_dtype == DType::kUInt8 && w->q_params.scale.size() != 1) return false;
+    if (has_input(2) && quantized_const(2, DType::kInt32) == nullptr) return false;
+    if (op == "Conv") {
+      EDGERUN_RETURN_IF_ERROR(conv(&m));
+    } else {
+      if (attr_float("alpha", 1.0f) != 1.0f || attr_float("beta", 1.0f) != 1.0f || attr_int("transA", 0) != 0) return false;
+      EDGERUN_ASSIGN_OR_RETURN(const int32_t a, plain(&m.x[0]));
+      const Shape as = shape_of(a);
+      const ConstTensor& b = *w->q_const;
+      if (as.size() != 2 || b.dims.size() != 2) return false;
+      const bool trans_b = attr_int("transB", 0) != 0;
+      const int64_t k = trans_b ? b.dims[1] : b.dims[0], n = trans_b ? b.dims[0] : b.dims[1];
+      if (k != as[1]) return node_error("B " + dims_string(b.dims) + " does not fit A " + shape_string(as));
+      if (w->q_params.scale.size() != 1 && w->q_params.axis != (trans_b ? 0 : 1)) return false;
+      const auto K = static_cast<size_t>(k), N = static_cast<size_t>(n);
+      std::vector<uint8_t> wb(K * N);
+      for (size_t o = 0; o < N; ++o) {
+        for (size_t i = 0; i < K; ++i) wb[o * K + i] = b.bytes[trans_b ? o * K + i : i * N + o];
+      }
+      const int32_t wv = add_constant_bytes(base + "/weights", b.dtype, {static_cast<int32_t>(n), static_cast<int32_t>(k)}, wb);
+      QuantParams wq = w->q_params;
+      wq.axis = 0;
+      g().values[static_cast<size_t>(wv)].info.quant = wq;
+      std::vector<uint8_t> bias(N * 4, 0);
+      if (has_input(2)) {
+        const ConstTensor& c = *quantized_const(2, DType::kInt32)->q_const;
+        if (c.elements() != n) return false;
+        bias = c.bytes;
+      }
+      const int32_t bv = add_constant_bytes(base + "/bias", DType::kInt32, {static_cast<int32_t>(n)}, bias);
+      QuantParams bq;
+      for (float ws : wq.scale) bq.scale.push_back(g().values[static_cast<size_t>(a)].info.quant.scale.at(0) * ws);
+      bq.zero_point.assign(bq.scale.size(), 0);
+      g().values[static_cast<size_t>(bv)].info.quant = bq;
+      TensorInfo info = info_like(g().values[static_cast<size_t>(a)], {as[0], static_cast<int32_t>(n)});
+      info.dtype = m.out_dtype;
+      info.quant = m.out_quant;
+      const int32_t out = add_value(std::move(info));
+      add_node(ir::OpType::kFullyConnected, {a, wv, bv}, {out}, ir::FullyConnectedAttrs{});
+      EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, out, false));
+    }
+  } else if (op == "Add") {
+    int32_t v[2];
+    const bool both_nhwc = m.x[0].nhwc && m.x[1].nhwc;
+    for (size_t i = 0; i < 2; ++i) {
+      EDGERUN_ASSIGN_OR_RETURN(v[i], both_nhwc ? data(&m.x[i]) : plain(&m.x[i]));
+    }
+    if (shape_of(v[0]) != shape_of(v[1])) return false;
+    TensorInfo info = g().values[static_cast<size_t>(v[0])].info;
+    info.quant = m.out_quant;
+    const int32_t out = add_value(std::move(info));
+    add_node(ir::OpType::kAdd, {v[0], v[1]}, {out}, ir::ElementwiseAttrs{});
+    EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, out, both_nhwc));
+  } else if (op == "GlobalAveragePool") {
+    if (shape_of(m.x[0].value).size() != 4) return false;
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(&m.x[0]));
+    const Shape xs = shape_of(xv);
+    TensorInfo info = g().values[static_cast<size_t>(xv)].info;
+    info.shape = {xs[0], 1, 1, xs[3]};
+    info.quant = m.out_quant;
+    const int32_t out = add_value(std::move(info));
+    ir::ReduceAttrs ra;
+    ra.keep_dims = true;
+    add_node(ir::OpType::kMean, {xv, add_int32s(base + "/axes", {1, 2})}, {out}, ra);
+    EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, out, true));
+  } else {  // Flatten, Reshape: move the quantized bytes, requantize if Q's parameters differ
+    EDGERUN_ASSIGN_OR_RETURN(const Shape xs, onnx_shape(&m.x[0]));
+    EDGERUN_ASSIGN_OR_RETURN(const Shape os, reshape_target(xs));
+    int32_t src = m.x[0].value;
+    if (m.x[0].nhwc && !(xs[2] == 1 && xs[3] == 1)) {
+      EDGERUN_ASSIGN_OR_RETURN(src, plain(&m.x[0]));
+    }
+    int32_t out = reshape(src, os, base + "/moved");
+    const QuantParams& have = g().values[static_cast<size_t>(out)].info.quant;
+    if (have.scale != m.out_quant.scale || have.zero_point != m.out_quant.zero_point) {
+      TensorInfo info = g().values[static_cast<size_t>(out)].info;
+      info.quant = m.out_quant;
+      const int32_t rq = add_value(std::move(info));
+      add_node(ir::OpType::kQuantize, {out}, {rq});
+      out = rq;
+    }
+    EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, out, false));
+  }
+  skip_[qi] = true;
+  return true;
 }
 
 Status Importer::local_response_norm() {
@@ -1632,6 +1907,8 @@ Status Importer::import_node() {
   if (op == "Constant") return constant_node();
   EDGERUN_ASSIGN_OR_RETURN(const bool folded, fold());
   if (folded) return Status::Ok();
+  EDGERUN_ASSIGN_OR_RETURN(const bool quantized, try_qdq());
+  if (quantized) return Status::Ok();
   if (op == "Conv") return conv();
   if (op == "Relu") return activation(ir::Activation::kRelu);
   if (op == "Clip") return clip();
@@ -1684,11 +1961,14 @@ Result<io::ImportedModel> Importer::run() {
   if (!m_.producer_version.empty()) out_.description += " " + str(m_.producer_version);
   out_.description += " (ONNX IR " + std::to_string(m_.ir_version) + ", opset " + std::to_string(opset_) + ")";
 
-  for (const Node& n : graph.nodes) {
-    for (std::string_view in : n.inputs) {
-      if (!in.empty()) ++readers_[in];
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (std::string_view in : graph.nodes[i].inputs) {
+      if (in.empty()) continue;
+      ++readers_[in];
+      consumers_[in].push_back(i);
     }
   }
+  skip_.assign(graph.nodes.size(), false);
   for (const ValueInfo& v : graph.outputs) ++readers_[v.name];
 
   for (size_t i = 0; i < graph.initializers.size(); ++i) {
@@ -1749,6 +2029,7 @@ Result<io::ImportedModel> Importer::run() {
 
   std::string unsupported;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (skip_[i]) continue;
     node_ = &graph.nodes[i];
     node_index_ = i;
     const bool after_failure = std::any_of(node_->inputs.begin(), node_->inputs.end(), [&](std::string_view in) {
@@ -1783,10 +2064,10 @@ Result<io::ImportedModel> Importer::run() {
     auto it = entries_.find(name);
     if (it == entries_.end()) return InvalidModel("graph output '" + str(name) + "' is not computed by any node");
     Entry& e = it->second;
-    if (e.value < 0 && e.input_index < 0 && e.constant == nullptr && e.proto == nullptr) {
+    if (e.value < 0 && e.input_index < 0 && e.dq_value < 0 && e.constant == nullptr && e.proto == nullptr) {
       return InvalidModel("graph output '" + str(name) + "' has no value");
     }
-    if (e.value < 0 && e.input_index < 0) {
+    if (e.value < 0 && e.input_index < 0 && e.dq_value < 0) {
       // A constant output: an IR constant copied by a node, so the output has a buffer.
       const ConstTensor* c = nullptr;
       EDGERUN_ASSIGN_OR_RETURN(c, constant_of(&e));
