@@ -154,7 +154,7 @@ class Importer {
   Status quantize_linear();
   Status dequantize_linear();
   Result<QuantParams> read_quant(size_t scale_input, size_t zp_input, DType* dtype);
-  Status pool(bool max);
+  Status pool(bool max, const QdqMatch* q = nullptr);
   Status global_average_pool();
   Status activation(ir::Activation act);
   Status clip();
@@ -424,10 +424,11 @@ Status Importer::rename_to_output(Entry e) {
   return Status::Ok();
 }
 
-// Output value of an op: dtype of `like`, the given shape.
+// Output value of an op: dtype and quantization of `like`, the given shape.
 TensorInfo info_like(const ir::Value& like, Shape shape) {
   TensorInfo info;
   info.dtype = like.info.dtype;
+  info.quant = like.info.quant;
   info.shape = std::move(shape);
   return info;
 }
@@ -934,8 +935,15 @@ Status Importer::batch_norm() {
   return define_output(0, out, out_nhwc);
 }
 
-Status Importer::pool(bool max) {
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+Status Importer::pool(bool max, const QdqMatch* q) {
+  Entry qx;
+  Entry* in = nullptr;
+  if (q != nullptr) {
+    qx = q->x[0];
+    in = &qx;
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
+  }
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
   lift_1d_ = onnx_in.size() == 3;
   Entry lifted;
@@ -987,6 +995,19 @@ Status Importer::pool(bool max) {
   const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)],
                                           {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
   add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
+  if (q != nullptr) {
+    // A quantized pool keeps its input's parameters; requantize to the QuantizeLinear's.
+    int32_t result = lift_1d_ ? lower_1d(out, out_name(0, "pool")) : out;
+    const QuantParams& have = g().values[static_cast<size_t>(result)].info.quant;
+    if (have.scale != q->out_quant.scale || have.zero_point != q->out_quant.zero_point) {
+      TensorInfo info = g().values[static_cast<size_t>(result)].info;
+      info.quant = q->out_quant;
+      const int32_t rq = add_value(std::move(info));
+      add_node(ir::OpType::kQuantize, {result}, {rq});
+      result = rq;
+    }
+    return define_named(q->out_name, result, !lift_1d_);
+  }
   if (lift_1d_) return define_output(0, lower_1d(out, out_name(0, "pool")), false);
   return define_output(0, out, true);
 }
@@ -1253,7 +1274,8 @@ Result<bool> Importer::try_qdq() {
   size_t activations = 1;
   if (op == "Add") {
     activations = 2;
-  } else if (op != "Conv" && op != "Gemm" && op != "GlobalAveragePool" && op != "Flatten" && op != "Reshape") {
+  } else if (op != "Conv" && op != "Gemm" && op != "GlobalAveragePool" && op != "Flatten" && op != "Reshape" &&
+             op != "MaxPool" && op != "AveragePool") {
     return false;
   }
   if (node_->outputs.empty() || !sole_reader(node_->outputs[0])) return false;
@@ -1299,7 +1321,9 @@ Result<bool> Importer::try_qdq() {
     return &it->second;
   };
   const std::string base = str(m.out_name);
-  if (op == "Conv" || op == "Gemm") {
+  if (op == "MaxPool" || op == "AveragePool") {
+    EDGERUN_RETURN_IF_ERROR(pool(op == "MaxPool", &m));
+  } else if (op == "Conv" || op == "Gemm") {
     const Entry* w = quantized_const(1, m.out_dtype);
     if (w == nullptr) return false;
     // TFLite's int8 kernels take symmetric weights.
