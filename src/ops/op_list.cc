@@ -27,6 +27,11 @@ constexpr OpInfo kOps[] = {
     {OpType::kTranspose, "TRANSPOSE", prepare_transpose},
     {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
+    {OpType::kSub, "SUB", prepare_sub},
+    {OpType::kDiv, "DIV", prepare_div},
+    {OpType::kTanh, "TANH", prepare_tanh},
+    {OpType::kLeakyRelu, "LEAKY_RELU", prepare_leaky_relu},
+    {OpType::kClamp, "CLAMP", prepare_clamp},
 };
 
 }  // namespace
