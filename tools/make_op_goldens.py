@@ -71,6 +71,7 @@ BUILTIN_CODE = {
     "ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4, "DEQUANTIZE": 6,
     "FULLY_CONNECTED": 9, "L2_NORMALIZATION": 11, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RESHAPE": 22,
     "SOFTMAX": 25, "PAD": 34, "MEAN": 40, "SQUEEZE": 43, "QUANTIZE": 114,
+    "RELU": 19, "RELU_N1_TO_1": 20, "RELU6": 21, "TANH": 28, "SUB": 41, "DIV": 42, "LEAKY_RELU": 98,
 }
 ACTIVATION = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 PADDING = {"SAME": 0, "VALID": 1}
@@ -104,6 +105,13 @@ OPTIONS = {
     "DEQUANTIZE": (38, []),
     "QUANTIZE": (89, []),
     "LOGISTIC": (0, []),
+    "SUB": (28, [("fused_activation_function", "u8", 0), ("pot_scale_int16", "u8", 1)]),
+    "DIV": (29, [("fused_activation_function", "u8", 0)]),
+    "LEAKY_RELU": (75, [("alpha", "f32", 0.0)]),
+    "TANH": (0, []),
+    "RELU": (0, []),
+    "RELU6": (0, []),
+    "RELU_N1_TO_1": (0, []),
 }
 
 # ---------------------------------------------------------------------------
@@ -671,7 +679,7 @@ def pool_cases(op: str) -> list[Case]:
     return cases
 
 
-def binary_cases(op: str) -> list[Case]:
+def binary_cases(op: str, dtypes: list[str] = DTYPES) -> list[Case]:
     sets = [
         ("same_shape", [1, 4, 4, 3], [1, 4, 4, 3], "NONE"),
         ("bcast_channel_vector_relu", [1, 4, 4, 3], [3], "RELU"),
@@ -683,7 +691,7 @@ def binary_cases(op: str) -> list[Case]:
         ("input_scales_100x_apart_relu", [2, 33], [2, 33], "RELU"),
     ]
     cases = []
-    for dt in DTYPES:
+    for dt in dtypes:
         for name, sa, sb, act in sets:
             rng = case_rng(f"{op}:{dt}/{name}")
             apart = name.startswith("input_scales_100x_apart")
@@ -696,7 +704,7 @@ def binary_cases(op: str) -> list[Case]:
                 calibrate_outputs(rng, g, [av, bv])
             cases.append(Case(name, dt, {"shapes": [sa, sb], "activation": act}, g, [av, bv]))
     # A constant second operand (how models usually apply a learned scale / offset).
-    for dt in DTYPES:
+    for dt in dtypes:
         name = "const_second_operand_relu6"
         rng = case_rng(f"{op}:{dt}/{name}")
         a, av = activation_input(rng, "input1", dt, [1, 3, 3, 4], scale_exp=(-2.0, -0.7))
@@ -709,6 +717,44 @@ def binary_cases(op: str) -> list[Case]:
         cases.append(Case(name, dt, {"shapes": [[1, 3, 3, 4], [4]], "second_constant": True, "activation": "RELU6"},
                           g, [av]))
     return cases
+
+
+def integer_arithmetic_cases() -> list[Case]:
+    """Plain (not quantized) int32 / int64 ADD, SUB, MUL and DIV with broadcasting. Operands of
+    both signs, so DIV shows its rounding (toward zero in TFLite, as in C++); no zero divisors
+    (TFLite would trap) and no overflow (undefined in TFLite's C++)."""
+    sets = [("same_shape", [2, 3, 5], [2, 3, 5]), ("bcast_both", [2, 1, 3], [4, 1]),
+            ("bcast_scalar_second", [3, 7], [1])]
+    cases = []
+    for op in ["ADD", "SUB", "MUL", "DIV"]:
+        for dt in ["int32", "int64"] if op != "DIV" else ["int32"]:  # TFLite's DIV has no int64
+            for name, sa, sb in sets:
+                rng = case_rng(f"INTEGER_ARITHMETIC:{op}:{dt}/{name}")
+                mag = 1000 if op in ("MUL", "DIV") else (1 << 30 if dt == "int32" else 1 << 50)
+                av = rng.integers(-mag, mag, size=sa).astype(NP_DTYPE[dt])
+                bv = rng.integers(-mag, mag, size=sb).astype(NP_DTYPE[dt])
+                if op == "DIV":
+                    bv = (rng.integers(1, 40, size=sb) * rng.choice([-1, 1], size=sb)).astype(NP_DTYPE[dt])
+                out_shape = list(np.broadcast_shapes(tuple(sa), tuple(sb)))
+                g = Graph([Tensor("input1", dt, sa), Tensor("input2", dt, sb), Tensor("output", dt, out_shape)],
+                          [Op(op, [0, 1], [2], {"fused_activation_function": 0})], [0, 1], [2])
+                cases.append(Case(f"{op.lower()}_{name}", dt, {"op": op, "shapes": [sa, sb]}, g, [av, bv]))
+    return cases
+
+
+def float_unary_cases(op: str, sets: list[tuple[str, list[int], float, dict]]) -> list[Case]:
+    """float32 cases of a one-input op: (name, shape, input magnitude, options)."""
+    cases = []
+    for name, shape, mag, options in sets:
+        rng = case_rng(f"{op}:float32/{name}")
+        xv = rand_f(rng, shape, mag)
+        g = Graph([Tensor("input", "float32", shape), Tensor("output", "float32", shape)],
+                  [Op(op, [0], [1], dict(options))], [0], [1])
+        cases.append(Case(name, "float32", {"shape": shape, **options}, g, [xv]))
+    return cases
+
+
+RELU_SETS = [("2x17", [2, 17], 8.0, {}), ("1x4x4x3_small", [1, 4, 4, 3], 1.5, {}), ("1_single", [1], 3.0, {})]
 
 
 def mean_cases() -> list[Case]:
@@ -1044,6 +1090,18 @@ OP_CASES: dict[str, Callable[[], list[Case]]] = {
     "DEQUANTIZE": dequantize_cases,
     "L2_NORMALIZATION": l2_norm_cases,
     "CHAIN": chain_cases,  # few-op graphs; written to chain.json
+    "SUB": lambda: binary_cases("SUB"),
+    "DIV": lambda: binary_cases("DIV", ["float32"]),  # quantized DIV: not implemented by edgerun
+    "INTEGER_ARITHMETIC": integer_arithmetic_cases,  # plain int32 / int64 ADD, SUB, MUL, DIV
+    "TANH": lambda: float_unary_cases("TANH", [("2x17", [2, 17], 4.0, {}),
+                                               ("1x3x3x7_saturating", [1, 3, 3, 7], 12.0, {})]),
+    "LEAKY_RELU": lambda: float_unary_cases("LEAKY_RELU", [
+        ("2x17_alpha0.2", [2, 17], 4.0, {"alpha": 0.2}), ("1x3x3x7_alpha0.01", [1, 3, 3, 7], 4.0, {"alpha": 0.01}),
+        ("2x9_alpha_negative", [2, 9], 4.0, {"alpha": -0.5}), ("2x9_alpha1.5", [2, 9], 4.0, {"alpha": 1.5}),
+        ("2x9_alpha_absent", [2, 9], 4.0, {})]),
+    "RELU": lambda: float_unary_cases("RELU", RELU_SETS),
+    "RELU6": lambda: float_unary_cases("RELU6", RELU_SETS),
+    "RELU_N1_TO_1": lambda: float_unary_cases("RELU_N1_TO_1", RELU_SETS),
 }
 
 # ---------------------------------------------------------------------------

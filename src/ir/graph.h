@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -46,6 +47,11 @@ enum class OpType : uint8_t {
   kHardSigmoid,
   kLocalResponseNorm,
   kBatchMatMul,
+  kSub,
+  kDiv,
+  kTanh,
+  kLeakyRelu,
+  kClamp,
 };
 const char* op_name(OpType op);
 
@@ -83,7 +89,7 @@ struct FullyConnectedAttrs {
   Activation activation = Activation::kNone;
   bool keep_num_dims = false;
 };
-struct ElementwiseAttrs {  // ADD, MUL
+struct ElementwiseAttrs {  // ADD, SUB, MUL, DIV
   Activation activation = Activation::kNone;
 };
 struct ConcatenationAttrs {
@@ -122,12 +128,20 @@ struct BatchMatMulAttrs {
   bool adj_x = false, adj_y = false;
 };
 
+struct LeakyReluAttrs {  // y = x > 0 ? x : alpha * x
+  float alpha = 0.01f;  // ONNX's default; the TFLite reader uses the schema's 0 when a file omits it
+};
+struct ClampAttrs {  // y = min(max(x, min), max); min > max gives max everywhere, as ONNX Clip
+  float min = -std::numeric_limits<float>::infinity();  // -inf: no lower bound
+  float max = std::numeric_limits<float>::infinity();   // +inf: no upper bound
+};
+
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
                            FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
                            ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs, LocalResponseNormAttrs,
-                           BatchMatMulAttrs>;
+                           BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

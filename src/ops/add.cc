@@ -1,11 +1,9 @@
 // ADD: elementwise sum with NumPy broadcasting and a fused activation.
-// float32, uint8, int8; quantized parameters follow TFLite's add.cc Prepare
-// (left_shift 20, inputs rescaled to twice the larger input scale).
-#include <algorithm>
+// float32, quantized uint8 / int8 (parameters as TFLite's add.cc Prepare
+// computes them: binary_util's quant_add_params), and plain integers (int8,
+// uint8, int16, int32, int64; wrapping, no fused activation).
 #include <memory>
-#include <string>
 
-#include "kernels/quant_util.h"
 #include "kernels/ref/add.h"
 #include "ops/binary_util.h"
 #include "ops/op_list.h"
@@ -26,8 +24,13 @@ class AddKernel final : public Kernel {
   // Same-shape fast kernels (null: the reference kernel).
   kernels::Qu8VaddFn qu8 = nullptr;
   kernels::Qs8VaddFn qs8 = nullptr;
+  bool quantized = false;
 
   void run(const KernelIO& io) const override {
+    if (dtype != DType::kFloat32 && !quantized) {
+      run_integer_binary(IntegerBinaryOp::kAdd, dtype, io, bc, count);
+      return;
+    }
     switch (dtype) {
       case DType::kFloat32:
         ref::f32_add_minmax__ref(static_cast<const float*>(io.inputs[0]), static_cast<const float*>(io.inputs[1]),
@@ -84,38 +87,13 @@ Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& 
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
-  const float s1 = a.info.quant.scale[0];
-  const float s2 = b.info.quant.scale[0];
-  const float so = out.info.quant.scale[0];
-  ref::QuantAddParams& q = k->q;
-  q.input1_offset = -static_cast<int32_t>(a.info.quant.zero_point[0]);
-  q.input2_offset = -static_cast<int32_t>(b.info.quant.zero_point[0]);
-  q.output_offset = static_cast<int32_t>(out.info.quant.zero_point[0]);
-  q.left_shift = 20;
-  // Same float/double mix as TFLite's Prepare.
-  const double twice_max_input_scale = static_cast<double>(2 * std::max(s1, s2));
-  const double real_input1_multiplier = s1 / twice_max_input_scale;
-  const double real_input2_multiplier = s2 / twice_max_input_scale;
-  const double real_output_multiplier =
-      twice_max_input_scale / static_cast<double>(static_cast<float>(1 << q.left_shift) * so);
-  if (!(real_output_multiplier < 1.0)) {
-    return node_error(n, "quantization: expected output scale > 2 * max(input scales) / 2^20, found output scale " +
-                             std::to_string(so) + " for input scales " + std::to_string(s1) + " and " +
-                             std::to_string(s2));
-  }
-  kernels::quantize_multiplier(real_input1_multiplier, &q.input1_multiplier, &q.input1_shift);
-  kernels::quantize_multiplier(real_input2_multiplier, &q.input2_multiplier, &q.input2_shift);
-  kernels::quantize_multiplier(real_output_multiplier, &q.output_multiplier, &q.output_shift);
-  const QuantRange range = activation_range_quantized(shape.activation, out);
-  q.output_min = range.min;
-  q.output_max = range.max;
+  k->quantized = shape.quantized;
+  if (!shape.quantized) return std::unique_ptr<Kernel>(std::move(k));
+
+  EDGERUN_ASSIGN_OR_RETURN(k->q, quant_add_params(n, a, b, out, shape.activation));
   if (shape.bc.elementwise) {
     k->qu8 = ctx.tables->q8_add.qu8;
     k->qs8 = ctx.tables->q8_add.qs8;
-  }
-  if (q.output_min > q.output_max) {
-    return node_error(n, "fused activation range is empty for the output quantization (min " +
-                             std::to_string(range.min) + " > max " + std::to_string(range.max) + ")");
   }
   return std::unique_ptr<Kernel>(std::move(k));
 }

@@ -1,6 +1,8 @@
 // MUL: elementwise product with NumPy broadcasting and a fused activation.
-// float32, uint8, int8; the quantized multiplier is computed as TFLite's
-// mul.cc Prepare does (input1_scale * input2_scale / output_scale in float).
+// float32, quantized uint8 / int8 (the multiplier is computed as TFLite's
+// mul.cc Prepare does: input1_scale * input2_scale / output_scale in float),
+// and plain integers (int8, uint8, int16, int32, int64; wrapping, no fused
+// activation).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,8 +27,13 @@ class MulKernel final : public Kernel {
   ref::BroadcastIndex bc;
   ref::F32MinMaxParams f32{};
   ref::QuantMulParams q{};
+  bool quantized = false;
 
   void run(const KernelIO& io) const override {
+    if (dtype != DType::kFloat32 && !quantized) {
+      run_integer_binary(IntegerBinaryOp::kMul, dtype, io, bc, count);
+      return;
+    }
     switch (dtype) {
       case DType::kFloat32:
         ref::f32_mul_minmax__ref(static_cast<const float*>(io.inputs[0]), static_cast<const float*>(io.inputs[1]),
@@ -62,6 +69,8 @@ Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& 
     k->f32 = {r.min, r.max};
     return std::unique_ptr<Kernel>(std::move(k));
   }
+  k->quantized = shape.quantized;
+  if (!shape.quantized) return std::unique_ptr<Kernel>(std::move(k));
 
   const float s1 = a.info.quant.scale[0];
   const float s2 = b.info.quant.scale[0];

@@ -86,5 +86,8 @@ const OpInfo* find_op(ir::OpType type);
 // Builds a Status for a node that fails validation, in the project's one error
 // style: "CONV_2D (operator 7): input 0 dtype: expected uint8, found float32".
 Status node_error(const ir::Node& node, const std::string& what);
+// The same message with StatusCode::kUnsupported: a valid node that edgerun
+// does not implement (e.g. a quantized TANH).
+Status node_unsupported(const ir::Node& node, const std::string& what);
 
 }  // namespace edgerun::ops

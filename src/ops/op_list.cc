@@ -29,6 +29,11 @@ constexpr OpInfo kOps[] = {
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
     {OpType::kLocalResponseNorm, "LOCAL_RESPONSE_NORMALIZATION", prepare_local_response_norm},
     {OpType::kBatchMatMul, "BATCH_MATMUL", prepare_batch_matmul},
+    {OpType::kSub, "SUB", prepare_sub},
+    {OpType::kDiv, "DIV", prepare_div},
+    {OpType::kTanh, "TANH", prepare_tanh},
+    {OpType::kLeakyRelu, "LEAKY_RELU", prepare_leaky_relu},
+    {OpType::kClamp, "CLAMP", prepare_clamp},
 };
 
 }  // namespace

@@ -27,5 +27,10 @@ Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir:
 Result<std::unique_ptr<Kernel>> prepare_hard_sigmoid(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_local_response_norm(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_batch_matmul(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_sub(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_div(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_tanh(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_leaky_relu(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_clamp(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 
 }  // namespace edgerun::ops

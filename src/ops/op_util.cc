@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "kernels/quant_util.h"
 
@@ -11,6 +12,10 @@ Status node_error(const ir::Node& node, const std::string& what) {
   const OpInfo* info = find_op(node.op);
   return InvalidModel(std::string(info ? info->name : ir::op_name(node.op)) + " (operator " +
                       std::to_string(node.source_index) + "): " + what);
+}
+
+Status node_unsupported(const ir::Node& node, const std::string& what) {
+  return Unsupported(node_error(node, what).message());
 }
 
 Status expect_arity(const ir::Graph& g, const ir::Node& n, size_t min_inputs, size_t max_inputs,
@@ -124,6 +129,35 @@ int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t st
   const int64_t effective = (static_cast<int64_t>(filter) - 1) * dilation + 1;
   const int64_t total = (static_cast<int64_t>(out) - 1) * stride + effective - in;
   return static_cast<int32_t>(std::max<int64_t>(0, total / 2));
+}
+
+bool is_integer_dtype(DType t) {
+  return t == DType::kInt8 || t == DType::kUInt8 || t == DType::kInt16 || t == DType::kInt32 || t == DType::kInt64;
+}
+
+Status expect_unary_elementwise(const ir::Graph& g, const ir::Node& n, bool plain_integers) {
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
+  const ir::Value& in = input(g, n, 0);
+  const ir::Value& out = output(g, n, 0);
+  const DType dt = in.info.dtype;
+  const char* expected = plain_integers ? "float32, int8, uint8, int16, int32 or int64" : "float32";
+  if (dt != DType::kFloat32 && !(plain_integers && is_integer_dtype(dt))) {
+    if (dt == DType::kUInt8 || dt == DType::kInt8) {  // a quantized model's op: valid, not implemented
+      return node_unsupported(n, std::string("input 0 dtype: ") + dtype_name(dt) + " is not supported (" + expected +
+                                     " only)");
+    }
+    return node_error(n, std::string("input 0 dtype: expected ") + expected + ", found " + dtype_name(dt));
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, dt));
+  if (dt != DType::kFloat32 && (!in.info.quant.empty() || !out.info.quant.empty())) {
+    return node_unsupported(n, std::string("quantized ") + dtype_name(dt) + " is not supported (" + expected +
+                                   " without quantization)");
+  }
+  if (in.info.shape != out.info.shape) {
+    return node_error(n, "output shape: expected " + shape_string(in.info.shape) + " (the input's), found " +
+                             shape_string(out.info.shape));
+  }
+  return Status::Ok();
 }
 
 }  // namespace edgerun::ops

@@ -51,4 +51,13 @@ FloatRange activation_range_float(ir::Activation act);
 int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                      int32_t out);
 
+// int8, uint8, int16, int32 or int64: the dtypes of plain-integer arithmetic.
+bool is_integer_dtype(DType t);
+
+// The one-input elementwise ops (TANH, LEAKY_RELU, CLAMP): one input and one
+// output of the same dtype and shape; float32, or also plain integers (see
+// is_integer_dtype; no quantization parameters) when `plain_integers`.
+// Quantized tensors are unsupported (kUnsupported).
+Status expect_unary_elementwise(const ir::Graph& g, const ir::Node& n, bool plain_integers);
+
 }  // namespace edgerun::ops

@@ -81,13 +81,15 @@ bool base64_decode(const std::string& in, std::vector<uint8_t>* out) {
   return true;
 }
 
-// Output element i as a double (exact for every 8-bit / 32-bit integer and float32 value).
+// Output element i as a double (exact for every 8-bit / 32-bit integer and float32 value,
+// and for int64 values below 2^53).
 double element(const void* data, DType t, size_t i) {
   switch (t) {
     case DType::kFloat32: return static_cast<const float*>(data)[i];
     case DType::kUInt8: return static_cast<const uint8_t*>(data)[i];
     case DType::kInt8: return static_cast<const int8_t*>(data)[i];
     case DType::kInt32: return static_cast<const int32_t*>(data)[i];
+    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(data)[i]);  // goldens stay < 2^53
     default: return std::nan("");
   }
 }
@@ -113,6 +115,7 @@ testing::AssertionResult fill_input(const json& values, const TensorInfo& info, 
       case DType::kUInt8: static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(values[i].get<int>()); break;
       case DType::kInt8: static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(values[i].get<int>()); break;
       case DType::kInt32: static_cast<int32_t*>(dst)[i] = values[i].get<int32_t>(); break;
+      case DType::kInt64: static_cast<int64_t*>(dst)[i] = values[i].get<int64_t>(); break;
       default:
         return testing::AssertionFailure() << "input '" << info.name << "': unsupported dtype "
                                            << dtype_name(info.dtype);
@@ -291,6 +294,14 @@ TEST(OpGoldenCoverage, EveryOpAndDtypeHasCases) {
       {"QUANTIZE", {"uint8", "int8"}},    // by output dtype
       {"DEQUANTIZE", {"uint8", "int8"}},  // by input dtype
       {"L2_NORMALIZATION", {"float32", "uint8", "int8"}},
+      {"SUB", {"float32", "uint8", "int8"}},
+      {"DIV", {"float32"}},
+      {"INTEGER_ARITHMETIC", {"int32", "int64"}},  // plain ADD, SUB, MUL, DIV (no int64 DIV in TFLite)
+      {"TANH", {"float32"}},
+      {"LEAKY_RELU", {"float32"}},
+      {"RELU", {"float32"}},  // RELU, RELU6, RELU_N1_TO_1: CLAMP in the IR
+      {"RELU6", {"float32"}},
+      {"RELU_N1_TO_1", {"float32"}},
   };
   std::map<std::string, std::set<std::string>> found;
   for (const std::string& file : op_golden_files()) {

@@ -1069,7 +1069,12 @@ Status Importer::activation(ir::Activation act) {
     owned_convs_.erase(in->value);  // a BatchNormalization after the activation cannot be folded
     return rename_to_output(*in);
   }
-  return node_unsupported("a standalone activation is not supported yet: it must follow a Conv, Gemm, Add, Mul or pool whose output nothing else reads");
+  // Standalone: a CLAMP.
+  const float inf = std::numeric_limits<float>::infinity();
+  ir::ClampAttrs c;
+  c.min = act == ir::Activation::kReluN1To1 ? -1.0f : 0.0f;
+  c.max = act == ir::Activation::kRelu6 ? 6.0f : act == ir::Activation::kReluN1To1 ? 1.0f : inf;
+  return unary(ir::OpType::kClamp, c);
 }
 
 Status Importer::clip() {
@@ -1088,7 +1093,10 @@ Status Importer::clip() {
   if (lo == 0.0f && hi == 6.0f) return activation(ir::Activation::kRelu6);
   if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(ir::Activation::kRelu);
   if (lo == -1.0f && hi == 1.0f) return activation(ir::Activation::kReluN1To1);
-  return node_unsupported("Clip to [" + std::to_string(lo) + ", " + std::to_string(hi) + "] is not supported (only [0, 6], [0, inf), [-1, 1])");
+  ir::ClampAttrs c;
+  c.min = lo;
+  c.max = hi;
+  return unary(ir::OpType::kClamp, c);
 }
 
 Status Importer::binary(ir::OpType op) {
@@ -1952,6 +1960,14 @@ Status Importer::import_node() {
   if (op == "QuantizeLinear") return quantize_linear();
   if (op == "DequantizeLinear") return dequantize_linear();
   if (op == "Mul") return binary(ir::OpType::kMul);
+  if (op == "Sub") return binary(ir::OpType::kSub);
+  if (op == "Div") return binary(ir::OpType::kDiv);
+  if (op == "Tanh") return unary(ir::OpType::kTanh);
+  if (op == "LeakyRelu") {
+    ir::LeakyReluAttrs a;
+    a.alpha = attr_float("alpha", 0.01f);
+    return unary(ir::OpType::kLeakyRelu, a);
+  }
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return reshape_like();
   if (op == "Transpose") return transpose_op();
   if (op == "Softmax") return softmax();

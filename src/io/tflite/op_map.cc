@@ -1,5 +1,6 @@
 #include "io/tflite/op_map.h"
 
+#include <limits>
 #include <string>
 
 namespace edgerun::tflite {
@@ -40,7 +41,7 @@ enum OptionsTag : uint8_t {
   kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12,
   kLocalResponseNormalizationOptions = 13, kReshapeOptions = 17,
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
-  kQuantizeOptions = 89,
+  kQuantizeOptions = 89, kSubOptions = 28, kDivOptions = 29, kLeakyReluOptions = 75,
 };
 
 // Reads one options table after verifying it with its field layout.
@@ -225,6 +226,35 @@ Result<ir::Attrs> parse_reshape(const OpContext& ctx) {
   return ir::Attrs{};
 }
 
+Result<ir::Attrs> parse_sub(const OpContext& ctx) {
+  READ_OPTIONS(r, kSubOptions, "SubOptions", K::kU8, K::kU8);  // pot_scale_int16 only matters for int16
+  ir::ElementwiseAttrs a;
+  EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
+  return ir::Attrs{a};
+}
+
+Result<ir::Attrs> parse_div(const OpContext& ctx) {
+  READ_OPTIONS(r, kDivOptions, "DivOptions", K::kU8);
+  ir::ElementwiseAttrs a;
+  EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
+  return ir::Attrs{a};
+}
+
+Result<ir::Attrs> parse_leaky_relu(const OpContext& ctx) {
+  READ_OPTIONS(r, kLeakyReluOptions, "LeakyReluOptions", K::kF32);
+  ir::LeakyReluAttrs a;
+  a.alpha = r.f32(0, 0.0f);  // the schema's default, as TFLite reads a missing table
+  return ir::Attrs{a};
+}
+
+// RELU, RELU6 and RELU_N1_TO_1 are CLAMPs (no options table; CLAMP runs float32 only, a quantized
+// model's unfused RELU fails to prepare as unsupported).
+Result<ir::Attrs> relu_clamp(const OpContext&) {
+  return ir::Attrs{ir::ClampAttrs{0.0f, std::numeric_limits<float>::infinity()}};
+}
+Result<ir::Attrs> relu6_clamp(const OpContext&) { return ir::Attrs{ir::ClampAttrs{0.0f, 6.0f}}; }
+Result<ir::Attrs> relu_n1_to_1_clamp(const OpContext&) { return ir::Attrs{ir::ClampAttrs{-1.0f, 1.0f}}; }
+
 Result<ir::Attrs> no_options(const OpContext&) { return ir::Attrs{}; }
 
 using ir::OpType;
@@ -251,6 +281,13 @@ constexpr OpMapEntry kOpMap[] = {
     {39, OpType::kTranspose, no_options},
     {117, OpType::kHardSwish, no_options},
     {13, OpType::kLocalResponseNorm, parse_local_response_norm},
+    {41, OpType::kSub, parse_sub},
+    {42, OpType::kDiv, parse_div},
+    {28, OpType::kTanh, no_options},
+    {98, OpType::kLeakyRelu, parse_leaky_relu},
+    {19, OpType::kClamp, relu_clamp},
+    {21, OpType::kClamp, relu6_clamp},
+    {20, OpType::kClamp, relu_n1_to_1_clamp},
 };
 
 }  // namespace
