@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
       "Runs ONNX's backend conformance tests (node/ and light/ folders written by\n"
       "tools/onnx_backend_data.py) through edgerun; prints pass / fail / unsupported\n"
       "per op and in total."};
-  std::string root, filter, json_path, expect_path, kernels = "auto";
+  std::string root, filter, json_path, expect_path, markdown_path, kernels = "auto";
   int threads = 1;
   bool verbose = false;
   app.add_option("DATA", root, "folder holding node/ and light/")->required();
@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads per inference")->check(CLI::Range(1, 64));
   app.add_option("--kernels", kernels, "auto, avx2 or reference")->check(CLI::IsMember({"auto", "avx2", "reference"}));
   app.add_option("--json", json_path, "write every result to this JSON file");
+  app.add_option("--markdown", markdown_path, "write the totals, the per-op table and every test that does not pass as Markdown");
   app.add_option("--expect", expect_path,
                  "file listing the tests that must pass (one name per line, # comments): exit 1 if any does not");
   app.add_flag("-v,--verbose", verbose, "print every test, not only failures");
@@ -296,6 +297,28 @@ int main(int argc, char** argv) {
       j["tests"].push_back({{"suite", r.suite}, {"name", r.name}, {"status", r.status}, {"detail", r.detail}, {"ops", r.ops}});
     }
     std::ofstream(json_path) << j.dump(1) << "\n";
+  }
+
+  if (!markdown_path.empty()) {
+    std::ofstream md(markdown_path);
+    auto pct = [](const Count& c) {
+      const int n = c.pass + c.fail + c.unsupported;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%d of %d (%.1f%%)", c.pass, n, n ? 100.0 * c.pass / n : 0.0);
+      return std::string(buf);
+    };
+    md << "| suite | pass | fail | unsupported | passing |\n|---|---:|---:|---:|---|\n";
+    md << "| node | " << node_total.pass << " | " << node_total.fail << " | " << node_total.unsupported << " | " << pct(node_total) << " |\n";
+    md << "| light | " << light_total.pass << " | " << light_total.fail << " | " << light_total.unsupported << " | " << pct(light_total) << " |\n\n";
+    md << "| op | pass | fail | unsupported |\n|---|---:|---:|---:|\n";
+    for (const auto& [op, c] : per_op) md << "| " << op << " | " << c.pass << " | " << c.fail << " | " << c.unsupported << " |\n";
+    md << "\n| test | status | reason |\n|---|---|---|\n";
+    for (const Row& r : rows) {
+      if (r.status == "pass") continue;
+      std::string reason = r.detail;
+      std::replace(reason.begin(), reason.end(), '|', '/');
+      md << "| " << r.name << " | " << r.status << " | " << reason << " |\n";
+    }
   }
 
   int rc = 0;

@@ -25,7 +25,6 @@ struct ConstTensor {
   float float_at(int64_t i) const;
   std::vector<int64_t> ints() const;
   std::vector<float> floats() const;
-  bool is_integer() const { return dtype != DType::kFloat32; }
 };
 
 // The ONNX data type for an engine dtype, and back (Unsupported for types
