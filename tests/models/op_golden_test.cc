@@ -291,6 +291,10 @@ TEST(OpGoldenCoverage, EveryOpAndDtypeHasCases) {
       {"QUANTIZE", {"uint8", "int8"}},    // by output dtype
       {"DEQUANTIZE", {"uint8", "int8"}},  // by input dtype
       {"L2_NORMALIZATION", {"float32", "uint8", "int8"}},
+      {"STRIDED_SLICE", {"float32", "uint8", "int8"}},
+      {"SLICE", {"float32", "uint8", "int8"}},
+      {"PADV2", {"float32", "uint8", "int8"}},
+      {"MIRROR_PAD", {"float32", "uint8", "int8"}},
   };
   std::map<std::string, std::set<std::string>> found;
   for (const std::string& file : op_golden_files()) {
