@@ -72,6 +72,7 @@ BUILTIN_CODE = {
     "FULLY_CONNECTED": 9, "L2_NORMALIZATION": 11, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RESHAPE": 22,
     "SOFTMAX": 25, "PAD": 34, "MEAN": 40, "SQUEEZE": 43, "QUANTIZE": 114,
     "RELU": 19, "RELU_N1_TO_1": 20, "RELU6": 21, "TANH": 28, "SUB": 41, "DIV": 42, "LEAKY_RELU": 98,
+    "STRIDED_SLICE": 45, "PADV2": 60, "SLICE": 65, "MIRROR_PAD": 100,
 }
 ACTIVATION = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 PADDING = {"SAME": 0, "VALID": 1}
@@ -112,6 +113,11 @@ OPTIONS = {
     "RELU": (0, []),
     "RELU6": (0, []),
     "RELU_N1_TO_1": (0, []),
+    "STRIDED_SLICE": (32, [("begin_mask", "i32", 0), ("end_mask", "i32", 0), ("ellipsis_mask", "i32", 0),
+                           ("new_axis_mask", "i32", 0), ("shrink_axis_mask", "i32", 0), ("offset", "u8", 0)]),
+    "PADV2": (43, []),
+    "SLICE": (48, []),
+    "MIRROR_PAD": (77, [("mode", "u8", 0)]),  # REFLECT = 0, SYMMETRIC = 1
 }
 
 # ---------------------------------------------------------------------------
@@ -1026,6 +1032,117 @@ def dequantize_cases() -> list[Case]:
     return cases
 
 
+def strided_slice_shape(shape, begin, end, strides, begin_mask=0, end_mask=0, shrink_axis_mask=0) -> list[int]:
+    """The output shape by Python's slicing rules, which TFLite's strided_slice_logic.h follows
+    (a masked begin / end is an omitted one, a shrunk axis an integer index)."""
+    index = []
+    for i in range(len(begin)):
+        if shrink_axis_mask >> i & 1:
+            index.append(begin[i])
+        else:
+            index.append(slice(None if begin_mask >> i & 1 else begin[i], None if end_mask >> i & 1 else end[i],
+                               strides[i]))
+    return list(np.empty(shape)[tuple(index)].shape)
+
+
+def strided_slice_cases() -> list[Case]:
+    sets = [  # name, input shape, begin, end, strides, options
+        ("hw_crop_stride2", [1, 6, 7, 3], [0, 1, 2, 0], [1, 5, 7, 3], [1, 1, 2, 1], {}),
+        ("negative_indices_and_strides", [2, 5, 4], [-1, -1, 0], [-3, 0, 4], [-1, -2, 1], {}),
+        ("begin_end_masks", [3, 4, 5], [1, 9, -2], [0, 0, 0], [1, -1, 1], {"begin_mask": 0b010, "end_mask": 0b101}),
+        ("out_of_range_indices_clamp", [4, 6], [-9, 2], [99, -99], [2, -1], {}),
+        ("shrink_axes_0_2", [2, 3, 4], [1, 0, -1], [2, 3, 0], [1, 1, 1], {"shrink_axis_mask": 0b101}),
+        ("fewer_indices_than_dims", [2, 3, 4], [1], [2], [1], {}),
+        ("rank5", [2, 2, 3, 2, 3], [0, 1, 2, 0, 2], [2, 2, 0, 2, 0], [1, 1, -1, 2, -2], {}),
+    ]
+    cases = []
+    for dt in DTYPES:
+        for name, shape, begin, end, strides, opts in sets:
+            rng = case_rng(f"STRIDED_SLICE:{dt}/{name}")
+            x, xv = activation_input(rng, "input", dt, shape)
+            out_shape = strided_slice_shape(shape, begin, end, strides, **opts)
+            n = len(begin)
+            g = Graph([x, Tensor("begin", "int32", [n], data=np.array(begin, np.int32)),
+                       Tensor("end", "int32", [n], data=np.array(end, np.int32)),
+                       Tensor("strides", "int32", [n], data=np.array(strides, np.int32)),
+                       Tensor("output", dt, out_shape, x.scale, x.zero_point)],
+                      [Op("STRIDED_SLICE", [0, 1, 2, 3], [4], opts)], [0], [4])
+            params = {"input_shape": shape, "begin": begin, "end": end, "strides": strides, **opts}
+            cases.append(Case(name, dt, params, g, [xv]))
+    return cases
+
+
+def slice_cases() -> list[Case]:
+    sets = [  # name, input shape, begin, size (-1: to the end), index dtype
+        ("hw_crop", [1, 5, 5, 4], [0, 1, 0, 1], [1, 3, -1, 2], "int32"),
+        ("int64_indices", [3, 7], [1, 2], [-1, 4], "int64"),
+        ("rank1_tail", [9], [4], [5], "int32"),
+    ]
+    cases = []
+    for dt in DTYPES:
+        for name, shape, begin, size, idt in sets:
+            rng = case_rng(f"SLICE:{dt}/{name}")
+            x, xv = activation_input(rng, "input", dt, shape)
+            out_shape = [d - b if n == -1 else n for d, b, n in zip(shape, begin, size)]
+            g = Graph([x, Tensor("begin", idt, [len(shape)], data=np.array(begin, NP_DTYPE[idt])),
+                       Tensor("size", idt, [len(shape)], data=np.array(size, NP_DTYPE[idt])),
+                       Tensor("output", dt, out_shape, x.scale, x.zero_point)],
+                      [Op("SLICE", [0, 1, 2], [3])], [0], [3])
+            cases.append(Case(name, dt, {"input_shape": shape, "begin": begin, "size": size, "index_dtype": idt},
+                              g, [xv]))
+    return cases
+
+
+def padv2_cases() -> list[Case]:
+    """A float constant value, or (quantized) the zero point as the constant value input."""
+    sets = [
+        ("hw_value", [1, 4, 4, 2], [[0, 0], [1, 2], [2, 1], [0, 0]], True),
+        ("channels_value", [1, 2, 3, 5], [[0, 0], [0, 0], [0, 0], [2, 1]], True),
+        ("rank2_no_value", [2, 3], [[1, 0], [0, 2]], False),
+    ]
+    cases = []
+    for dt in DTYPES:
+        for name, shape, pads, with_value in sets:
+            rng = case_rng(f"PADV2:{dt}/{name}")
+            x, xv = activation_input(rng, "input", dt, shape)
+            out_shape = [s + p[0] + p[1] for s, p in zip(shape, pads)]
+            tensors = [x, Tensor("paddings", "int32", [len(shape), 2], data=np.array(pads, np.int32)),
+                       Tensor("output", dt, out_shape, x.scale, x.zero_point)]
+            inputs = [0, 1]
+            value = None
+            if with_value:
+                value = f32(rng.uniform(-2, 2)) if dt == "float32" else x.zero_point[0]
+                tensors.append(Tensor("constant_value", dt, [1], x.scale, x.zero_point,
+                                      data=np.array([value], NP_DTYPE[dt])))
+                inputs.append(3)
+            g = Graph(tensors, [Op("PADV2", inputs, [2])], [0], [2])
+            cases.append(Case(name, dt, {"input_shape": shape, "paddings": pads, "constant_value": value}, g, [xv]))
+    return cases
+
+
+def mirror_pad_cases() -> list[Case]:
+    sets = [  # name, input shape, REFLECT paddings, SYMMETRIC paddings (each at its mode's largest in *_max)
+        ("hw_1_1", [1, 5, 5, 3], [[0, 0], [1, 1], [1, 1], [0, 0]], [[0, 0], [1, 1], [1, 1], [0, 0]]),
+        ("hw_max", [1, 3, 4, 2], [[0, 0], [2, 2], [3, 1], [0, 0]], [[0, 0], [3, 3], [4, 2], [0, 0]]),
+        ("rank2", [3, 4], [[1, 2], [2, 1]], [[3, 2], [0, 4]]),
+        ("channels_and_batch", [2, 2, 2, 4], [[1, 0], [0, 1], [0, 0], [3, 2]], [[2, 1], [0, 2], [0, 0], [4, 1]]),
+        ("rank1", [5], [[4, 2]], [[5, 3]]),
+    ]
+    cases = []
+    for dt in DTYPES:
+        for name, shape, reflect, symmetric in sets:
+            for mode, pads in (("REFLECT", reflect), ("SYMMETRIC", symmetric)):
+                rng = case_rng(f"MIRROR_PAD:{dt}/{name}/{mode}")
+                x, xv = activation_input(rng, "input", dt, shape)
+                out_shape = [s + p[0] + p[1] for s, p in zip(shape, pads)]
+                g = Graph([x, Tensor("paddings", "int32", [len(shape), 2], data=np.array(pads, np.int32)),
+                           Tensor("output", dt, out_shape, x.scale, x.zero_point)],
+                          [Op("MIRROR_PAD", [0, 1], [2], {"mode": 0 if mode == "REFLECT" else 1})], [0], [2])
+                cases.append(Case(f"{name}_{mode.lower()}", dt, {"input_shape": shape, "paddings": pads,
+                                                                 "mode": mode}, g, [xv]))
+    return cases
+
+
 def chain_cases() -> list[Case]:
     """A few-op quantized network with float input and output, per 8-bit dtype:
     QUANTIZE -> CONV_2D 3x3 s2 RELU6 -> DEPTHWISE_CONV_2D 3x3 RELU -> ADD (residual)
@@ -1089,6 +1206,10 @@ OP_CASES: dict[str, Callable[[], list[Case]]] = {
     "QUANTIZE": quantize_cases,
     "DEQUANTIZE": dequantize_cases,
     "L2_NORMALIZATION": l2_norm_cases,
+    "STRIDED_SLICE": strided_slice_cases,
+    "SLICE": slice_cases,
+    "PADV2": padv2_cases,
+    "MIRROR_PAD": mirror_pad_cases,
     "CHAIN": chain_cases,  # few-op graphs; written to chain.json
     "SUB": lambda: binary_cases("SUB"),
     "DIV": lambda: binary_cases("DIV", ["float32"]),  # quantized DIV: not implemented by edgerun

@@ -52,6 +52,7 @@ enum class OpType : uint8_t {
   kTanh,
   kLeakyRelu,
   kClamp,
+  kStridedSlice,
 };
 const char* op_name(OpType op);
 
@@ -136,12 +137,44 @@ struct ClampAttrs {  // y = min(max(x, min), max); min > max gives max everywher
   float max = std::numeric_limits<float>::infinity();   // +inf: no upper bound
 };
 
-// Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
+// STRIDED_SLICE (ONNX Slice / Split, TFLite STRIDED_SLICE / SLICE), one entry
+// per input dim, already normalised by the importer (no negative indices, no
+// clamping, no masks left): output element o reads input index
+// begin[d] + o[d] * step[d] along each dim d. The extents are the output
+// Value's shape, with a 1 for each dim in shrink_mask.
+struct StridedSliceAttrs {
+  std::vector<int32_t> begin;
+  std::vector<int32_t> step;  // non-zero; negative walks the dim backwards
+  // Bit d set: input dim d is read at begin[d] only and is absent from the
+  // output shape (TFLite's shrink_axis_mask); 0 for ONNX.
+  uint32_t shrink_mask = 0;
+};
+
+// PAD's fill rule for output positions outside the input, along each dim
+// (ONNX Pad modes, TFLite PAD / PADV2 / MIRROR_PAD; x = input, n = its size):
+//   kConstant  constant_value (the zero point on quantized tensors)
+//   kReflect   mirrors without repeating the edge: x[2] x[1] | x[0] x[1] x[2] ... (each pad < n)
+//   kSymmetric mirrors repeating the edge:             x[1] x[0] | x[0] x[1] ... (each pad <= n)
+//   kEdge      repeats the edge element
+//   kWrap      continues from the opposite end (any pad size)
+enum class PadMode : uint8_t { kConstant, kReflect, kEdge, kSymmetric, kWrap };
+// PAD's paddings stay its second input ([rank, 2] constant int32 / int64, as
+// TFLite gives them; negative amounts crop, as ONNX allows). PAD with
+// monostate attrs (TFLite PAD) is kConstant with 0.
+struct PadAttrs {
+  PadMode mode = PadMode::kConstant;
+  // kConstant only: float32 pads with it, unquantized integer / bool tensors
+  // with it converted (it must be exact); quantized tensors accept only 0,
+  // padded with the zero point.
+  float constant_value = 0.0f;
+};
+
+// Ops without attributes (RESHAPE, LOGISTIC, QUANTIZE, DEQUANTIZE, TFLite's PAD) carry monostate:
 // their output shape is the output Value's static shape.
-using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs,
-                           FullyConnectedAttrs, ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs,
-                           ReduceAttrs, SqueezeAttrs, L2NormAttrs, HardSigmoidAttrs, LocalResponseNormAttrs,
-                           BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs>;
+using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs, FullyConnectedAttrs,
+                           ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs, ReduceAttrs, SqueezeAttrs, L2NormAttrs,
+                           HardSigmoidAttrs, LocalResponseNormAttrs, BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs,
+                           StridedSliceAttrs, PadAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

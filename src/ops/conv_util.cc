@@ -121,6 +121,19 @@ Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir
   return Status::Ok();
 }
 
+Status expect_same_element_type(const ir::Node& n, const ir::Value& in, const ir::Value& out) {
+  if (in.info.quant.empty() && out.info.quant.empty()) return expect_dtype(n, "output", out, in.info.dtype);
+  EDGERUN_RETURN_IF_ERROR(expect_same_quantization(n, in, out));
+  // expect_same_quantization compares 8-bit tensors only; other quantized dtypes must match exactly.
+  const QuantParams& qi = in.info.quant;
+  const QuantParams& qo = out.info.quant;
+  if (!is_quantized_8bit(in.info.dtype) && (qi.scale != qo.scale || qi.zero_point != qo.zero_point)) {
+    return node_error(n, std::string("output quantization: expected the input's, found a different one on ") +
+                             dtype_name(in.info.dtype));
+  }
+  return Status::Ok();
+}
+
 Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, int32_t in_h, int32_t in_w) {
   Window2D w;
   EDGERUN_RETURN_IF_ERROR(

@@ -36,6 +36,11 @@ Status expect_output_shape(const ir::Node& n, const ir::Value& out, const Shape&
 // 1e-6, as TFLite's pooling asserts).
 Status expect_same_quantization(const ir::Node& n, const ir::Value& in, const ir::Value& out);
 
+// expect_same_quantization for the ops that only move elements (STRIDED_SLICE,
+// PAD), which also take 8-bit tensors that are not quantized at all (plain
+// integers, as ONNX's uint8 / int8 data) when input and output both are not.
+Status expect_same_element_type(const ir::Node& n, const ir::Value& in, const ir::Value& out);
+
 // Per-output-channel requantization data a weighted kernel's params point into.
 struct Requantization {
   std::vector<int32_t> multiplier;  // conv / depthwise: TFLite Q31 multipliers

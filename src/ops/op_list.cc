@@ -34,6 +34,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kTanh, "TANH", prepare_tanh},
     {OpType::kLeakyRelu, "LEAKY_RELU", prepare_leaky_relu},
     {OpType::kClamp, "CLAMP", prepare_clamp},
+    {OpType::kStridedSlice, "STRIDED_SLICE", prepare_strided_slice},
 };
 
 }  // namespace

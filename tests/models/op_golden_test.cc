@@ -302,6 +302,10 @@ TEST(OpGoldenCoverage, EveryOpAndDtypeHasCases) {
       {"RELU", {"float32"}},  // RELU, RELU6, RELU_N1_TO_1: CLAMP in the IR
       {"RELU6", {"float32"}},
       {"RELU_N1_TO_1", {"float32"}},
+      {"STRIDED_SLICE", {"float32", "uint8", "int8"}},
+      {"SLICE", {"float32", "uint8", "int8"}},
+      {"PADV2", {"float32", "uint8", "int8"}},
+      {"MIRROR_PAD", {"float32", "uint8", "int8"}},
   };
   std::map<std::string, std::set<std::string>> found;
   for (const std::string& file : op_golden_files()) {

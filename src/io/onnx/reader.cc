@@ -167,6 +167,11 @@ class Importer {
   Status pad();
   Status unary(ir::OpType op, ir::Attrs attrs = {});
   Status local_response_norm();
+  Status slice();
+  Status split();
+  // STRIDED_SLICE of `in` (ONNX order) over [begin, begin + count * step) per ONNX axis.
+  Result<int32_t> strided_slice(Entry* in, const std::vector<int64_t>& begin, const std::vector<int64_t>& count,
+                                const std::vector<int64_t>& step, const std::string& name, bool* out_nhwc);
   Status alias();
   Status constant_node();
   Result<ir::Padding> read_padding(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
@@ -1423,6 +1428,120 @@ Result<bool> Importer::try_qdq() {
   return true;
 }
 
+Result<int32_t> Importer::strided_slice(Entry* in, const std::vector<int64_t>& begin, const std::vector<int64_t>& count,
+                                        const std::vector<int64_t>& step, const std::string& name, bool* out_nhwc) {
+  const bool use_nhwc = in->value >= 0 && in->nhwc;
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, use_nhwc ? data(in) : plain(in));
+  const size_t rank = begin.size();
+  ir::StridedSliceAttrs a;
+  a.begin.assign(rank, 0);
+  a.step.assign(rank, 1);
+  Shape os(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    const size_t sd = use_nhwc ? static_cast<size_t>(kNhwcAxis[d]) : d;
+    a.begin[sd] = static_cast<int32_t>(begin[d]);
+    a.step[sd] = static_cast<int32_t>(step[d]);
+    os[sd] = static_cast<int32_t>(count[d]);
+  }
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
+  g().values[static_cast<size_t>(out)].info.name = name;
+  add_node(ir::OpType::kStridedSlice, {xv}, {out}, a);
+  *out_nhwc = use_nhwc;
+  return out;
+}
+
+Status Importer::slice() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset_ < 10) {
+    starts = attr_ints("starts");
+    ends = attr_ints("ends");
+    axes = attr_ints("axes");
+  } else {
+    EDGERUN_ASSIGN_OR_RETURN(starts, int_input(1, "starts"));
+    EDGERUN_ASSIGN_OR_RETURN(ends, int_input(2, "ends"));
+    if (has_input(3)) {
+      EDGERUN_ASSIGN_OR_RETURN(axes, int_input(3, "axes"));
+    }
+    if (has_input(4)) {
+      EDGERUN_ASSIGN_OR_RETURN(steps, int_input(4, "steps"));
+    }
+  }
+  if (axes.empty()) {
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+    return node_error("starts, ends, axes and steps differ in length");
+  }
+  std::vector<int64_t> begin(static_cast<size_t>(rank), 0), count(s.begin(), s.end()), step(static_cast<size_t>(rank), 1);
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t ax = normalize_axis(axes[i], rank);
+    if (ax < 0 || ax >= rank || seen[static_cast<size_t>(ax)]) return node_error("axis " + std::to_string(axes[i]) + " out of range or repeated");
+    seen[static_cast<size_t>(ax)] = true;
+    const int64_t n = s[static_cast<size_t>(ax)], st = steps[i];
+    if (st == 0) return node_error("step 0");
+    int64_t b = starts[i], e = ends[i];
+    if (b < 0) b += n;
+    if (e < 0) e += n;
+    if (st > 0) {
+      b = std::clamp<int64_t>(b, 0, n);
+      e = std::clamp<int64_t>(e, 0, n);
+    } else {
+      b = std::clamp<int64_t>(b, 0, n - 1);
+      e = std::clamp<int64_t>(e, -1, n - 1);
+    }
+    const int64_t c = st > 0 ? (e > b ? (e - b + st - 1) / st : 0) : (b > e ? (b - e - st - 1) / -st : 0);
+    begin[static_cast<size_t>(ax)] = c > 0 ? b : 0;
+    count[static_cast<size_t>(ax)] = c;
+    step[static_cast<size_t>(ax)] = st;
+  }
+  bool out_nhwc = false;
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t out, strided_slice(in, begin, count, step, out_name(0, "slice"), &out_nhwc));
+  return define_output(0, out, out_nhwc);
+}
+
+Status Importer::split() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  const auto rank = static_cast<int64_t>(s.size());
+  const int64_t axis = normalize_axis(attr_int("axis", 0), rank);
+  if (axis < 0 || axis >= rank) return node_error("axis out of range");
+  const int64_t n = s[static_cast<size_t>(axis)];
+  const auto outputs = static_cast<int64_t>(node_->outputs.size());
+  std::vector<int64_t> parts;
+  if (opset_ < 13) {
+    parts = attr_ints("split");
+  } else if (has_input(1)) {
+    EDGERUN_ASSIGN_OR_RETURN(parts, int_input(1, "split"));
+  }
+  if (parts.empty()) {
+    const int64_t k = attr_int("num_outputs", outputs);
+    if (k < 1 || k != outputs) return node_error("num_outputs " + std::to_string(k) + " does not match " + std::to_string(outputs) + " outputs");
+    const int64_t size = (n + k - 1) / k;  // the last part takes what is left
+    for (int64_t i = 0; i < k; ++i) parts.push_back(std::max<int64_t>(0, std::min(size, n - i * size)));
+  }
+  if (static_cast<int64_t>(parts.size()) != outputs) return node_error("split has " + std::to_string(parts.size()) + " parts for " + std::to_string(outputs) + " outputs");
+  int64_t offset = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] < 0) return node_error("negative split size");
+    std::vector<int64_t> begin(static_cast<size_t>(rank), 0), count(s.begin(), s.end()), step(static_cast<size_t>(rank), 1);
+    begin[static_cast<size_t>(axis)] = parts[i] > 0 ? offset : 0;
+    count[static_cast<size_t>(axis)] = parts[i];
+    offset += parts[i];
+    if (offset > n) return node_error("split sizes add up to more than " + std::to_string(n));
+    if (node_->outputs[i].empty()) continue;
+    bool out_nhwc = false;
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t out, strided_slice(in, begin, count, step, out_name(i, "split"), &out_nhwc));
+    EDGERUN_RETURN_IF_ERROR(define_output(i, out, out_nhwc));
+  }
+  if (offset != n) return node_error("split sizes add up to " + std::to_string(offset) + ", expected " + std::to_string(n));
+  return Status::Ok();
+}
+
 Status Importer::local_response_norm() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
@@ -1868,8 +1987,19 @@ Status Importer::pad() {
     begin[static_cast<size_t>(a)] = pads[i];
     end[static_cast<size_t>(a)] = pads[i + axes.size()];
   }
-  if (mode != "constant") return node_unsupported("mode '" + str(mode) + "' is not supported yet (only constant)");
-  if (value != 0.0f) return node_unsupported("a constant_value other than 0 is not supported yet");
+  ir::PadAttrs pa;
+  pa.constant_value = value;
+  if (mode == "constant") {
+    pa.mode = ir::PadMode::kConstant;
+  } else if (mode == "reflect") {
+    pa.mode = ir::PadMode::kReflect;
+  } else if (mode == "edge") {
+    pa.mode = ir::PadMode::kEdge;
+  } else if (mode == "wrap") {
+    pa.mode = ir::PadMode::kWrap;
+  } else {
+    return node_error("mode '" + str(mode) + "': expected constant, reflect, edge or wrap");
+  }
   const bool use_nhwc = in->value >= 0 && in->nhwc;
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, use_nhwc ? data(in) : plain(in));
   std::vector<int32_t> p(static_cast<size_t>(2 * rank));
@@ -1877,8 +2007,8 @@ Status Importer::pad() {
   for (int64_t a = 0; a < rank; ++a) {
     const auto d = static_cast<size_t>(use_nhwc ? kNhwcAxis[a] : a);
     const int64_t b = begin[static_cast<size_t>(a)], e = end[static_cast<size_t>(a)];
-    if (b < 0 || e < 0) return node_unsupported("negative pads are not supported yet");
-    if (b > (1 << 20) || e > (1 << 20)) return node_error("pad out of range");
+    if (b > (1 << 20) || e > (1 << 20) || b < -(1 << 20) || e < -(1 << 20)) return node_error("pad out of range");
+    if (os[d] + b + e < 0) return node_error("pads remove more than the whole dim");
     p[2 * d] = static_cast<int32_t>(b);
     p[2 * d + 1] = static_cast<int32_t>(e);
     os[d] += static_cast<int32_t>(b + e);
@@ -1886,7 +2016,7 @@ Status Importer::pad() {
   const std::string base = out_name(0, "pad");
   const int32_t pv = add_constant<int32_t>(base + "/paddings", DType::kInt32, {static_cast<int32_t>(rank), 2}, p);
   const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
-  add_node(ir::OpType::kPad, {xv, pv}, {out});
+  add_node(ir::OpType::kPad, {xv, pv}, {out}, pa);
   return define_output(0, out, use_nhwc);
 }
 
@@ -1962,6 +2092,8 @@ Status Importer::import_node() {
   if (op == "Mul") return binary(ir::OpType::kMul);
   if (op == "Sub") return binary(ir::OpType::kSub);
   if (op == "Div") return binary(ir::OpType::kDiv);
+  if (op == "Slice") return slice();
+  if (op == "Split") return split();
   if (op == "Tanh") return unary(ir::OpType::kTanh);
   if (op == "LeakyRelu") {
     ir::LeakyReluAttrs a;

@@ -1,7 +1,11 @@
 #include "io/tflite/op_map.h"
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace edgerun::tflite {
 namespace {
@@ -42,6 +46,7 @@ enum OptionsTag : uint8_t {
   kLocalResponseNormalizationOptions = 13, kReshapeOptions = 17,
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
   kQuantizeOptions = 89, kSubOptions = 28, kDivOptions = 29, kLeakyReluOptions = 75,
+  kStridedSliceOptions = 32, kPadV2Options = 43, kSliceOptions = 48, kMirrorPadOptions = 77,
 };
 
 // Reads one options table after verifying it with its field layout.
@@ -257,6 +262,290 @@ Result<ir::Attrs> relu_n1_to_1_clamp(const OpContext&) { return ir::Attrs{ir::Cl
 
 Result<ir::Attrs> no_options(const OpContext&) { return ir::Attrs{}; }
 
+// ---- Ops whose parameters are constant input tensors ----
+
+// An error about the operator's tensors rather than its options table.
+Status tensor_error(const OpContext& ctx, const std::string& what) {
+  return InvalidModel(std::string(builtin_name(ctx.builtin_code)) + " (operator " +
+                      std::to_string(ctx.operator_index) + "): " + what);
+}
+Status tensor_unsupported(const OpContext& ctx, const std::string& what) {
+  return Status(StatusCode::kUnsupported, tensor_error(ctx, what).message());
+}
+
+Status expect_io(const OpContext& ctx, size_t min_inputs, size_t max_inputs) {
+  const ir::Node& n = *ctx.node;
+  if (n.inputs.size() < min_inputs || n.inputs.size() > max_inputs || n.outputs.size() != 1) {
+    return tensor_error(ctx, "expected " + std::to_string(min_inputs) +
+                                 (max_inputs != min_inputs ? " to " + std::to_string(max_inputs) : "") +
+                                 " inputs and 1 output, found " + std::to_string(n.inputs.size()) + " and " +
+                                 std::to_string(n.outputs.size()));
+  }
+  for (size_t i = 0; i < min_inputs; ++i) {
+    if (n.inputs[i] == ir::kNoValue) return tensor_error(ctx, "input " + std::to_string(i) + " is missing");
+  }
+  return Status::Ok();
+}
+
+const ir::Value& value_of(const OpContext& ctx, int32_t id) { return ctx.graph->values[static_cast<size_t>(id)]; }
+
+// Input i (present, see expect_io) as a constant 1-D int32 (or, if allowed,
+// int64) vector.
+Result<std::vector<int64_t>> constant_ints(const OpContext& ctx, size_t i, const char* what, bool allow_int64) {
+  const ir::Value& v = value_of(ctx, ctx.node->inputs[i]);
+  if (!v.is_constant()) {
+    return tensor_unsupported(ctx, std::string(what) + " (input " + std::to_string(i) +
+                                       ") must be a constant tensor; computed ones are not supported");
+  }
+  const DType t = v.info.dtype;
+  if (t != DType::kInt32 && !(allow_int64 && t == DType::kInt64)) {
+    return tensor_error(ctx, std::string(what) + " dtype: expected int32" + (allow_int64 ? " or int64" : "") +
+                                 ", found " + dtype_name(t));
+  }
+  if (v.info.shape.size() != 1) {
+    return tensor_error(ctx, std::string(what) + ": expected a 1-D tensor, found shape " + shape_string(v.info.shape));
+  }
+  const auto count = static_cast<size_t>(v.info.shape[0]);
+  if (v.data_bytes < count * dtype_size(t)) return tensor_error(ctx, std::string(what) + ": data is truncated");
+  std::vector<int64_t> out(count);
+  for (size_t k = 0; k < count; ++k) {
+    if (t == DType::kInt32) {
+      int32_t x;
+      std::memcpy(&x, v.data + k * sizeof(x), sizeof(x));
+      out[k] = x;
+    } else {
+      std::memcpy(&out[k], v.data + k * sizeof(int64_t), sizeof(int64_t));
+    }
+  }
+  return out;
+}
+
+// The slice a parser computed must be the shape the file declares for the output.
+Status expect_output_shape(const OpContext& ctx, const Shape& expected, const char* how) {
+  const Shape& found = value_of(ctx, ctx.node->outputs[0]).info.shape;
+  if (found == expected) return Status::Ok();
+  return tensor_error(ctx, "output shape: expected " + shape_string(expected) + " (" + how + "), found " +
+                               shape_string(found));
+}
+
+Result<ir::Attrs> parse_strided_slice(const OpContext& ctx) {
+  READ_OPTIONS(r, kStridedSliceOptions, "StridedSliceOptions", K::kI32, K::kI32, K::kI32, K::kI32, K::kI32, K::kU8);
+  const auto begin_mask = static_cast<uint32_t>(r.i32(0, 0));
+  const auto end_mask = static_cast<uint32_t>(r.i32(1, 0));
+  const auto shrink_mask = static_cast<uint32_t>(r.i32(4, 0));
+  const std::pair<const char*, int32_t> unsupported[] = {
+      {"ellipsis_mask", r.i32(2, 0)}, {"new_axis_mask", r.i32(3, 0)}, {"offset", r.u8(5, 0)}};
+  for (const auto& [name, value] : unsupported) {
+    if (value != 0) {
+      return Status(StatusCode::kUnsupported,
+                    options_error(ctx, std::string(name) + " " + std::to_string(value) +
+                                           " is not supported; expected 0")
+                        .message());
+    }
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_io(ctx, 4, 4));
+  const Shape& shape = value_of(ctx, ctx.node->inputs[0]).info.shape;
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> begin, constant_ints(ctx, 1, "begin", false));
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> end, constant_ints(ctx, 2, "end", false));
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> strides, constant_ints(ctx, 3, "strides", false));
+  const size_t count = begin.size();
+  if (end.size() != count || strides.size() != count || count > shape.size()) {
+    return tensor_error(ctx, "begin / end / strides lengths: expected equal and at most the input rank " +
+                                 std::to_string(shape.size()) + ", found " + std::to_string(count) + " / " +
+                                 std::to_string(end.size()) + " / " + std::to_string(strides.size()));
+  }
+  // TFLite's StridedSliceStartForAxis / StridedSliceEndForAxis (strided_slice_logic.h),
+  // with the extent in exact integer arithmetic; dims past `count` are taken whole.
+  ir::StridedSliceAttrs a;
+  Shape expected;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const int64_t size = shape[d];
+    int64_t start = 0, stop = size, stride = 1;
+    const bool shrink = d < count && ((shrink_mask >> d) & 1);
+    if (d < count) {
+      stride = strides[d];
+      if (stride == 0) return tensor_error(ctx, "strides[" + std::to_string(d) + "]: expected non-zero, found 0");
+      const bool forward = stride > 0;
+      auto resolve = [&](int64_t index, bool masked, int64_t masked_value) {
+        if (index < 0) index += size;
+        index = forward ? std::clamp<int64_t>(index, 0, size) : std::clamp<int64_t>(index, -1, size - 1);
+        return masked ? masked_value : index;
+      };
+      start = resolve(begin[d], (begin_mask >> d) & 1, forward ? 0 : size - 1);
+      stop = resolve(end[d], (end_mask >> d) & 1, forward ? size : -1);
+      if (shrink) {
+        // TFLite then reads begin alone; out of range or backwards, its kernel writes nothing.
+        if (start < 0 || start >= size || !forward) {
+          return tensor_error(ctx, "shrink_axis_mask dim " + std::to_string(d) +
+                                       ": expected a begin inside the dim's " + std::to_string(size) +
+                                       " elements and a positive stride, found begin " + std::to_string(begin[d]) +
+                                       ", stride " + std::to_string(stride));
+        }
+        stop = start + 1;
+      }
+    }
+    const int64_t span = stride > 0 ? stop - start : start - stop;
+    const int64_t abs_stride = stride > 0 ? stride : -stride;
+    const int64_t extent = span > 0 ? (span + abs_stride - 1) / abs_stride : 0;
+    a.begin.push_back(static_cast<int32_t>(start));
+    a.step.push_back(static_cast<int32_t>(stride));
+    if (shrink) {
+      a.shrink_mask |= 1u << d;
+    } else {
+      expected.push_back(static_cast<int32_t>(extent));
+    }
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_output_shape(ctx, expected, "begin / end / strides and the masks"));
+  ctx.node->inputs.resize(1);
+  return ir::Attrs{std::move(a)};
+}
+
+Result<ir::Attrs> parse_slice(const OpContext& ctx) {
+  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, kSliceOptions, "SliceOptions"));  // no fields
+  EDGERUN_RETURN_IF_ERROR(expect_io(ctx, 3, 3));
+  const Shape& shape = value_of(ctx, ctx.node->inputs[0]).info.shape;
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> begin, constant_ints(ctx, 1, "begin", true));
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> size, constant_ints(ctx, 2, "size", true));
+  if (begin.size() != shape.size() || size.size() != shape.size()) {
+    return tensor_error(ctx, "begin / size lengths: expected " + std::to_string(shape.size()) +
+                                 " (the input rank), found " + std::to_string(begin.size()) + " / " +
+                                 std::to_string(size.size()));
+  }
+  ir::StridedSliceAttrs a;
+  Shape expected;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const int64_t extent = size[d] == -1 ? shape[d] - begin[d] : size[d];  // -1: to the end
+    if (begin[d] < 0 || begin[d] > shape[d] || extent < 0 || begin[d] + extent > shape[d]) {
+      return tensor_error(ctx, "dim " + std::to_string(d) + ": begin " + std::to_string(begin[d]) + " size " +
+                                   std::to_string(size[d]) + " is outside the input dim's " +
+                                   std::to_string(shape[d]) + " elements");
+    }
+    a.begin.push_back(static_cast<int32_t>(begin[d]));
+    a.step.push_back(1);
+    expected.push_back(static_cast<int32_t>(extent));
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_output_shape(ctx, expected, "size, with -1 up to the end of the dim"));
+  ctx.node->inputs.resize(1);
+  return ir::Attrs{std::move(a)};
+}
+
+// TFLite's pads only grow a tensor (negative amounts, which the IR's PAD reads
+// as cropping, are invalid in a TFLite file). Non-constant or mistyped paddings
+// are left to PAD's own validation.
+Status expect_non_negative_paddings(const OpContext& ctx) {
+  const ir::Node& n = *ctx.node;
+  if (n.inputs.size() < 2 || n.inputs[1] == ir::kNoValue) return Status::Ok();
+  const ir::Value& v = value_of(ctx, n.inputs[1]);
+  if (!v.is_constant() || (v.info.dtype != DType::kInt32 && v.info.dtype != DType::kInt64)) return Status::Ok();
+  const auto count = static_cast<size_t>(v.info.elements());
+  const size_t bytes = dtype_size(v.info.dtype);
+  if (v.data_bytes < count * bytes) return Status::Ok();
+  for (size_t k = 0; k < count; ++k) {
+    int64_t x = 0;
+    if (bytes == 4) {
+      int32_t x32;
+      std::memcpy(&x32, v.data + k * 4, 4);
+      x = x32;
+    } else {
+      std::memcpy(&x, v.data + k * 8, 8);
+    }
+    if (x < 0) {
+      return tensor_error(ctx, "paddings element " + std::to_string(k) + ": expected >= 0, found " +
+                                   std::to_string(x));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ir::Attrs> parse_pad(const OpContext& ctx) {
+  EDGERUN_RETURN_IF_ERROR(expect_non_negative_paddings(ctx));
+  return ir::Attrs{};
+}
+
+// PADV2's optional third input, a one-element constant of the input's dtype.
+Result<float> padv2_value(const OpContext& ctx) {
+  const ir::Value& in = value_of(ctx, ctx.node->inputs[0]);
+  const ir::Value& c = value_of(ctx, ctx.node->inputs[2]);
+  if (!c.is_constant()) return tensor_unsupported(ctx, "a computed constant value (input 2) is not supported");
+  if (c.info.dtype != in.info.dtype) {
+    return tensor_error(ctx, std::string("constant value dtype: expected ") + dtype_name(in.info.dtype) +
+                                 " (the input's), found " + dtype_name(c.info.dtype));
+  }
+  if (c.info.elements() != 1 || c.data_bytes < dtype_size(c.info.dtype)) {
+    return tensor_error(ctx, "constant value: expected one element, found shape " + shape_string(c.info.shape));
+  }
+  int64_t raw = 0;
+  switch (c.info.dtype) {
+    case DType::kFloat32: {
+      float f;
+      std::memcpy(&f, c.data, sizeof(f));
+      return f;
+    }
+    case DType::kInt8: raw = static_cast<int8_t>(c.data[0]); break;
+    case DType::kUInt8: raw = c.data[0]; break;
+    case DType::kBool: raw = c.data[0] != 0; break;
+    case DType::kInt16: {
+      int16_t x;
+      std::memcpy(&x, c.data, sizeof(x));
+      raw = x;
+      break;
+    }
+    case DType::kInt32: {
+      int32_t x;
+      std::memcpy(&x, c.data, sizeof(x));
+      raw = x;
+      break;
+    }
+    case DType::kInt64: std::memcpy(&raw, c.data, sizeof(raw)); break;
+  }
+  if (!in.info.quant.empty()) {
+    // TFLite pads with the raw value, which must share the input's quantization.
+    const QuantParams& q = in.info.quant;
+    const QuantParams& cq = c.info.quant;
+    if (cq.scale.size() != 1 || cq.scale[0] != q.scale[0] || cq.zero_point[0] != q.zero_point[0]) {
+      return tensor_error(ctx, "constant value quantization: expected the input's (scale " +
+                                   std::to_string(q.scale[0]) + ", zero point " + std::to_string(q.zero_point[0]) +
+                                   ")");
+    }
+    if (raw != q.zero_point[0]) {
+      return tensor_unsupported(ctx, "constant value " + std::to_string(raw) + " differs from the zero point " +
+                                         std::to_string(q.zero_point[0]) +
+                                         "; only padding with the zero point (real 0) is supported");
+    }
+    return 0.0f;
+  }
+  if (static_cast<int64_t>(static_cast<float>(raw)) != raw) {
+    return tensor_unsupported(ctx, "constant value " + std::to_string(raw) +
+                                       " is not supported: PadAttrs holds it as a float, which cannot represent it");
+  }
+  return static_cast<float>(raw);
+}
+
+Result<ir::Attrs> parse_padv2(const OpContext& ctx) {
+  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, kPadV2Options, "PadV2Options"));  // no fields
+  EDGERUN_RETURN_IF_ERROR(expect_io(ctx, 2, 3));
+  EDGERUN_RETURN_IF_ERROR(expect_non_negative_paddings(ctx));
+  ir::PadAttrs a;
+  if (ctx.node->inputs.size() == 3 && ctx.node->inputs[2] != ir::kNoValue) {
+    EDGERUN_ASSIGN_OR_RETURN(a.constant_value, padv2_value(ctx));
+  }
+  ctx.node->inputs.resize(2);
+  return ir::Attrs{a};
+}
+
+Result<ir::Attrs> parse_mirror_pad(const OpContext& ctx) {
+  READ_OPTIONS(r, kMirrorPadOptions, "MirrorPadOptions", K::kU8);
+  EDGERUN_RETURN_IF_ERROR(expect_non_negative_paddings(ctx));
+  ir::PadAttrs a;
+  switch (r.u8(0, 0)) {
+    case 0: a.mode = ir::PadMode::kReflect; break;
+    case 1: a.mode = ir::PadMode::kSymmetric; break;
+    default:
+      return options_error(ctx, "mode: expected REFLECT (0) or SYMMETRIC (1), found " + std::to_string(r.u8(0, 0)));
+  }
+  return ir::Attrs{a};
+}
+
 using ir::OpType;
 
 // One line per supported TFLite builtin operator.
@@ -269,7 +558,7 @@ constexpr OpMapEntry kOpMap[] = {
     {0, OpType::kAdd, parse_add},
     {18, OpType::kMul, parse_mul},
     {40, OpType::kMean, parse_reducer},
-    {34, OpType::kPad, no_options},
+    {34, OpType::kPad, parse_pad},
     {22, OpType::kReshape, parse_reshape},
     {43, OpType::kSqueeze, parse_squeeze},
     {2, OpType::kConcatenation, parse_concatenation},
@@ -288,6 +577,10 @@ constexpr OpMapEntry kOpMap[] = {
     {19, OpType::kClamp, relu_clamp},
     {21, OpType::kClamp, relu6_clamp},
     {20, OpType::kClamp, relu_n1_to_1_clamp},
+    {45, OpType::kStridedSlice, parse_strided_slice},
+    {65, OpType::kStridedSlice, parse_slice},
+    {60, OpType::kPad, parse_padv2},
+    {100, OpType::kPad, parse_mirror_pad},
 };
 
 }  // namespace

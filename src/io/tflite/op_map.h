@@ -17,6 +17,12 @@ struct OpContext {
   const fb::Table* options;  // not yet verified: the parser verifies it with its layout
   const uint8_t* file;       // whole flatbuffer, for the verifier
   size_t file_size;
+  // The graph's values (every constant already holds its data) and this
+  // operator's node, inputs (kNoValue where absent) and outputs filled in. Ops
+  // whose TFLite form passes parameters as constant inputs (STRIDED_SLICE,
+  // SLICE, PADV2) fold them into the attrs and remove them from node->inputs.
+  const ir::Graph* graph;
+  ir::Node* node;
 };
 
 using ParseOptionsFn = Result<ir::Attrs> (*)(const OpContext& ctx);

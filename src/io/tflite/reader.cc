@@ -285,7 +285,7 @@ class Importer {
       EDGERUN_RETURN_IF_ERROR(read_ids(op->inputs(), "input", true, &node.inputs));
       EDGERUN_RETURN_IF_ERROR(read_ids(op->outputs(), "output", false, &node.outputs));
       const OpContext ctx{builtin, static_cast<int32_t>(i), op->builtin_options_type(), op->builtin_options(),
-                          data_, size_};
+                          data_, size_, &out_.graph, &node};
       EDGERUN_ASSIGN_OR_RETURN(node.attrs, entry->parse(ctx));
       out_.graph.nodes.push_back(std::move(node));
     }

@@ -1,29 +1,46 @@
 #include "kernels/ref/pad.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace edgerun::kernels {
 namespace {
 
-template <typename T>
-void pad(const PadParams& p, const T* input, T* output, T value, size_t row_begin, size_t row_end) {
+// `value` repeated `count` times; one memset when its bytes are all equal (0.0f,
+// any 8-bit value), the common case.
+void fill(uint8_t* dst, size_t count, size_t element_bytes, const uint8_t* value, bool uniform) {
+  if (uniform) {
+    std::memset(dst, value[0], count * element_bytes);
+    return;
+  }
+  for (size_t i = 0; i < count; ++i) std::memcpy(dst + i * element_bytes, value, element_bytes);
+}
+
+}  // namespace
+
+void xx_pad__ref(const PadParams& p, const void* input, void* output, size_t row_begin, size_t row_end) {
+  const auto* in = static_cast<const uint8_t*>(input);
+  auto* out = static_cast<uint8_t*>(output);
+  const size_t eb = p.element_bytes;
   const int32_t last = p.rank - 1;
   const auto out_w = static_cast<size_t>(p.out_dims[last]);
   const auto in_w = static_cast<size_t>(p.in_dims[last]);
-  const auto left = static_cast<size_t>(p.before[last]);
+  const int32_t* map_w = p.map[last];
+  const auto run_begin = static_cast<size_t>(p.run_begin);
+  const auto run_end = static_cast<size_t>(p.run_end);
+  bool uniform = true;
+  for (size_t b = 1; b < eb; ++b) uniform = uniform && p.value[b] == p.value[0];
   for (size_t r = row_begin; r < row_end; ++r) {
-    T* out = output + r * out_w;
-    // Map the output row to an input row, or find it lies in the padding.
+    uint8_t* dst = out + r * out_w * eb;
+    // Map the output row to an input row, or find it lies in constant padding.
     size_t rem = r;
     size_t in_row = 0;
     size_t in_stride = 1;
     bool inside = true;
     for (int32_t d = last - 1; d >= 0; --d) {
       const auto out_dim = static_cast<size_t>(p.out_dims[d]);
-      const auto coord = static_cast<int64_t>(rem % out_dim) - p.before[d];
+      const int32_t coord = p.map[d][rem % out_dim];
       rem /= out_dim;
-      if (coord < 0 || coord >= p.in_dims[d]) {
+      if (coord < 0) {
         inside = false;
         break;
       }
@@ -31,27 +48,24 @@ void pad(const PadParams& p, const T* input, T* output, T value, size_t row_begi
       in_stride *= static_cast<size_t>(p.in_dims[d]);
     }
     if (!inside) {
-      std::fill(out, out + out_w, value);
+      fill(dst, out_w, eb, p.value, uniform);
       continue;
     }
-    std::fill(out, out + left, value);
-    if (in_w > 0) std::memcpy(out + left, input + in_row * in_w, in_w * sizeof(T));
-    std::fill(out + left + in_w, out + out_w, value);
+    const uint8_t* src = in + in_row * in_w * eb;
+    auto copy_one = [&](size_t o) {
+      const int32_t c = map_w[o];
+      if (c < 0) {
+        std::memcpy(dst + o * eb, p.value, eb);
+      } else {
+        std::memcpy(dst + o * eb, src + static_cast<size_t>(c) * eb, eb);
+      }
+    };
+    for (size_t o = 0; o < run_begin; ++o) copy_one(o);
+    if (run_end > run_begin) {
+      std::memcpy(dst + run_begin * eb, src + static_cast<size_t>(map_w[run_begin]) * eb, (run_end - run_begin) * eb);
+    }
+    for (size_t o = run_end; o < out_w; ++o) copy_one(o);
   }
-}
-
-}  // namespace
-
-void f32_pad__ref(const PadParams& p, const float* input, float* output, size_t row_begin, size_t row_end) {
-  pad<float>(p, input, output, p.f32_value, row_begin, row_end);
-}
-
-void qu8_pad__ref(const PadParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end) {
-  pad<uint8_t>(p, input, output, static_cast<uint8_t>(p.quant_value), row_begin, row_end);
-}
-
-void qs8_pad__ref(const PadParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end) {
-  pad<int8_t>(p, input, output, static_cast<int8_t>(p.quant_value), row_begin, row_end);
 }
 
 }  // namespace edgerun::kernels

@@ -1,5 +1,7 @@
-// Reference kernels for PAD with a constant value (0.0 for float, the output
-// zero point for quantized tensors), any rank up to kMaxPadRank.
+// Reference PAD for any element size and any padding mode, rank up to
+// kMaxPadRank. The mode is compiled into one index map per dim (prepare's
+// job): output coordinate o along dim d reads input coordinate map[d][o], or
+// the constant `value` where the map holds -1.
 //
 // Rows are the output's leading dims flattened (all but the last; 1 row for a
 // 1-D tensor): a call writes output rows [row_begin, row_end).
@@ -14,11 +16,14 @@ constexpr int kMaxPadRank = 6;
 
 struct PadParams {
   int32_t rank = 0;
+  size_t element_bytes = 0;
   int64_t in_dims[kMaxPadRank] = {};
   int64_t out_dims[kMaxPadRank] = {};
-  int64_t before[kMaxPadRank] = {};  // leading padding per dim (trailing follows from the dims)
-  float f32_value = 0.0f;            // value written into the padding, float
-  int32_t quant_value = 0;           // value written into the padding, uint8 / int8
+  const int32_t* map[kMaxPadRank] = {};  // out_dims[d] input coordinates (or -1) per dim
+  // Output positions [run_begin, run_end) of the last dim read consecutive
+  // input elements (map[last][run_begin] onwards): copied in one go.
+  int64_t run_begin = 0, run_end = 0;
+  uint8_t value[8] = {};  // the constant, as element_bytes bytes
 };
 
 inline size_t pad_rows(const PadParams& p) {
@@ -27,8 +32,6 @@ inline size_t pad_rows(const PadParams& p) {
   return rows;
 }
 
-void f32_pad__ref(const PadParams& p, const float* input, float* output, size_t row_begin, size_t row_end);
-void qu8_pad__ref(const PadParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end);
-void qs8_pad__ref(const PadParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+void xx_pad__ref(const PadParams& p, const void* input, void* output, size_t row_begin, size_t row_end);
 
 }  // namespace edgerun::kernels
