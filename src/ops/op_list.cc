@@ -27,6 +27,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kTranspose, "TRANSPOSE", prepare_transpose},
     {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
+    {OpType::kConvTranspose, "CONV_TRANSPOSE", prepare_conv_transpose},
 };
 
 }  // namespace
