@@ -70,7 +70,7 @@ QRANGE = {"uint8": (0, 255), "int8": (-128, 127)}
 BUILTIN_CODE = {
     "ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4, "DEQUANTIZE": 6,
     "FULLY_CONNECTED": 9, "L2_NORMALIZATION": 11, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RESHAPE": 22,
-    "SOFTMAX": 25, "PAD": 34, "MEAN": 40, "SQUEEZE": 43, "QUANTIZE": 114,
+    "SOFTMAX": 25, "PAD": 34, "MEAN": 40, "SQUEEZE": 43, "TRANSPOSE_CONV": 67, "QUANTIZE": 114,
     "RELU": 19, "RELU_N1_TO_1": 20, "RELU6": 21, "TANH": 28, "SUB": 41, "DIV": 42, "LEAKY_RELU": 98,
     "STRIDED_SLICE": 45, "PADV2": 60, "SLICE": 65, "MIRROR_PAD": 100,
 }
@@ -118,6 +118,8 @@ OPTIONS = {
     "PADV2": (43, []),
     "SLICE": (48, []),
     "MIRROR_PAD": (77, [("mode", "u8", 0)]),  # REFLECT = 0, SYMMETRIC = 1
+    "TRANSPOSE_CONV": (49, [("padding", "u8", 0), ("stride_w", "i32", 0), ("stride_h", "i32", 0),
+                            ("fused_activation_function", "u8", 0)]),
 }
 
 # ---------------------------------------------------------------------------
@@ -526,15 +528,16 @@ def bias_for(rng, dtype: str, n: int, x: Tensor, w: Tensor, fan_in: int) -> Tens
 def conv_like_case(kind: str, key: str, dtype: str, in_shape, out_ch: int, kh: int, kw: int, padding: str,
                    stride=(1, 1), dilation=(1, 1), act="NONE", bias=True, depth_multiplier=1,
                    per_channel=True, keep_num_dims=False, units=None, filter_zero_point=0,
-                   input_zp_min=False, weight_spread=None) -> Case:
-    """CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with random weights and calibrated output."""
+                   input_zp_min=False, weight_spread=None, groups=1) -> Case:
+    """CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with random weights and calibrated output.
+    CONV_2D with groups > 1 is a grouped conv: filter [out_ch, kh, kw, in_ch / groups]."""
     rng = case_rng(key)
     x, xv = activation_input(rng, "input", dtype, in_shape)
     if input_zp_min and x.quantized:  # post-ReLU activations: zero point at the bottom of the range
         x.zero_point = [QRANGE[dtype][0]]
     if kind == "CONV_2D":
-        w = weights(rng, dtype, [out_ch, kh, kw, in_shape[3]], 0 if per_channel else None)
-        fan_in = kh * kw * in_shape[3]
+        w = weights(rng, dtype, [out_ch, kh, kw, in_shape[3] // groups], 0 if per_channel else None)
+        fan_in = kh * kw * (in_shape[3] // groups)
         opts = {"padding": PADDING[padding], "stride_w": stride[1], "stride_h": stride[0],
                 "fused_activation_function": ACTIVATION[act], "dilation_w_factor": dilation[1],
                 "dilation_h_factor": dilation[0]}
@@ -571,6 +574,8 @@ def conv_like_case(kind: str, key: str, dtype: str, in_shape, out_ch: int, kh: i
         params.update(padding=padding, stride=list(stride), dilation=list(dilation))
     if kind == "DEPTHWISE_CONV_2D":
         params["depth_multiplier"] = depth_multiplier
+    if groups != 1:
+        params["groups"] = groups
     if kind == "FULLY_CONNECTED":
         params["keep_num_dims"] = keep_num_dims
     if dtype == "int8":
@@ -606,6 +611,57 @@ def conv_cases() -> list[Case]:
     cases = [conv_like_case("CONV_2D", f"CONV_2D:{dt}/{name}", dt, **kw) for dt in DTYPES for name, kw in sets]
     cases.append(conv_like_case("CONV_2D", "CONV_2D:int8/3x3_same_s1_per_tensor", "int8", in_shape=[1, 6, 6, 3],
                                 out_ch=5, kh=3, kw=3, padding="SAME", act="RELU", per_channel=False))
+    # Grouped conv (groups = input channels / filter channels), 1, 3 and 7 channels per group.
+    grouped = [
+        ("3x3_same_g2_c3", dict(in_shape=[1, 6, 6, 6], out_ch=4, kh=3, kw=3, padding="SAME", groups=2)),
+        ("1x1_valid_g4_c7_relu", dict(in_shape=[1, 5, 5, 28], out_ch=8, kh=1, kw=1, padding="VALID", groups=4, act="RELU")),
+        ("3x3_valid_s2_g3_c1_batch2", dict(in_shape=[2, 7, 7, 3], out_ch=6, kh=3, kw=3, padding="VALID", stride=(2, 2), groups=3)),
+        ("3x3_same_dil2_g2_c7_relu6", dict(in_shape=[1, 9, 9, 14], out_ch=6, kh=3, kw=3, padding="SAME", dilation=(2, 2), groups=2, act="RELU6")),
+    ]
+    cases += [conv_like_case("CONV_2D", f"CONV_2D:{dt}/{name}", dt, **kw) for dt in DTYPES for name, kw in grouped]
+    return cases
+
+
+def transpose_conv_cases() -> list[Case]:
+    """float32 TRANSPOSE_CONV: inputs (output_shape, weights [O, kh, kw, I], input[, bias])."""
+    sets = [
+        ("3x3_same_s1", dict(in_shape=[1, 4, 4, 3], out_ch=2, kh=3, kw=3, padding="SAME", stride=(1, 1))),
+        ("3x3_same_s2_bias", dict(in_shape=[1, 4, 5, 3], out_ch=5, kh=3, kw=3, padding="SAME", stride=(2, 2), bias=True)),
+        ("4x4_same_s2_relu", dict(in_shape=[1, 3, 3, 8], out_ch=4, kh=4, kw=4, padding="SAME", stride=(2, 2), bias=True, act="RELU")),
+        ("3x3_valid_s2_batch2", dict(in_shape=[2, 3, 4, 2], out_ch=3, kh=3, kw=3, padding="VALID", stride=(2, 2))),
+        ("2x3_valid_s3x2_relu6", dict(in_shape=[1, 3, 3, 7], out_ch=17, kh=2, kw=3, padding="VALID", stride=(3, 2), bias=True, act="RELU6")),
+        ("1x1_same_s3_c1", dict(in_shape=[1, 2, 3, 1], out_ch=3, kh=1, kw=1, padding="SAME", stride=(3, 3))),
+        ("5x5_same_s2_odd_output", dict(in_shape=[1, 4, 4, 3], out_ch=2, kh=5, kw=5, padding="SAME", stride=(2, 2), out_hw=(7, 8))),
+    ]
+    cases = []
+    for name, kw in sets:
+        key = f"TRANSPOSE_CONV:float32/{name}"
+        rng = case_rng(key)
+        in_shape, out_ch, kh, kw_ = kw["in_shape"], kw["out_ch"], kw["kh"], kw["kw"]
+        (sh, sw), padding = kw["stride"], kw["padding"]
+        if "out_hw" in kw:
+            oh, ow = kw["out_hw"]
+        elif padding == "SAME":
+            oh, ow = in_shape[1] * sh, in_shape[2] * sw
+        else:
+            oh, ow = (in_shape[1] - 1) * sh + kh, (in_shape[2] - 1) * sw + kw_
+        out_shape = [in_shape[0], oh, ow, out_ch]
+        x, xv = activation_input(rng, "input", "float32", in_shape)
+        w = weights(rng, "float32", [out_ch, kh, kw_, in_shape[3]], None)
+        tensors = [Tensor("output_shape", "int32", [4], data=np.asarray(out_shape, np.int32)), w, x]
+        if kw.get("bias"):
+            tensors.append(Tensor("bias", "float32", [out_ch], data=rng.normal(0, 0.5, out_ch).astype(np.float32)))
+        inputs = list(range(len(tensors)))
+        g = Graph(tensors, [], [2], [])
+        out = g.add(Tensor("output", "float32", out_shape))
+        g.ops.append(Op("TRANSPOSE_CONV", inputs, [out],
+                        {"padding": PADDING[padding], "stride_w": sw, "stride_h": sh,
+                         "fused_activation_function": ACTIVATION[kw.get("act", "NONE")]}))
+        g.outputs = [out]
+        params = {"input_shape": in_shape, "filter_shape": w.shape, "output_shape": out_shape,
+                  "bias": bool(kw.get("bias")), "activation": kw.get("act", "NONE"), "padding": padding,
+                  "stride": [sh, sw]}
+        cases.append(Case(name, "float32", params, g, [xv]))
     return cases
 
 
@@ -1210,6 +1266,7 @@ OP_CASES: dict[str, Callable[[], list[Case]]] = {
     "SLICE": slice_cases,
     "PADV2": padv2_cases,
     "MIRROR_PAD": mirror_pad_cases,
+    "TRANSPOSE_CONV": transpose_conv_cases,
     "CHAIN": chain_cases,  # few-op graphs; written to chain.json
     "SUB": lambda: binary_cases("SUB"),
     "DIV": lambda: binary_cases("DIV", ["float32"]),  # quantized DIV: not implemented by edgerun

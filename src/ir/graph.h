@@ -53,6 +53,7 @@ enum class OpType : uint8_t {
   kLeakyRelu,
   kClamp,
   kStridedSlice,
+  kConvTranspose,
 };
 const char* op_name(OpType op);
 
@@ -64,6 +65,9 @@ struct ExplicitPads {
   int32_t top = 0, left = 0, bottom = 0, right = 0;
 };
 
+// CONV_2D's filter is [Cout, KH, KW, Cin / groups]: groups = Cin / filter
+// channels (grouped conv, as TFLite infers it). Importers emit depthwise convs
+// (filter channels 1) as DEPTHWISE_CONV_2D, whose kernels are the fast ones.
 struct Conv2DAttrs {
   Padding padding = Padding::kSame;
   ExplicitPads pads;  // kExplicit only
@@ -169,12 +173,32 @@ struct PadAttrs {
   float constant_value = 0.0f;
 };
 
-// Ops without attributes (RESHAPE, LOGISTIC, QUANTIZE, DEQUANTIZE, TFLite's PAD) carry monostate:
+// CONV_TRANSPOSE (ONNX ConvTranspose, TFLite TRANSPOSE_CONV): every input
+// pixel (b, iy, ix) adds x[b, iy, ix, :] times the filter taps to output
+// pixel (iy * stride - pads.top + ky * dilation, ix * stride - pads.left +
+// kx * dilation), within groups of channels; taps falling outside the output
+// are dropped. Inputs: x float32 [N, H, W, Cin]; filter float32 constant
+// [Cout, KH, KW, Cin / groups] (TFLite's OHWI; ONNX's [Cin, Cout / groups, KH,
+// KW] with w[g * Cout/groups + o, ky, kx, i] = W_onnx[g * Cin/groups + i, o,
+// ky, kx]); optional bias float32 [Cout]. Output [N, OH, OW, Cout] with
+// OH = stride_h * (H - 1) + (KH - 1) * dilation_h + 1 - top - bottom +
+// output_padding_h, output_padding_h (in [0, max(stride_h, dilation_h))) being
+// implied by the output Value's static shape; the same across.
+struct ConvTransposeAttrs {
+  Padding padding = Padding::kExplicit;  // only kExplicit: importers resolve SAME / VALID / auto_pad
+  ExplicitPads pads;                     // each >= 0: output pixels cropped at each edge
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  int32_t groups = 1;  // Cin and Cout both divisible by it
+  Activation activation = Activation::kNone;
+};
+
+// Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs, FullyConnectedAttrs,
                            ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs, ReduceAttrs, SqueezeAttrs, L2NormAttrs,
                            HardSigmoidAttrs, LocalResponseNormAttrs, BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs,
-                           StridedSliceAttrs, PadAttrs>;
+                           StridedSliceAttrs, PadAttrs, ConvTransposeAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

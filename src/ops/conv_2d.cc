@@ -1,6 +1,8 @@
-// CONV_2D: input [N, H, W, Cin], filter [Cout, KH, KW, Cin] (constant), optional
-// bias [Cout] (constant), output [N, OH, OW, Cout]. float32; uint8 per-tensor;
-// int8 with per-tensor or per-channel symmetric int8 filters.
+// CONV_2D: input [N, H, W, Cin], filter [Cout, KH, KW, Cin / groups]
+// (constant), optional bias [Cout] (constant), output [N, OH, OW, Cout].
+// float32; uint8 per-tensor; int8 with per-tensor or per-channel symmetric int8
+// filters. Grouped (groups = Cin / filter channels > 1) runs the grouped float
+// kernel, or the quantized reference kernels (as TFLite's reference Conv).
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -99,9 +101,18 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   const Shape& is = in.info.shape;
   const Shape& fs = filter.info.shape;
   const int32_t out_c = fs[0];
-  if (fs[3] != is[3]) {
-    return node_error(n, "filter input channels: expected " + std::to_string(is[3]) + " (input channels), found " +
-                             std::to_string(fs[3]) + " (filter shape " + shape_string(fs) + ")");
+  // Grouped conv: each of the groups = Cin / filter channels groups maps its
+  // Cin / groups input channels to Cout / groups output channels.
+  if (fs[3] != is[3] && (fs[3] < 1 || is[3] < fs[3] || is[3] % fs[3] != 0)) {
+    return node_error(n, "filter input channels: expected " + std::to_string(is[3]) +
+                             " (input channels) or a divisor of it (grouped conv), found " + std::to_string(fs[3]) +
+                             " (filter shape " + shape_string(fs) + ")");
+  }
+  const int32_t groups = fs[3] == is[3] ? 1 : is[3] / fs[3];
+  if (out_c % groups != 0) {
+    return node_error(n, "filter output channels: expected a multiple of the " + std::to_string(groups) +
+                             " groups (input channels " + std::to_string(is[3]) + " / filter input channels " +
+                             std::to_string(fs[3]) + "), found " + std::to_string(out_c));
   }
   if (bias) {
     EDGERUN_RETURN_IF_ERROR(expect_rank(n, "bias", *bias, 1));
@@ -140,6 +151,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.dilation_w = attrs->dilation_w;
   p.pad_top = w.pad_top;
   p.pad_left = w.pad_left;
+  p.groups = groups;
 
   if (dtype == DType::kFloat32) {
     const FloatRange range = activation_range_float(attrs->activation);
@@ -157,12 +169,13 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.output_offset = q.output_offset;
   p.act_min = q.act_min;
   p.act_max = q.act_max;
-  // The q8 GEMM kernel when the dispatch table has one for this CPU.
+  // The q8 GEMM kernel when the dispatch table has one for this CPU (it
+  // knows no groups).
   const kernels::Q8ConvGemmTable& t = ctx.tables->q8_conv_gemm;
-  if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
+  if (dtype == DType::kUInt8 && t.qu8 != nullptr && groups == 1) {
     return make_conv_gemm<uint8_t>(p, filter, bias, t.layout, t.qu8, kernels::qu8_gemm_pack_weights, q);
   }
-  if (dtype == DType::kInt8 && t.qs8 != nullptr) {
+  if (dtype == DType::kInt8 && t.qs8 != nullptr && groups == 1) {
     return make_conv_gemm<int8_t>(p, filter, bias, t.layout, t.qs8, kernels::qs8_gemm_pack_weights, q);
   }
   if (dtype == DType::kUInt8) {

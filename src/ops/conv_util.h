@@ -10,6 +10,7 @@
 #include "edgerun/status.h"
 #include "ir/graph.h"
 #include "kernels/ref/conv.h"
+#include "kernels/ref/conv_transpose.h"
 #include "kernels/ref/fully_connected.h"
 #include "kernels/ref/pool.h"
 #include "ops/op_util.h"
@@ -54,6 +55,7 @@ inline void bind_requantization(kernels::ConvParams& p, const Requantization& r)
 inline void bind_requantization(kernels::FullyConnectedParams& p, const Requantization& r) {
   p.output_scale = r.scale.empty() ? nullptr : r.scale.data();
 }
+inline void bind_requantization(kernels::ConvTransposeParams&, const Requantization&) {}  // float only
 
 // The Kernel of a weighted op (conv, depthwise, fully connected): a reference
 // kernel function over [0, rows) plus the requantization arrays its params

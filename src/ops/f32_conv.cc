@@ -6,12 +6,18 @@
 //   * any other CONV_2D: per output row, an im2col of its out_w pixels (K =
 //     filter_h * filter_w * in_c floats each, zeros for out-of-image taps) into
 //     the thread's scratch, then the GEMM into that output row;
+//   * grouped CONV_2D: per group, the same two ways over the group's input
+//     channels, each GEMM writing the group's columns of the output;
 //   * DEPTHWISE_CONV_2D with depth_multiplier 1: the dwconv kernel (its 3x3
-//     version for 3x3 filters without dilation) over output rows.
+//     version for 3x3 filters without dilation) over output rows;
+//   * CONV_TRANSPOSE: per output row, for each filter row landing on it, a
+//     GEMM of the one input row feeding it (all filter columns at once), then
+//     those products added into the output row (col2im).
 #include "ops/f32_conv.h"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -195,6 +201,157 @@ class F32Im2colConvKernel final : public Kernel {
   PackedFloats packed_;
 };
 
+// Grouped conv (groups > 1): group g's GEMM multiplies its input channels
+// [g * group_in, (g + 1) * group_in) by its filter rows (packed one group after
+// another) into output channels [g * group_out, (g + 1) * group_out). Pointwise
+// convs read those channels in place (a_stride = in_c) for a whole slice of
+// pixels; others im2col one output row into the thread's scratch, one block
+// of patches per group, reading each input pixel's channels in order. Never
+// fused (the chain fuses whole-channel convs).
+class F32GroupedConvKernel final : public Kernel {
+ public:
+  F32GroupedConvKernel(kernels::F32GemmFn gemm, const kernels::ConvParams& p, bool pointwise, PackedFloats packed)
+      : gemm_(gemm), p_(p), pointwise_(pointwise), group_in_(static_cast<size_t>(p.in_c / p.groups)),
+        group_out_(static_cast<size_t>(p.out_c / p.groups)),
+        k_(static_cast<size_t>(p.filter_h) * static_cast<size_t>(p.filter_w) * group_in_),
+        group_packed_(kernels::f32_gemm_packed_size(group_out_, k_)), packed_(std::move(packed)) {}
+
+  size_t scratch_bytes() const override { return pointwise_ ? 0 : block_floats() * p_.groups * sizeof(float); }
+
+  void run(const KernelIO& io) const override {
+    const float* in = static_cast<const float*>(io.inputs[0]);
+    float* out = static_cast<float*>(io.outputs[0]);
+    const size_t out_w = static_cast<size_t>(p_.out_w), in_c = static_cast<size_t>(p_.in_c),
+                 out_c = static_cast<size_t>(p_.out_c), groups = static_cast<size_t>(p_.groups);
+    parallel_rows(io, kernels::conv_rows(p_), 1, [&](size_t begin, size_t end, int thread) {
+      if (pointwise_) {
+        // Output rows [begin, end) are the same pixels of the input.
+        const size_t m = (end - begin) * out_w;
+        const float* a = in + begin * out_w * in_c;
+        float* c = out + begin * out_w * out_c;
+        for (size_t g = 0; g < groups; ++g) {
+          gemm_(m, group_out_, k_, a + g * group_in_, in_c, packed_.data() + g * group_packed_, c + g * group_out_,
+                out_c, p_.f32_min, p_.f32_max);
+        }
+        return;
+      }
+      float* col = reinterpret_cast<float*>(io.thread_scratch(thread));
+      for (size_t r = begin; r < end; ++r) {
+        im2col_row(in, r, col);
+        for (size_t g = 0; g < groups; ++g) {
+          gemm_(out_w, group_out_, k_, col + g * block_floats(), k_, packed_.data() + g * group_packed_,
+                out + r * out_w * out_c + g * group_out_, out_c, p_.f32_min, p_.f32_max);
+        }
+      }
+    });
+  }
+
+ private:
+  // Floats of one group's patches of an output row: [out_w, k].
+  size_t block_floats() const { return static_cast<size_t>(p_.out_w) * k_; }
+
+  // Block g of col: group g's channels of the input patch of every pixel of
+  // output row r (batch * out_h + oy), zeros for out-of-image taps.
+  void im2col_row(const float* in, size_t r, float* col) const {
+    const size_t groups = static_cast<size_t>(p_.groups), block = block_floats();
+    const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(p_.out_h));
+    const int64_t iy0 = static_cast<int64_t>(r % static_cast<size_t>(p_.out_h)) * p_.stride_h - p_.pad_top;
+    for (int64_t ox = 0; ox < p_.out_w; ++ox) {
+      const int64_t ix0 = ox * p_.stride_w - p_.pad_left;
+      float* dst = col + static_cast<size_t>(ox) * k_;
+      for (int64_t fy = 0; fy < p_.filter_h; ++fy) {
+        const int64_t iy = iy0 + fy * p_.dilation_h;
+        for (int64_t fx = 0; fx < p_.filter_w; ++fx, dst += group_in_) {
+          const int64_t ix = ix0 + fx * p_.dilation_w;
+          if (iy < 0 || iy >= p_.in_h || ix < 0 || ix >= p_.in_w) {
+            for (size_t g = 0; g < groups; ++g) std::fill(dst + g * block, dst + g * block + group_in_, 0.0f);
+            continue;
+          }
+          const float* src = in + static_cast<size_t>((b * p_.in_h + iy) * p_.in_w + ix) * p_.in_c;
+          for (size_t g = 0; g < groups; ++g) copy_floats(dst + g * block, src + g * group_in_, group_in_);
+        }
+      }
+    }
+  }
+
+  kernels::F32GemmFn gemm_;
+  kernels::ConvParams p_;
+  bool pointwise_;
+  size_t group_in_, group_out_, k_;
+  size_t group_packed_;  // floats of one group's packed weights
+  PackedFloats packed_;
+};
+
+// CONV_TRANSPOSE by output rows, so threads never write the same pixels:
+// output row oy of image b takes, for each filter row ky whose taps land on it
+// (iy * stride_h - pad_top + ky * dilation_h == oy), input row iy times
+// filter row ky: per group, a GEMM col [in_w, kw * group_out] = that input
+// row's group channels [in_w, group_in] times the group's weights of filter
+// row ky (column kx * group_out + o = w[g * group_out + o, ky, kx, :]), and
+// col[ix, kx * group_out + o] is added to output pixel ix * stride_w -
+// pad_left + kx * dilation_w. The row starts as the bias and is clamped last.
+class F32ConvTransposeKernel final : public Kernel {
+ public:
+  F32ConvTransposeKernel(kernels::F32GemmFn gemm, const kernels::ConvTransposeParams& p, PackedFloats packed,
+                         std::vector<float> bias)
+      : gemm_(gemm), p_(p), group_in_(static_cast<size_t>(p.in_c / p.groups)),
+        group_out_(static_cast<size_t>(p.out_c / p.groups)), n_(static_cast<size_t>(p.filter_w) * group_out_),
+        block_(kernels::f32_gemm_packed_size(n_, group_in_)), packed_(std::move(packed)), bias_(std::move(bias)) {}
+
+  // Weights of group g, filter row ky: one GEMM's [n, k] = [kw * group_out, group_in].
+  static size_t block_floats(const kernels::ConvTransposeParams& p) {
+    return kernels::f32_gemm_packed_size(static_cast<size_t>(p.filter_w) * static_cast<size_t>(p.out_c / p.groups),
+                                         static_cast<size_t>(p.in_c / p.groups));
+  }
+
+  size_t scratch_bytes() const override { return static_cast<size_t>(p_.in_w) * n_ * sizeof(float); }
+
+  void run(const KernelIO& io) const override {
+    const float* in = static_cast<const float*>(io.inputs[0]);
+    float* out = static_cast<float*>(io.outputs[0]);
+    parallel_rows(io, kernels::conv_transpose_rows(p_), 1, [&](size_t begin, size_t end, int thread) {
+      float* col = reinterpret_cast<float*>(io.thread_scratch(thread));
+      for (size_t r = begin; r < end; ++r) row(in, r, out + r * static_cast<size_t>(p_.out_w) * p_.out_c, col);
+    });
+  }
+
+ private:
+  void row(const float* in, size_t r, float* dst, float* col) const {
+    const size_t out_w = static_cast<size_t>(p_.out_w), out_c = static_cast<size_t>(p_.out_c);
+    const size_t in_w = static_cast<size_t>(p_.in_w), in_c = static_cast<size_t>(p_.in_c);
+    for (size_t ox = 0; ox < out_w; ++ox) std::copy(bias_.begin(), bias_.end(), dst + ox * out_c);
+    const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(p_.out_h));
+    const int64_t oy = static_cast<int64_t>(r % static_cast<size_t>(p_.out_h));
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    for (int64_t ky = 0; ky < p_.filter_h; ++ky) {
+      const int64_t t = oy + p_.pad_top - ky * p_.dilation_h;
+      if (t < 0 || t % p_.stride_h != 0 || t / p_.stride_h >= p_.in_h) continue;
+      const float* src = in + static_cast<size_t>(b * p_.in_h + t / p_.stride_h) * in_w * in_c;
+      for (size_t g = 0; g < static_cast<size_t>(p_.groups); ++g) {
+        const float* w = packed_.data() + (g * static_cast<size_t>(p_.filter_h) + static_cast<size_t>(ky)) * block_;
+        gemm_(in_w, n_, group_in_, src + g * group_in_, in_c, w, col, n_, -kInf, kInf);
+        for (size_t ix = 0; ix < in_w; ++ix) {
+          for (int64_t kx = 0; kx < p_.filter_w; ++kx) {
+            const int64_t ox = static_cast<int64_t>(ix) * p_.stride_w - p_.pad_left + kx * p_.dilation_w;
+            if (ox < 0 || ox >= p_.out_w) continue;
+            const float* c = col + ix * n_ + static_cast<size_t>(kx) * group_out_;
+            float* o = dst + static_cast<size_t>(ox) * out_c + g * group_out_;
+            for (size_t j = 0; j < group_out_; ++j) o[j] += c[j];
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < out_w * out_c; ++i) dst[i] = std::min(std::max(dst[i], p_.f32_min), p_.f32_max);
+  }
+
+  kernels::F32GemmFn gemm_;
+  kernels::ConvTransposeParams p_;
+  size_t group_in_, group_out_, n_;
+  size_t block_;  // floats of one (group, filter row) block of packed_
+  PackedFloats packed_;
+  std::vector<float> bias_;  // [out_c], zeros when the node has none
+};
+
 // A depthwise stage: output rows [begin, end) of p's geometry.
 struct F32Depthwise {
   kernels::F32DwConvFn fn;
@@ -352,11 +509,23 @@ std::unique_ptr<Kernel> make_f32_conv2d(const kernels::ConvParams& p, const ir::
                                         const kernels::KernelTables& tables) {
   const kernels::F32GemmFn gemm = tables.f32_gemm.gemm;
   if (gemm == nullptr) return nullptr;
+  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+                         p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+  if (p.groups != 1) {
+    // Group g's filter rows [g * n, (g + 1) * n) are its GEMM's [n, k] weights.
+    const size_t n = static_cast<size_t>(p.out_c / p.groups);
+    const size_t k = static_cast<size_t>(p.filter_h) * p.filter_w * static_cast<size_t>(p.in_c / p.groups);
+    const size_t group_packed = kernels::f32_gemm_packed_size(n, k);
+    PackedFloats packed(group_packed * static_cast<size_t>(p.groups));
+    for (size_t g = 0; g < static_cast<size_t>(p.groups); ++g) {
+      kernels::f32_gemm_pack_weights(floats(&filter) + g * n * k, bias != nullptr ? floats(bias) + g * n : nullptr, n,
+                                     k, packed.data() + g * group_packed);
+    }
+    return std::make_unique<F32GroupedConvKernel>(gemm, p, pointwise, std::move(packed));
+  }
   const size_t k = static_cast<size_t>(p.filter_h) * p.filter_w * p.in_c;
   // The filter [out_c, kh, kw, in_c] is the GEMM's [n, k] weights, k in im2col order.
   PackedFloats packed = pack_gemm(floats(&filter), floats(bias), static_cast<size_t>(p.out_c), k);
-  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
-                         p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
   if (pointwise) {
     const size_t pixels = static_cast<size_t>(p.batch) * p.in_h * p.in_w;
     return std::make_unique<F32GemmKernel>(
@@ -386,6 +555,34 @@ std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedPa
   return std::make_unique<F32GemmKernel>(
       static_cast<size_t>(p.batch), F32Pointwise{tables.f32_gemm.gemm, tables.f32_gemm.mr, n, k, p.f32_min, p.f32_max,
                                                  pack_gemm(floats(&weights), floats(bias), n, k)});
+}
+
+std::unique_ptr<Kernel> make_f32_conv_transpose(const kernels::ConvTransposeParams& p, const ir::Value& filter,
+                                                const ir::Value* bias, const kernels::KernelTables& tables) {
+  const kernels::F32GemmFn gemm = tables.f32_gemm.gemm;
+  if (gemm == nullptr) return nullptr;
+  const size_t kh = static_cast<size_t>(p.filter_h), kw = static_cast<size_t>(p.filter_w);
+  const size_t group_in = static_cast<size_t>(p.in_c / p.groups), group_out = static_cast<size_t>(p.out_c / p.groups);
+  const size_t block = F32ConvTransposeKernel::block_floats(p);
+  PackedFloats packed(block * static_cast<size_t>(p.groups) * kh);
+  // Block (g, ky) packs rows kx * group_out + o = w[g * group_out + o, ky, kx, :].
+  std::vector<float> rows(kw * group_out * group_in);
+  const float* w = floats(&filter);
+  for (size_t g = 0; g < static_cast<size_t>(p.groups); ++g) {
+    for (size_t ky = 0; ky < kh; ++ky) {
+      for (size_t kx = 0; kx < kw; ++kx) {
+        for (size_t o = 0; o < group_out; ++o) {
+          const float* src = w + (((g * group_out + o) * kh + ky) * kw + kx) * group_in;
+          std::copy(src, src + group_in, rows.begin() + static_cast<ptrdiff_t>((kx * group_out + o) * group_in));
+        }
+      }
+      kernels::f32_gemm_pack_weights(rows.data(), nullptr, kw * group_out, group_in,
+                                     packed.data() + (g * kh + ky) * block);
+    }
+  }
+  std::vector<float> bias_values(static_cast<size_t>(p.out_c), 0.0f);
+  if (bias != nullptr) std::copy(floats(bias), floats(bias) + p.out_c, bias_values.begin());
+  return std::make_unique<F32ConvTransposeKernel>(gemm, p, std::move(packed), std::move(bias_values));
 }
 
 size_t f32_dw_chain_saving(const Kernel* expand, const Kernel* dw, const Kernel* project,

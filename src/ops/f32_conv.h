@@ -1,4 +1,5 @@
-// Fast float32 kernels of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, taken
+// Fast float32 kernels of CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and
+// CONV_TRANSPOSE, taken
 // from the dispatch tables of a PrepareContext: each returned Kernel owns its
 // weights (and bias) packed once here and splits its rows over the Session's
 // thread pool. Each function returns null when the tables hold no fast kernel
@@ -10,6 +11,7 @@
 #include "ir/graph.h"
 #include "kernels/dispatch.h"
 #include "kernels/ref/conv.h"
+#include "kernels/ref/conv_transpose.h"
 #include "kernels/ref/fully_connected.h"
 #include "ops/op.h"
 
@@ -23,6 +25,8 @@ std::unique_ptr<Kernel> make_f32_dwconv2d(const kernels::ConvParams& p, const ir
                                           const kernels::KernelTables& tables);
 std::unique_ptr<Kernel> make_f32_fully_connected(const kernels::FullyConnectedParams& p, const ir::Value& weights,
                                                  const ir::Value* bias, const kernels::KernelTables& tables);
+std::unique_ptr<Kernel> make_f32_conv_transpose(const kernels::ConvTransposeParams& p, const ir::Value& filter,
+                                                const ir::Value* bias, const kernels::KernelTables& tables);
 
 // Fusing a float conv chain: `expand` (a CONV_2D, any geometry) ->
 // DEPTHWISE_CONV_2D -> `project` (a pointwise CONV_2D, 1x1 stride 1) run as one

@@ -35,6 +35,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kLeakyRelu, "LEAKY_RELU", prepare_leaky_relu},
     {OpType::kClamp, "CLAMP", prepare_clamp},
     {OpType::kStridedSlice, "STRIDED_SLICE", prepare_strided_slice},
+    {OpType::kConvTranspose, "CONV_TRANSPOSE", prepare_conv_transpose},
 };
 
 }  // namespace

@@ -41,6 +41,14 @@ int64_t node_macs(const ir::Graph& g, const ir::Node& n) {
       if (w.size() != 2) return 0;
       return shape_elements(shape_of(n.outputs[0])) * w[1];
     }
+    case ir::OpType::kConvTranspose: {
+      if (n.inputs.size() < 2 || n.outputs.empty()) return 0;
+      const Shape& x = shape_of(n.inputs[0]);
+      const Shape& w = shape_of(n.inputs[1]);  // [out, kh, kw, in / groups]
+      if (x.size() != 4 || w.size() != 4 || x[3] == 0) return 0;
+      // Every input pixel feeds kh * kw * out outputs with in / groups products each.
+      return shape_elements(x) / x[3] * w[0] * w[1] * w[2] * w[3];
+    }
     default:
       return 0;
   }

@@ -3,6 +3,8 @@
 // then RoundingDivideByPOT, i.e. ties away from zero for these multipliers).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -241,6 +243,163 @@ TEST(Conv2DOp, KernelRowSlicesCompose) {
   EXPECT_EQ(kernels::conv_rows(p), 8u);
 }
 
+// ---- grouped conv (filter [Cout, KH, KW, Cin / groups]) ----
+
+// groups = 4 / 2 = 2: output channel 0 (filter (1, 1)) reads input channels
+// 0..1, output channel 1 (filter (1, -1)) channels 2..3: (1 + 2, 3 - 4) + bias (0.5, 1).
+TEST(Conv2DOp, GroupedHandChecked) {
+  for (bool reference : {false, true}) {
+    OpTester t(ir::OpType::kConv2D, conv_attrs(ir::Padding::kValid));
+    t.input<float>({1, 1, 1, 4}, {1, 2, 3, 4});
+    t.constant<float>({2, 1, 1, 2}, {1, 1, 1, -1});
+    t.constant<float>({2}, {0.5f, 1.0f});
+    t.output({1, 1, 1, 2}, DType::kFloat32);
+    t.set_reference_kernels(reference);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{3.5f, 0.0f})) << (reference ? "reference" : "fast");
+  }
+}
+
+// Every grouped geometry against a naive loop written here (double
+// accumulation), on the fast kernels (1 and 3 threads) and the reference ones.
+struct GroupedCase {
+  const char* name;
+  int32_t n, h, w, groups, group_in, group_out, kh, kw, stride, dilation;
+  ir::Padding padding;
+  ir::ExplicitPads pads;  // kExplicit only
+  bool bias;
+  ir::Activation act;
+};
+
+std::vector<float> naive_grouped_conv(const GroupedCase& c, const std::vector<float>& x, const std::vector<float>& w,
+                                      const std::vector<float>& b, int32_t out_h, int32_t out_w, int32_t pad_top,
+                                      int32_t pad_left, float lo, float hi) {
+  const int32_t in_c = c.groups * c.group_in, out_c = c.groups * c.group_out;
+  std::vector<float> y;
+  for (int32_t n = 0; n < c.n; ++n) {
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+          const int32_t g = oc / c.group_out;
+          double acc = c.bias ? b[oc] : 0.0;
+          for (int32_t ky = 0; ky < c.kh; ++ky) {
+            for (int32_t kx = 0; kx < c.kw; ++kx) {
+              const int32_t iy = oy * c.stride - pad_top + ky * c.dilation;
+              const int32_t ix = ox * c.stride - pad_left + kx * c.dilation;
+              if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+              for (int32_t i = 0; i < c.group_in; ++i) {
+                acc += static_cast<double>(x[((n * c.h + iy) * c.w + ix) * in_c + g * c.group_in + i]) *
+                       w[((oc * c.kh + ky) * c.kw + kx) * c.group_in + i];
+              }
+            }
+          }
+          y.push_back(std::min(std::max(static_cast<float>(acc), lo), hi));
+        }
+      }
+    }
+  }
+  return y;
+}
+
+TEST(Conv2DOp, GroupedMatchesNaiveLoop) {
+  using ir::Activation;
+  using ir::Padding;
+  const GroupedCase cases[] = {
+      {"g2_c3_3x3_same_batch2", 2, 6, 7, 2, 3, 2, 3, 3, 1, 1, Padding::kSame, {}, true, Activation::kNone},
+      {"g3_c1_3x3_valid_s2", 1, 7, 8, 3, 1, 2, 3, 3, 2, 1, Padding::kValid, {}, true, Activation::kRelu},
+      {"g4_c7_pointwise", 1, 5, 5, 4, 7, 2, 1, 1, 1, 1, Padding::kValid, {}, true, Activation::kNone},
+      {"g4_c7_pointwise_batch3_odd", 3, 3, 7, 4, 7, 17, 1, 1, 1, 1, Padding::kSame, {}, false, Activation::kRelu6},
+      {"g2_c7_3x3_dil2_s2_relu6", 1, 9, 9, 2, 7, 3, 3, 3, 2, 2, Padding::kSame, {}, true, Activation::kRelu6},
+      {"g3_c3_1x1_s2", 1, 7, 6, 3, 3, 5, 1, 1, 2, 1, Padding::kValid, {}, true, Activation::kNone},
+      {"g4_c1_3x3_same_like_depthwise", 1, 4, 5, 4, 1, 1, 3, 3, 1, 1, Padding::kSame, {}, false, Activation::kNone},
+      {"g2_c3_explicit_pads", 1, 5, 4, 2, 3, 4, 2, 3, 1, 1, Padding::kExplicit, {1, 2, 0, 1}, true,
+       Activation::kReluN1To1},
+      {"g3_c7_5x3_s1x_one_pixel", 1, 1, 1, 3, 7, 3, 5, 3, 1, 1, Padding::kSame, {}, true, Activation::kNone},
+      {"g2_c16_3x3_wide", 1, 8, 10, 2, 16, 24, 3, 3, 1, 1, Padding::kSame, {}, true, Activation::kNone},
+  };
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (const GroupedCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const int32_t in_c = c.groups * c.group_in, out_c = c.groups * c.group_out;
+    std::vector<float> x(static_cast<size_t>(c.n * c.h * c.w * in_c));
+    std::vector<float> w(static_cast<size_t>(out_c * c.kh * c.kw * c.group_in));
+    std::vector<float> b(static_cast<size_t>(out_c));
+    for (float& v : x) v = dist(rng);
+    for (float& v : w) v = dist(rng);
+    for (float& v : b) v = dist(rng);
+    // Output geometry as TFLite / ONNX give it (the op checks it against its own).
+    const int32_t eff_h = (c.kh - 1) * c.dilation + 1, eff_w = (c.kw - 1) * c.dilation + 1;
+    int32_t out_h = 0, out_w = 0, pad_top = 0, pad_left = 0;
+    if (c.padding == ir::Padding::kSame) {
+      out_h = (c.h + c.stride - 1) / c.stride;
+      out_w = (c.w + c.stride - 1) / c.stride;
+      pad_top = std::max(0, ((out_h - 1) * c.stride + eff_h - c.h) / 2);
+      pad_left = std::max(0, ((out_w - 1) * c.stride + eff_w - c.w) / 2);
+    } else if (c.padding == ir::Padding::kValid) {
+      out_h = (c.h - eff_h) / c.stride + 1;
+      out_w = (c.w - eff_w) / c.stride + 1;
+    } else {
+      out_h = (c.h + c.pads.top + c.pads.bottom - eff_h) / c.stride + 1;
+      out_w = (c.w + c.pads.left + c.pads.right - eff_w) / c.stride + 1;
+      pad_top = c.pads.top;
+      pad_left = c.pads.left;
+    }
+    const float lo = c.act == ir::Activation::kRelu || c.act == ir::Activation::kRelu6 ? 0.0f
+                     : c.act == ir::Activation::kReluN1To1                             ? -1.0f
+                                                                                       : -INFINITY;
+    const float hi = c.act == ir::Activation::kRelu6 ? 6.0f : c.act == ir::Activation::kReluN1To1 ? 1.0f : INFINITY;
+    const std::vector<float> want = naive_grouped_conv(c, x, w, b, out_h, out_w, pad_top, pad_left, lo, hi);
+    for (const auto& [reference, threads] : {std::pair{false, 1}, std::pair{false, 3}, std::pair{true, 1}}) {
+      SCOPED_TRACE(std::string(reference ? "reference" : "fast") + ", threads " + std::to_string(threads));
+      ir::Conv2DAttrs a = conv_attrs(c.padding, c.stride, c.dilation, c.act);
+      a.pads = c.pads;
+      OpTester t(ir::OpType::kConv2D, a);
+      t.input<float>({c.n, c.h, c.w, in_c}, x);
+      t.constant<float>({out_c, c.kh, c.kw, c.group_in}, w);
+      if (c.bias) t.constant<float>({out_c}, b);
+      t.output({c.n, out_h, out_w, out_c}, DType::kFloat32);
+      t.set_reference_kernels(reference);
+      t.set_threads(threads);
+      const Status st = t.run();
+      ASSERT_TRUE(st.ok()) << st.message();
+      const std::vector<float> got = t.result<float>(0);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 1e-5f + 1e-5f * std::abs(want[i])) << "index " << i;
+      }
+    }
+  }
+}
+
+// Quantized grouped conv runs the reference kernels (TFLite's reference Conv
+// handles groups the same way). uint8, groups 2, 1x1: input scale 0.5 zp 128,
+// filter scale 0.25 zp 100 (q 104 = real 1), output scale 1 zp 10: output
+// channel g = sum of group g's two input channels' reals, + 10.
+//   pixel (130, 132, 120, 126) = reals (1, 2, -4, -1): oc0 3 -> 13, oc1 -5 -> 5.
+TEST(Conv2DOp, Uint8Grouped) {
+  OpTester t(ir::OpType::kConv2D, conv_attrs(ir::Padding::kValid));
+  t.input<uint8_t>({1, 1, 1, 4}, {130, 132, 120, 126}, q(0.5f, 128));
+  t.constant<uint8_t>({2, 1, 1, 2}, {104, 104, 104, 104}, q(0.25f, 100));
+  t.output({1, 1, 1, 2}, DType::kUInt8, q(1.0f, 10));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{13, 5}));
+}
+
+// int8 per-channel, groups 3 (one input channel each), 2 outputs per group:
+// input scale 0.5 zp 0, filter q 4 with scales (0.25, 0.5) per group pair =
+// reals (1, 2), output scale 1 zp 0: group g's outputs are (x_g, 2 x_g).
+//   input q (2, -6, 10) = reals (1, -3, 5) -> (1, 2, -3, -6, 5, 10).
+TEST(Conv2DOp, Int8PerChannelGrouped) {
+  OpTester t(ir::OpType::kConv2D, conv_attrs(ir::Padding::kValid));
+  t.input<int8_t>({1, 1, 1, 3}, {2, -6, 10}, q(0.5f, 0));
+  QuantParams fq{{0.25f, 0.5f, 0.25f, 0.5f, 0.25f, 0.5f}, {0, 0, 0, 0, 0, 0}, 0};
+  t.constant<int8_t>({6, 1, 1, 1}, std::vector<int8_t>(6, 4), fq);
+  t.output({1, 1, 1, 6}, DType::kInt8, q(1.0f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{1, 2, -3, -6, 5, 10}));
+}
+
 // ---- validation ----
 
 TEST(Conv2DOp, RejectsWrongBiasLength) {
@@ -258,6 +417,22 @@ TEST(Conv2DOp, RejectsMismatchedChannels) {
   t.constant<float>({1, 3, 3, 3}, std::vector<float>(27, 1.0f));
   t.output({1, 1, 1, 1}, DType::kFloat32);
   expect_prepare_error(t, "filter input channels: expected 2");
+}
+
+TEST(Conv2DOp, RejectsFilterChannelsThatAreNoGroupSize) {
+  OpTester t(ir::OpType::kConv2D, conv_attrs(ir::Padding::kValid));
+  t.input<float>({1, 1, 1, 6}, std::vector<float>(6, 1.0f));
+  t.constant<float>({2, 1, 1, 4}, std::vector<float>(8, 1.0f));
+  t.output({1, 1, 1, 2}, DType::kFloat32);
+  expect_prepare_error(t, "filter input channels: expected 6 (input channels) or a divisor of it (grouped conv), found 4");
+}
+
+TEST(Conv2DOp, RejectsOutputChannelsNotSplittingIntoGroups) {
+  OpTester t(ir::OpType::kConv2D, conv_attrs(ir::Padding::kValid));
+  t.input<float>({1, 1, 1, 4}, std::vector<float>(4, 1.0f));
+  t.constant<float>({3, 1, 1, 2}, std::vector<float>(6, 1.0f));
+  t.output({1, 1, 1, 3}, DType::kFloat32);
+  expect_prepare_error(t, "filter output channels: expected a multiple of the 2 groups");
 }
 
 TEST(Conv2DOp, RejectsBadOutputShape) {

@@ -168,6 +168,7 @@ class Importer {
   Status unary(ir::OpType op, ir::Attrs attrs = {});
   Status local_response_norm();
   Status slice();
+  Status conv_transpose();
   Status split();
   // STRIDED_SLICE of `in` (ONNX order) over [begin, begin + count * step) per ONNX axis.
   Result<int32_t> strided_slice(Entry* in, const std::vector<int64_t>& begin, const std::vector<int64_t>& count,
@@ -1428,6 +1429,104 @@ Result<bool> Importer::try_qdq() {
   return true;
 }
 
+Status Importer::conv_transpose() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
+  lift_1d_ = onnx_in.size() == 3;
+  Entry lifted;
+  if (lift_1d_) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
+    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "convt") + "/2d");
+    in = &lifted;
+  } else if (onnx_in.size() != 4) {
+    return node_unsupported("only 1-D and 2-D transposed convolutions are supported, found input " + shape_string(onnx_in));
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
+  const Shape xs = shape_of(xv);
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* wt, constant_input(1));
+  if (wt->dtype != DType::kFloat32) return node_unsupported("weights: expected float32");
+  std::vector<int64_t> wd = wt->dims;
+  if (lift_1d_ && wd.size() == 3) wd.insert(wd.begin() + 2, 1);
+  if (wd.size() != 4) return node_error("weights " + dims_string(wt->dims) + " do not fit the input");
+  const int64_t group = attr_int("group", 1);
+  const int64_t cin = wd[0], cog = wd[1], kh = wd[2], kw = wd[3];
+  if (group < 1 || cin != xs[3] || cin % group != 0) return node_error("weights " + dims_string(wt->dims) + " do not fit input channels " + std::to_string(xs[3]) + " and group " + std::to_string(group));
+  const int64_t cout = cog * group, cig = cin / group;
+  std::vector<int64_t> kernel{kh, kw}, strides, dilations;
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
+  if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
+  std::vector<int64_t> out_pad = attr_ints("output_padding");
+  if (out_pad.empty()) out_pad = {0, 0};
+  if (lift_1d_ && out_pad.size() == 1) out_pad.insert(out_pad.begin(), 0);
+  std::vector<int64_t> out_shape = attr_ints("output_shape");
+  if (lift_1d_ && out_shape.size() == 1) out_shape.insert(out_shape.begin(), 1);
+  if (out_shape.size() == 4) out_shape = {out_shape[2], out_shape[3]};
+  if (out_pad.size() != 2 || (!out_shape.empty() && out_shape.size() != 2)) return node_error("output_padding / output_shape: expected one value per spatial dim");
+  const std::string_view auto_pad = attr_string("auto_pad", "NOTSET");
+  int64_t pb[2] = {0, 0}, pe[2] = {0, 0}, o[2];
+  std::vector<int64_t> pads = attr_ints("pads");
+  if (lift_1d_ && pads.size() == 2) pads = {0, pads[0], 0, pads[1]};
+  for (int d = 0; d < 2; ++d) {
+    const auto D = static_cast<size_t>(d);
+    const int64_t in_d = xs[D + 1];
+    const int64_t full = strides[D] * (in_d - 1) + out_pad[D] + (kernel[D] - 1) * dilations[D] + 1;
+    if (!out_shape.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      const int64_t target = !out_shape.empty() ? out_shape[D] : in_d * strides[D];
+      // A target beyond the full result is output padding (the op checks its range).
+      const int64_t total = std::max<int64_t>(0, full - target);
+      const bool upper = auto_pad != "SAME_LOWER";
+      pb[d] = upper ? total / 2 : total - total / 2;
+      pe[d] = total - pb[d];
+      if (full < target) {
+        o[d] = target;
+        continue;
+      }
+    } else if (pads.size() == 4) {
+      pb[d] = pads[D];
+      pe[d] = pads[D + 2];
+    } else if (!pads.empty()) {
+      return node_error("pads: expected 4 values");
+    }
+    if (pb[d] < 0 || pe[d] < 0) return node_error("negative pads");
+    o[d] = full - pb[d] - pe[d];
+    if (o[d] < 1) return node_error("the transposed convolution leaves no output");
+  }
+  // Weights [Cin, Cout/g, kh, kw] -> [Cout, kh, kw, Cin/g].
+  std::vector<float> nw(static_cast<size_t>(cout * kh * kw * cig));
+  const std::vector<float> w = wt->floats();
+  for (int64_t ci = 0; ci < cin; ++ci) {
+    const int64_t gi = ci / cig, i = ci % cig;
+    for (int64_t oc = 0; oc < cog; ++oc) {
+      for (int64_t y = 0; y < kh; ++y) {
+        for (int64_t x = 0; x < kw; ++x) {
+          nw[static_cast<size_t>((((gi * cog + oc) * kh + y) * kw + x) * cig + i)] = w[static_cast<size_t>(((ci * cog + oc) * kh + y) * kw + x)];
+        }
+      }
+    }
+  }
+  const std::string base = out_name(0, "convt");
+  const int32_t wv = add_constant(base + "/weights", DType::kFloat32, {static_cast<int32_t>(cout), static_cast<int32_t>(kh), static_cast<int32_t>(kw), static_cast<int32_t>(cig)}, nw);
+  int32_t bv = ir::kNoValue;
+  if (has_input(2)) {
+    EDGERUN_ASSIGN_OR_RETURN(std::vector<float> b, float_input(2, "bias"));
+    if (static_cast<int64_t>(b.size()) != cout) return node_error("bias length " + std::to_string(b.size()) + ", expected " + std::to_string(cout));
+    bv = add_constant(base + "/bias", DType::kFloat32, {static_cast<int32_t>(cout)}, b);
+  }
+  ir::ConvTransposeAttrs a;
+  a.padding = ir::Padding::kExplicit;
+  a.pads = {static_cast<int32_t>(pb[0]), static_cast<int32_t>(pb[1]), static_cast<int32_t>(pe[0]), static_cast<int32_t>(pe[1])};
+  a.stride_h = static_cast<int32_t>(strides[0]);
+  a.stride_w = static_cast<int32_t>(strides[1]);
+  a.dilation_h = static_cast<int32_t>(dilations[0]);
+  a.dilation_w = static_cast<int32_t>(dilations[1]);
+  a.groups = static_cast<int32_t>(group);
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], {xs[0], static_cast<int32_t>(o[0]), static_cast<int32_t>(o[1]), static_cast<int32_t>(cout)}));
+  add_node(ir::OpType::kConvTranspose, {xv, wv, bv}, {out}, a);
+  if (lift_1d_) return define_output(0, lower_1d(out, base), false);
+  return define_output(0, out, true);
+}
+
 Result<int32_t> Importer::strided_slice(Entry* in, const std::vector<int64_t>& begin, const std::vector<int64_t>& count,
                                         const std::vector<int64_t>& step, const std::string& name, bool* out_nhwc) {
   const bool use_nhwc = in->value >= 0 && in->nhwc;
@@ -2093,6 +2192,7 @@ Status Importer::import_node() {
   if (op == "Sub") return binary(ir::OpType::kSub);
   if (op == "Div") return binary(ir::OpType::kDiv);
   if (op == "Slice") return slice();
+  if (op == "ConvTranspose") return conv_transpose();
   if (op == "Split") return split();
   if (op == "Tanh") return unary(ir::OpType::kTanh);
   if (op == "LeakyRelu") {

@@ -47,6 +47,7 @@ enum OptionsTag : uint8_t {
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
   kQuantizeOptions = 89, kSubOptions = 28, kDivOptions = 29, kLeakyReluOptions = 75,
   kStridedSliceOptions = 32, kPadV2Options = 43, kSliceOptions = 48, kMirrorPadOptions = 77,
+  kTransposeConvOptions = 49,
 };
 
 // Reads one options table after verifying it with its field layout.
@@ -546,6 +547,92 @@ Result<ir::Attrs> parse_mirror_pad(const OpContext& ctx) {
   return ir::Attrs{a};
 }
 
+// SAME / VALID stay in the attrs until finish_transpose_conv, which has the
+// shapes to turn them into pads.
+Result<ir::Attrs> parse_transpose_conv(const OpContext& ctx) {
+  READ_OPTIONS(r, kTransposeConvOptions, "TransposeConvOptions", K::kU8, K::kI32, K::kI32, K::kU8, K::kU8);
+  ir::ConvTransposeAttrs a;
+  EDGERUN_ASSIGN_OR_RETURN(a.padding, padding(ctx, r.u8(0, 0)));
+  a.stride_w = r.i32(1, 0);
+  a.stride_h = r.i32(2, 0);
+  EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(3, 0)));
+  return ir::Attrs{a};
+}
+
+// TRANSPOSE_CONV's inputs (output_shape, weights [O, KH, KW, I], input[,
+// bias]) become CONV_TRANSPOSE's (input, weights[, bias]), and SAME / VALID
+// explicit pads as transpose_conv.cc's Eval computes them: the leading pad is
+// ComputePaddingHeightWidth's for a conv from the output size to the input
+// (stride, dilation 1, filter, padding); the scatter is then cropped to the
+// output size, so the trailing pad is what lies beyond it (none: the rest of
+// the output is output padding).
+Status finish_transpose_conv(const OpContext& ctx, const ir::Graph& g, ir::Node* node) {
+  const std::string where =
+      std::string(builtin_name(ctx.builtin_code)) + " (operator " + std::to_string(ctx.operator_index) + "): ";
+  if (node->inputs.size() != 3 && node->inputs.size() != 4) {
+    return InvalidModel(where + "input count: expected 3 or 4 (output_shape, weights, input[, bias]), found " +
+                        std::to_string(node->inputs.size()));
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    if (node->inputs[i] == ir::kNoValue) {
+      return InvalidModel(where + "input " + std::to_string(i) + " is absent; only the bias (input 3) may be");
+    }
+  }
+  if (node->outputs.size() != 1) {
+    return InvalidModel(where + "output count: expected 1, found " + std::to_string(node->outputs.size()));
+  }
+  const ir::Value& shape = g.values[node->inputs[0]];
+  const ir::Value& weights = g.values[node->inputs[1]];
+  const ir::Value& input = g.values[node->inputs[2]];
+  const Shape& out = g.values[node->outputs[0]].info.shape;
+  if (shape.info.dtype != DType::kInt32 || shape.info.shape != Shape{4}) {
+    return InvalidModel(where + "output_shape: expected int32 [4], found " + dtype_name(shape.info.dtype) + " " +
+                        shape_string(shape.info.shape));
+  }
+  if (!shape.is_constant()) {
+    return Unsupported(where + "output_shape '" + shape.info.name +
+                       "' is computed at run time; only a constant output_shape is supported");
+  }
+  Shape declared(4);
+  std::memcpy(declared.data(), shape.data, 4 * sizeof(int32_t));
+  if (declared != out) {
+    return InvalidModel(where + "output_shape " + shape_string(declared) + " differs from the output tensor's shape " +
+                        shape_string(out));
+  }
+  if (input.info.shape.size() != 4 || weights.info.shape.size() != 4) {
+    return InvalidModel(where + "input and weights: expected rank 4, found " + shape_string(input.info.shape) +
+                        " and " + shape_string(weights.info.shape));
+  }
+  auto& a = std::get<ir::ConvTransposeAttrs>(node->attrs);
+  if (a.stride_h < 1 || a.stride_w < 1) {
+    return options_error(ctx, "strides: expected >= 1, found " + std::to_string(a.stride_h) + " (height), " +
+                                  std::to_string(a.stride_w) + " (width)");
+  }
+  const bool same = a.padding == ir::Padding::kSame;
+  auto pads = [&](int32_t in, int32_t filter, int32_t stride, int32_t out_size, int32_t* begin, int32_t* end) {
+    const int64_t s = stride, k = filter, o = out_size;
+    const int64_t conv_out = same ? (o + s - 1) / s : (o + s - k) / s;  // ComputeOutSize
+    const int64_t total = (conv_out - 1) * s + k - o;
+    const int64_t b = total > 0 ? total / 2 : 0;
+    const int64_t e = std::max<int64_t>(0, s * (in - 1) + k - b - o);
+    if (e > std::numeric_limits<int32_t>::max()) return false;
+    *begin = static_cast<int32_t>(b);
+    *end = static_cast<int32_t>(e);
+    return true;
+  };
+  if (!pads(input.info.shape[1], weights.info.shape[1], a.stride_h, out[1], &a.pads.top, &a.pads.bottom) ||
+      !pads(input.info.shape[2], weights.info.shape[2], a.stride_w, out[2], &a.pads.left, &a.pads.right)) {
+    return InvalidModel(where + "input " + shape_string(input.info.shape) + " with stride " +
+                        std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w) +
+                        " spreads far beyond the output " + shape_string(out));
+  }
+  a.padding = ir::Padding::kExplicit;
+  std::vector<int32_t> inputs{node->inputs[2], node->inputs[1]};
+  if (node->inputs.size() == 4) inputs.push_back(node->inputs[3]);
+  node->inputs = std::move(inputs);
+  return Status::Ok();
+}
+
 using ir::OpType;
 
 // One line per supported TFLite builtin operator.
@@ -581,6 +668,7 @@ constexpr OpMapEntry kOpMap[] = {
     {65, OpType::kStridedSlice, parse_slice},
     {60, OpType::kPad, parse_padv2},
     {100, OpType::kPad, parse_mirror_pad},
+    {67, OpType::kConvTranspose, parse_transpose_conv, finish_transpose_conv},
 };
 
 }  // namespace

@@ -27,10 +27,16 @@ struct OpContext {
 
 using ParseOptionsFn = Result<ir::Attrs> (*)(const OpContext& ctx);
 
+// For ops whose TFLite inputs are not the IR op's (another order, a tensor
+// the IR takes as attributes): rewrites the node, whose inputs, outputs and
+// parsed attrs are set, against the graph's tensors.
+using FinishNodeFn = Status (*)(const OpContext& ctx, const ir::Graph& graph, ir::Node* node);
+
 struct OpMapEntry {
   int32_t builtin_code;
   ir::OpType op;
   ParseOptionsFn parse;
+  FinishNodeFn finish = nullptr;  // null: the node is complete as read
 };
 
 const OpMapEntry* find_builtin(int32_t code);

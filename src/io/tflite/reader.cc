@@ -287,6 +287,7 @@ class Importer {
       const OpContext ctx{builtin, static_cast<int32_t>(i), op->builtin_options_type(), op->builtin_options(),
                           data_, size_, &out_.graph, &node};
       EDGERUN_ASSIGN_OR_RETURN(node.attrs, entry->parse(ctx));
+      if (entry->finish != nullptr) EDGERUN_RETURN_IF_ERROR(entry->finish(ctx, out_.graph, &node));
       out_.graph.nodes.push_back(std::move(node));
     }
     if (unsupported_count > 0) {

@@ -24,6 +24,7 @@ inline size_t offset4(int64_t i0, int64_t i1, int64_t i2, int64_t i3, int64_t d1
 template <typename T>
 void quant_conv2d(const ConvParams& p, const T* input, const T* filter, const int32_t* bias, T* output,
                   size_t row_begin, size_t row_end) {
+  const int32_t group_in = p.in_c / p.groups, group_out = p.out_c / p.groups;
   for (size_t r = row_begin; r < row_end; ++r) {
     const Row row = split_row(p, r);
     const int64_t in_y_origin = row.oy * p.stride_h - p.pad_top;
@@ -31,6 +32,7 @@ void quant_conv2d(const ConvParams& p, const T* input, const T* filter, const in
       const int64_t in_x_origin = ox * p.stride_w - p.pad_left;
       T* out = output + offset4(row.b, row.oy, ox, 0, p.out_h, p.out_w, p.out_c);
       for (int32_t oc = 0; oc < p.out_c; ++oc) {
+        const int64_t first_in = static_cast<int64_t>(oc / group_out) * group_in;  // oc's group
         int64_t acc = 0;
         for (int64_t fy = 0; fy < p.filter_h; ++fy) {
           const int64_t in_y = in_y_origin + p.dilation_h * fy;
@@ -38,9 +40,9 @@ void quant_conv2d(const ConvParams& p, const T* input, const T* filter, const in
           for (int64_t fx = 0; fx < p.filter_w; ++fx) {
             const int64_t in_x = in_x_origin + p.dilation_w * fx;
             if (in_x < 0 || in_x >= p.in_w) continue;
-            const T* in = input + offset4(row.b, in_y, in_x, 0, p.in_h, p.in_w, p.in_c);
-            const T* f = filter + offset4(oc, fy, fx, 0, p.filter_h, p.filter_w, p.in_c);
-            for (int32_t ic = 0; ic < p.in_c; ++ic) {
+            const T* in = input + offset4(row.b, in_y, in_x, first_in, p.in_h, p.in_w, p.in_c);
+            const T* f = filter + offset4(oc, fy, fx, 0, p.filter_h, p.filter_w, group_in);
+            for (int32_t ic = 0; ic < group_in; ++ic) {
               acc += static_cast<int32_t>(f[ic] + p.filter_offset) * static_cast<int32_t>(in[ic] + p.input_offset);
             }
           }
@@ -88,6 +90,7 @@ void quant_dwconv2d(const ConvParams& p, const T* input, const T* filter, const 
 
 void f32_conv2d_minmax__ref(const ConvParams& p, const float* input, const float* filter, const float* bias,
                             float* output, size_t row_begin, size_t row_end) {
+  const int32_t group_in = p.in_c / p.groups, group_out = p.out_c / p.groups;
   for (size_t r = row_begin; r < row_end; ++r) {
     const Row row = split_row(p, r);
     const int64_t in_y_origin = row.oy * p.stride_h - p.pad_top;
@@ -95,6 +98,7 @@ void f32_conv2d_minmax__ref(const ConvParams& p, const float* input, const float
       const int64_t in_x_origin = ox * p.stride_w - p.pad_left;
       float* out = output + offset4(row.b, row.oy, ox, 0, p.out_h, p.out_w, p.out_c);
       for (int32_t oc = 0; oc < p.out_c; ++oc) {
+        const int64_t first_in = static_cast<int64_t>(oc / group_out) * group_in;  // oc's group
         // Same summation order as TFLite's reference_ops::Conv: filter_y, filter_x, in_channel.
         float total = 0.0f;
         for (int64_t fy = 0; fy < p.filter_h; ++fy) {
@@ -103,9 +107,9 @@ void f32_conv2d_minmax__ref(const ConvParams& p, const float* input, const float
           for (int64_t fx = 0; fx < p.filter_w; ++fx) {
             const int64_t in_x = in_x_origin + p.dilation_w * fx;
             if (in_x < 0 || in_x >= p.in_w) continue;
-            const float* in = input + offset4(row.b, in_y, in_x, 0, p.in_h, p.in_w, p.in_c);
-            const float* f = filter + offset4(oc, fy, fx, 0, p.filter_h, p.filter_w, p.in_c);
-            for (int32_t ic = 0; ic < p.in_c; ++ic) total += in[ic] * f[ic];
+            const float* in = input + offset4(row.b, in_y, in_x, first_in, p.in_h, p.in_w, p.in_c);
+            const float* f = filter + offset4(oc, fy, fx, 0, p.filter_h, p.filter_w, group_in);
+            for (int32_t ic = 0; ic < group_in; ++ic) total += in[ic] * f[ic];
           }
         }
         const float bias_value = bias != nullptr ? bias[oc] : 0.0f;

@@ -23,8 +23,10 @@
 namespace edgerun::kernels {
 
 struct ConvParams {
-  // Geometry. Filter layout: conv [out_c, filter_h, filter_w, in_c];
-  // depthwise [1, filter_h, filter_w, out_c] with out_c = in_c * depth_multiplier.
+  // Geometry. Filter layout: conv [out_c, filter_h, filter_w, in_c / groups]
+  // (output channel oc reads input channels [g * in_c / groups, (g + 1) *
+  // in_c / groups) with g = oc / (out_c / groups)); depthwise [1, filter_h,
+  // filter_w, out_c] with out_c = in_c * depth_multiplier.
   int32_t batch = 0, in_h = 0, in_w = 0, in_c = 0;
   int32_t out_h = 0, out_w = 0, out_c = 0;
   int32_t filter_h = 0, filter_w = 0;
@@ -32,6 +34,7 @@ struct ConvParams {
   int32_t dilation_h = 1, dilation_w = 1;
   int32_t pad_top = 0, pad_left = 0;
   int32_t depth_multiplier = 1;  // depthwise only
+  int32_t groups = 1;            // conv only; divides in_c and out_c
 
   // Float: fused activation range.
   float f32_min = 0.0f, f32_max = 0.0f;
