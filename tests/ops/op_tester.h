@@ -100,7 +100,7 @@ class OpTester {
   std::vector<T> result(int i) const {
     const auto& info = graph_.values[node_.outputs[i]].info;
     std::vector<T> out(static_cast<size_t>(info.elements()));
-    std::memcpy(out.data(), outputs_[i].data(), out.size() * sizeof(T));
+    if (!out.empty()) std::memcpy(out.data(), outputs_[i].data(), out.size() * sizeof(T));  // null data() if empty
     return out;
   }
 
