@@ -27,6 +27,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kTranspose, "TRANSPOSE", prepare_transpose},
     {OpType::kHardSwish, "HARD_SWISH", prepare_hard_swish},
     {OpType::kHardSigmoid, "HARD_SIGMOID", prepare_hard_sigmoid},
+    {OpType::kResize, "RESIZE", prepare_resize},
 };
 
 }  // namespace

@@ -25,5 +25,6 @@ Result<std::unique_ptr<Kernel>> prepare_l2_normalization(const ir::Graph& g, con
 Result<std::unique_ptr<Kernel>> prepare_transpose(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_hard_sigmoid(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_resize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 
 }  // namespace edgerun::ops

@@ -40,6 +40,7 @@ enum OptionsTag : uint8_t {
   kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12, kReshapeOptions = 17,
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
   kQuantizeOptions = 89,
+  kResizeBilinearOptions = 15,
 };
 
 // Reads one options table after verifying it with its field layout.
@@ -215,6 +216,29 @@ Result<ir::Attrs> parse_reshape(const OpContext& ctx) {
 
 Result<ir::Attrs> no_options(const OpContext&) { return ir::Attrs{}; }
 
+// TFLite's bilinear resize is ONNX's linear Resize on H and W: align_corners is
+// align_corners, half_pixel_centers is half_pixel (TFLite's output size 1 also
+// samples the middle), neither is asymmetric. TFLite computes coordinates in
+// float32 and ONNX in float64, so results agree to float32 rounding, not bit for
+// bit. The scale (output / input) follows from the shapes (scale_h = scale_w = 0).
+// RESIZE_NEAREST_NEIGHBOR is not mapped: its float32 coordinates round ties
+// differently from ONNX's float64 ones (e.g. height 2 -> 82, row 41: TFLite
+// takes source row 0, ONNX asymmetric floor row 1), so whole pixels differ.
+Result<ir::Attrs> parse_resize_bilinear(const OpContext& ctx) {
+  READ_OPTIONS(r, kResizeBilinearOptions, "ResizeBilinearOptions", K::kI32, K::kI32, K::kU8, K::kU8);
+  const bool align_corners = r.u8(2, 0) != 0;
+  const bool half_pixel_centers = r.u8(3, 0) != 0;
+  if (align_corners && half_pixel_centers) {
+    return options_error(ctx, "align_corners and half_pixel_centers are both set (TFLite allows one at most)");
+  }
+  ir::ResizeAttrs a;
+  a.mode = ir::ResizeMode::kLinear;
+  a.coord = align_corners        ? ir::ResizeCoord::kAlignCorners
+            : half_pixel_centers ? ir::ResizeCoord::kHalfPixel
+                                 : ir::ResizeCoord::kAsymmetric;
+  return ir::Attrs{a};
+}
+
 using ir::OpType;
 
 // One line per supported TFLite builtin operator.
@@ -238,6 +262,7 @@ constexpr OpMapEntry kOpMap[] = {
     {11, OpType::kL2Normalization, parse_l2_norm},
     {39, OpType::kTranspose, no_options},
     {117, OpType::kHardSwish, no_options},
+    {23, OpType::kResize, parse_resize_bilinear},
 };
 
 }  // namespace
