@@ -72,7 +72,7 @@ BUILTIN_CODE = {
     "FULLY_CONNECTED": 9, "L2_NORMALIZATION": 11, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RESHAPE": 22,
     "SOFTMAX": 25, "PAD": 34, "MEAN": 40, "SQUEEZE": 43, "TRANSPOSE_CONV": 67, "QUANTIZE": 114,
     "RELU": 19, "RELU_N1_TO_1": 20, "RELU6": 21, "TANH": 28, "SUB": 41, "DIV": 42, "LEAKY_RELU": 98,
-    "STRIDED_SLICE": 45, "PADV2": 60, "SLICE": 65, "MIRROR_PAD": 100,
+    "STRIDED_SLICE": 45, "PADV2": 60, "SLICE": 65, "MIRROR_PAD": 100, "RESIZE_BILINEAR": 23,
 }
 ACTIVATION = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 PADDING = {"SAME": 0, "VALID": 1}
@@ -120,6 +120,8 @@ OPTIONS = {
     "MIRROR_PAD": (77, [("mode", "u8", 0)]),  # REFLECT = 0, SYMMETRIC = 1
     "TRANSPOSE_CONV": (49, [("padding", "u8", 0), ("stride_w", "i32", 0), ("stride_h", "i32", 0),
                             ("fused_activation_function", "u8", 0)]),
+    "RESIZE_BILINEAR": (15, [("new_height", "i32", 0), ("new_width", "i32", 0), ("align_corners", "u8", 0),
+                             ("half_pixel_centers", "u8", 0)]),
 }
 
 # ---------------------------------------------------------------------------
@@ -1244,6 +1246,31 @@ def chain_cases() -> list[Case]:
     return cases
 
 
+def resize_bilinear_cases() -> list[Case]:
+    """float32 only (edgerun maps RESIZE_BILINEAR onto ONNX linear Resize, float32); odd sizes, up and
+    down, output size 1, batch 2, channels 1 / 3 / 7, each coordinate convention."""
+    sets = [  # name, input shape, output [height, width], align_corners, half_pixel_centers
+        ("asymmetric_up_odd", [1, 3, 5, 3], [7, 8], False, False),
+        ("asymmetric_down_batch2_c1", [2, 9, 7, 1], [4, 3], False, False),
+        ("align_corners_up_c7", [1, 4, 3, 7], [9, 5], True, False),
+        ("align_corners_down_out1", [1, 4, 5, 3], [1, 3], True, False),
+        ("half_pixel_up_batch2", [2, 3, 4, 3], [7, 9], False, True),
+        ("half_pixel_down", [1, 11, 9, 3], [5, 4], False, True),
+        ("half_pixel_out1_c1", [1, 4, 5, 1], [1, 1], False, True),
+    ]
+    cases = []
+    for name, shape, hw, align, half in sets:
+        rng = case_rng(f"RESIZE_BILINEAR:float32/{name}")
+        x, xv = activation_input(rng, "input", "float32", shape)
+        g = Graph([x, Tensor("size", "int32", [2], data=np.array(hw, np.int32)),
+                   Tensor("output", "float32", [shape[0], hw[0], hw[1], shape[3]])],
+                  [Op("RESIZE_BILINEAR", [0, 1], [2], {"align_corners": int(align), "half_pixel_centers": int(half)})],
+                  [0], [2])
+        cases.append(Case(name, "float32", {"input_shape": shape, "size": hw, "align_corners": align,
+                                            "half_pixel_centers": half}, g, [xv]))
+    return cases
+
+
 OP_CASES: dict[str, Callable[[], list[Case]]] = {
     "CONV_2D": conv_cases,
     "DEPTHWISE_CONV_2D": depthwise_cases,
@@ -1280,6 +1307,7 @@ OP_CASES: dict[str, Callable[[], list[Case]]] = {
     "RELU": lambda: float_unary_cases("RELU", RELU_SETS),
     "RELU6": lambda: float_unary_cases("RELU6", RELU_SETS),
     "RELU_N1_TO_1": lambda: float_unary_cases("RELU_N1_TO_1", RELU_SETS),
+    "RESIZE_BILINEAR": resize_bilinear_cases,
 }
 
 # ---------------------------------------------------------------------------

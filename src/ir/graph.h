@@ -54,6 +54,7 @@ enum class OpType : uint8_t {
   kClamp,
   kStridedSlice,
   kConvTranspose,
+  kResize,
 };
 const char* op_name(OpType op);
 
@@ -193,12 +194,50 @@ struct ConvTransposeAttrs {
   Activation activation = Activation::kNone;
 };
 
+// RESIZE: ONNX Resize on the H and W axes of an NHWC tensor (onnx's reference
+// implementation is the specification; N and C keep their size). The output
+// size is the output Value's static shape. Input 0: the tensor (float32 for
+// every mode; uint8 / int8 too for kNearest); TFLite adds an optional input 1,
+// the constant int32 [2] output size (must equal the output's H and W).
+enum class ResizeMode : uint8_t { kNearest, kLinear, kCubic };
+// ONNX coordinate_transformation_mode: how an output index maps to a source coordinate.
+enum class ResizeCoord : uint8_t {
+  kHalfPixel,
+  kHalfPixelSymmetric,
+  kPytorchHalfPixel,
+  kAlignCorners,
+  kAsymmetric,
+  kTfCropAndResize,
+};
+// ONNX nearest_mode: how kNearest rounds a fractional source coordinate.
+enum class ResizeNearestMode : uint8_t { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
+struct ResizeAttrs {
+  ResizeMode mode = ResizeMode::kNearest;
+  ResizeCoord coord = ResizeCoord::kHalfPixel;
+  ResizeNearestMode nearest = ResizeNearestMode::kRoundPreferFloor;
+  float cubic_coeff_a = -0.75f;
+  bool exclude_outside = false;      // weights of taps outside the input set to 0, the rest renormalised
+  bool antialias = false;            // kLinear / kCubic downsampling: the filter widened by 1 / scale
+  float extrapolation_value = 0.0f;  // kTfCropAndResize: value of outputs whose source lies outside
+  // The scale in ONNX's coordinate transform (output / input size): the float
+  // `scales` input's value; with `sizes`, 0 (output / input of the shapes, in
+  // double as ONNX computes it) or, under keep_aspect_ratio_policy, ONNX's
+  // double min / max ratio (double so that it is not rounded).
+  double scale_h = 0.0, scale_w = 0.0;
+  // kTfCropAndResize only: ONNX's normalised roi (start, end) of the H and W axes.
+  float roi_h_begin = 0.0f, roi_h_end = 1.0f, roi_w_begin = 0.0f, roi_w_end = 1.0f;
+};
+
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
+
+
+
+
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs, FullyConnectedAttrs,
                            ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs, ReduceAttrs, SqueezeAttrs, L2NormAttrs,
                            HardSigmoidAttrs, LocalResponseNormAttrs, BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs,
-                           StridedSliceAttrs, PadAttrs, ConvTransposeAttrs>;
+                           StridedSliceAttrs, PadAttrs, ConvTransposeAttrs, ResizeAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

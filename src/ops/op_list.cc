@@ -36,6 +36,7 @@ constexpr OpInfo kOps[] = {
     {OpType::kClamp, "CLAMP", prepare_clamp},
     {OpType::kStridedSlice, "STRIDED_SLICE", prepare_strided_slice},
     {OpType::kConvTranspose, "CONV_TRANSPOSE", prepare_conv_transpose},
+    {OpType::kResize, "RESIZE", prepare_resize},
 };
 
 }  // namespace

@@ -34,5 +34,6 @@ Result<std::unique_ptr<Kernel>> prepare_leaky_relu(const ir::Graph& g, const ir:
 Result<std::unique_ptr<Kernel>> prepare_clamp(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_strided_slice(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 Result<std::unique_ptr<Kernel>> prepare_conv_transpose(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
+Result<std::unique_ptr<Kernel>> prepare_resize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx);
 
 }  // namespace edgerun::ops

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <random>
 
 #include "edgerun/edgerun.h"
@@ -52,12 +53,12 @@ TEST(TfliteReader, MobilenetV2Structure) {
   const ir::Graph& g = m->graph;
   // Facts cross-checked with LiteRT's Interpreter: 36 CONV_2D, 17 DEPTHWISE_CONV_2D, 10 ADD,
   // 1 AVERAGE_POOL_2D, 1 RESHAPE, 1 SOFTMAX; input uint8 [1,224,224,3] scale 1/128 zp 128.
-  int counts[32] = {};
-  for (const ir::Node& n : g.nodes) counts[static_cast<int>(n.op)]++;
-  EXPECT_EQ(counts[static_cast<int>(ir::OpType::kConv2D)], 36);
-  EXPECT_EQ(counts[static_cast<int>(ir::OpType::kDepthwiseConv2D)], 17);
-  EXPECT_EQ(counts[static_cast<int>(ir::OpType::kAdd)], 10);
-  EXPECT_EQ(counts[static_cast<int>(ir::OpType::kSoftmax)], 1);
+  std::map<ir::OpType, int> counts;
+  for (const ir::Node& n : g.nodes) counts[n.op]++;
+  EXPECT_EQ(counts[ir::OpType::kConv2D], 36);
+  EXPECT_EQ(counts[ir::OpType::kDepthwiseConv2D], 17);
+  EXPECT_EQ(counts[ir::OpType::kAdd], 10);
+  EXPECT_EQ(counts[ir::OpType::kSoftmax], 1);
   const TensorInfo& in = g.values[g.inputs[0]].info;
   EXPECT_EQ(in.shape, (Shape{1, 224, 224, 3}));
   ASSERT_EQ(in.quant.scale.size(), 1u);

@@ -169,6 +169,7 @@ class Importer {
   Status local_response_norm();
   Status slice();
   Status conv_transpose();
+  Status resize();
   Status split();
   // STRIDED_SLICE of `in` (ONNX order) over [begin, begin + count * step) per ONNX axis.
   Result<int32_t> strided_slice(Entry* in, const std::vector<int64_t>& begin, const std::vector<int64_t>& count,
@@ -1429,6 +1430,130 @@ Result<bool> Importer::try_qdq() {
   return true;
 }
 
+Status Importer::resize() {
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(in));
+  if (s.size() != 4) return node_unsupported("only 4-D (NCHW) inputs are supported, found " + shape_string(s));
+  const int64_t r = 4;
+  // Inputs: opset 10: X, scales; 11+: X, roi, scales, sizes.
+  const size_t roi_i = 1, scales_i = opset_ < 11 ? 1 : 2, sizes_i = 3;
+  std::vector<int64_t> axes = attr_ints("axes");
+  if (axes.empty()) {
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  }
+  for (int64_t& a : axes) {
+    a = normalize_axis(a, r);
+    if (a < 0 || a >= r) return node_error("axes out of range");
+  }
+  std::vector<double> scale(static_cast<size_t>(r), 1.0);
+  std::vector<int64_t> out(s.begin(), s.end());
+  ir::ResizeAttrs a;
+  bool from_sizes = false;
+  const auto n_axes = axes.size();
+  if (has_input(sizes_i) && opset_ >= 11) {
+    EDGERUN_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, int_input(sizes_i, "sizes"));
+    if (sizes.size() != n_axes) return node_error("sizes has " + std::to_string(sizes.size()) + " values, expected " + std::to_string(n_axes));
+    from_sizes = true;
+    for (size_t i = 0; i < n_axes; ++i) {
+      if (sizes[i] < 1 || sizes[i] > (1 << 24)) return node_error("sizes value out of range");
+      out[static_cast<size_t>(axes[i])] = sizes[i];
+      scale[static_cast<size_t>(axes[i])] = static_cast<double>(sizes[i]) / s[static_cast<size_t>(axes[i])];
+    }
+    const std::string_view policy = attr_string("keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch") {
+      double k = policy == "not_larger" ? 1e300 : 0.0;
+      for (int64_t ax : axes) {
+        const double v = scale[static_cast<size_t>(ax)];
+        k = policy == "not_larger" ? std::min(k, v) : std::max(k, v);
+      }
+      if (policy != "not_larger" && policy != "not_smaller") return node_error("keep_aspect_ratio_policy '" + str(policy) + "' unknown");
+      for (int64_t ax : axes) {
+        scale[static_cast<size_t>(ax)] = k;
+        out[static_cast<size_t>(ax)] = static_cast<int64_t>(k * s[static_cast<size_t>(ax)] + 0.5);
+      }
+      from_sizes = false;  // the op uses this scale, not output / input
+    }
+  } else if (has_input(scales_i)) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(scales_i));
+    if (sc->dtype != DType::kFloat32 || static_cast<size_t>(sc->elements()) != n_axes) {
+      return node_error("scales: expected " + std::to_string(n_axes) + " float32 values");
+    }
+    for (size_t i = 0; i < n_axes; ++i) {
+      const double v = sc->float_at(static_cast<int64_t>(i));
+      if (!(v > 0) || v > (1 << 16)) return node_error("scale " + std::to_string(v) + " out of range");
+      const auto ax = static_cast<size_t>(axes[i]);
+      scale[ax] = v;
+      out[ax] = static_cast<int64_t>(std::floor(v * s[ax]));
+      if (out[ax] < 1) return node_error("scale leaves an empty output");
+    }
+  } else {
+    return node_error("neither scales nor sizes is given");
+  }
+  if (out[0] != s[0] || out[1] != s[1]) return node_unsupported("only H and W may be resized (N and C keep their size)");
+  const std::string_view mode = attr_string("mode", "nearest");
+  if (mode == "nearest") {
+    a.mode = ir::ResizeMode::kNearest;
+  } else if (mode == "linear" || mode == "bilinear") {
+    a.mode = ir::ResizeMode::kLinear;
+  } else if (mode == "cubic" || mode == "bicubic") {
+    a.mode = ir::ResizeMode::kCubic;
+  } else {
+    return node_error("mode '" + str(mode) + "' unknown");
+  }
+  const std::string_view coord = opset_ < 11 ? "asymmetric" : attr_string("coordinate_transformation_mode", "half_pixel");
+  if (coord == "half_pixel") {
+    a.coord = ir::ResizeCoord::kHalfPixel;
+  } else if (coord == "half_pixel_symmetric") {
+    a.coord = ir::ResizeCoord::kHalfPixelSymmetric;
+  } else if (coord == "pytorch_half_pixel") {
+    a.coord = ir::ResizeCoord::kPytorchHalfPixel;
+  } else if (coord == "align_corners") {
+    a.coord = ir::ResizeCoord::kAlignCorners;
+  } else if (coord == "asymmetric") {
+    a.coord = ir::ResizeCoord::kAsymmetric;
+  } else if (coord == "tf_crop_and_resize") {
+    a.coord = ir::ResizeCoord::kTfCropAndResize;
+  } else {
+    return node_error("coordinate_transformation_mode '" + str(coord) + "' unknown");
+  }
+  const std::string_view nearest = opset_ < 11 ? "round_prefer_floor" : attr_string("nearest_mode", "round_prefer_floor");
+  if (nearest == "round_prefer_floor") {
+    a.nearest = ir::ResizeNearestMode::kRoundPreferFloor;
+  } else if (nearest == "round_prefer_ceil") {
+    a.nearest = ir::ResizeNearestMode::kRoundPreferCeil;
+  } else if (nearest == "floor") {
+    a.nearest = ir::ResizeNearestMode::kFloor;
+  } else if (nearest == "ceil") {
+    a.nearest = ir::ResizeNearestMode::kCeil;
+  } else {
+    return node_error("nearest_mode '" + str(nearest) + "' unknown");
+  }
+  a.cubic_coeff_a = attr_float("cubic_coeff_a", -0.75f);
+  a.exclude_outside = attr_int("exclude_outside", 0) != 0;
+  a.antialias = attr_int("antialias", 0) != 0;
+  a.extrapolation_value = attr_float("extrapolation_value", 0.0f);
+  a.scale_h = from_sizes ? 0.0 : scale[2];
+  a.scale_w = from_sizes ? 0.0 : scale[3];
+  if (a.coord == ir::ResizeCoord::kTfCropAndResize) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* roi, constant_input(roi_i));
+    if (static_cast<size_t>(roi->elements()) != 2 * n_axes) return node_error("roi: expected " + std::to_string(2 * n_axes) + " values");
+    std::vector<float> begin(4, 0.0f), end(4, 1.0f);
+    for (size_t i = 0; i < n_axes; ++i) {
+      begin[static_cast<size_t>(axes[i])] = roi->float_at(static_cast<int64_t>(i));
+      end[static_cast<size_t>(axes[i])] = roi->float_at(static_cast<int64_t>(i + n_axes));
+    }
+    a.roi_h_begin = begin[2];
+    a.roi_h_end = end[2];
+    a.roi_w_begin = begin[3];
+    a.roi_w_end = end[3];
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+  const Shape xs = shape_of(xv);
+  const int32_t o = add_value(info_like(g().values[static_cast<size_t>(xv)], {xs[0], static_cast<int32_t>(out[2]), static_cast<int32_t>(out[3]), xs[3]}));
+  add_node(ir::OpType::kResize, {xv}, {o}, a);
+  return define_output(0, o, true);
+}
+
 Status Importer::conv_transpose() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
@@ -2193,6 +2318,7 @@ Status Importer::import_node() {
   if (op == "Div") return binary(ir::OpType::kDiv);
   if (op == "Slice") return slice();
   if (op == "ConvTranspose") return conv_transpose();
+  if (op == "Resize") return resize();
   if (op == "Split") return split();
   if (op == "Tanh") return unary(ir::OpType::kTanh);
   if (op == "LeakyRelu") {

@@ -47,7 +47,7 @@ enum OptionsTag : uint8_t {
   kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
   kQuantizeOptions = 89, kSubOptions = 28, kDivOptions = 29, kLeakyReluOptions = 75,
   kStridedSliceOptions = 32, kPadV2Options = 43, kSliceOptions = 48, kMirrorPadOptions = 77,
-  kTransposeConvOptions = 49,
+  kTransposeConvOptions = 49, kResizeBilinearOptions = 15,
 };
 
 // Reads one options table after verifying it with its field layout.
@@ -633,6 +633,29 @@ Status finish_transpose_conv(const OpContext& ctx, const ir::Graph& g, ir::Node*
   return Status::Ok();
 }
 
+// TFLite's bilinear resize is ONNX's linear Resize on H and W: align_corners is
+// align_corners, half_pixel_centers is half_pixel (TFLite's output size 1 also
+// samples the middle), neither is asymmetric. TFLite computes coordinates in
+// float32 and ONNX in float64, so results agree to float32 rounding, not bit for
+// bit. The scale (output / input) follows from the shapes (scale_h = scale_w = 0).
+// RESIZE_NEAREST_NEIGHBOR is not mapped: its float32 coordinates round ties
+// differently from ONNX's float64 ones (e.g. height 2 -> 82, row 41: TFLite
+// takes source row 0, ONNX asymmetric floor row 1), so whole pixels differ.
+Result<ir::Attrs> parse_resize_bilinear(const OpContext& ctx) {
+  READ_OPTIONS(r, kResizeBilinearOptions, "ResizeBilinearOptions", K::kI32, K::kI32, K::kU8, K::kU8);
+  const bool align_corners = r.u8(2, 0) != 0;
+  const bool half_pixel_centers = r.u8(3, 0) != 0;
+  if (align_corners && half_pixel_centers) {
+    return options_error(ctx, "align_corners and half_pixel_centers are both set (TFLite allows one at most)");
+  }
+  ir::ResizeAttrs a;
+  a.mode = ir::ResizeMode::kLinear;
+  a.coord = align_corners        ? ir::ResizeCoord::kAlignCorners
+            : half_pixel_centers ? ir::ResizeCoord::kHalfPixel
+                                 : ir::ResizeCoord::kAsymmetric;
+  return ir::Attrs{a};
+}
+
 using ir::OpType;
 
 // One line per supported TFLite builtin operator.
@@ -669,6 +692,7 @@ constexpr OpMapEntry kOpMap[] = {
     {60, OpType::kPad, parse_padv2},
     {100, OpType::kPad, parse_mirror_pad},
     {67, OpType::kConvTranspose, parse_transpose_conv, finish_transpose_conv},
+    {23, OpType::kResize, parse_resize_bilinear},
 };
 
 }  // namespace
