@@ -9,6 +9,7 @@
 #include <numeric>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/checked.h"
@@ -110,6 +111,19 @@ class Importer {
     const Attribute* a = node_->attribute(name);
     return a ? a->s : def;
   }
+  // A string attribute's value looked up in `table` (ONNX spelling -> enum).
+  template <typename E, size_t N>
+  Result<E> attr_enum(std::string_view name, std::string_view value, const std::pair<std::string_view, E> (&table)[N]) const {
+    std::string known;
+    for (const auto& [spelling, e] : table) {
+      if (spelling == value) return e;
+      known += (known.empty() ? "" : ", ") + str(spelling);
+    }
+    return node_error(str(name) + " '" + str(value) + "': expected one of " + known);
+  }
+  // A 1-D conv / pool input [N, C, L] becomes `lifted`, a 4-D [N, C, 1, L]
+  // value (lift_1d_ set); a 4-D input is left as it is; other ranks are unsupported.
+  Status lift_1d(Entry** in, const Shape& onnx_in, Entry* lifted);
 
   // --- building the IR ---
   int32_t add_value(TensorInfo info, const uint8_t* data = nullptr, size_t bytes = 0);
@@ -755,6 +769,16 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int6
 }
 
 // A 1-D conv / pool input [N, C, L] as a 4-D [N, C, 1, L] entry.
+Status Importer::lift_1d(Entry** in, const Shape& onnx_in, Entry* lifted) {
+  lift_1d_ = onnx_in.size() == 3;
+  if (onnx_in.size() == 4) return Status::Ok();
+  if (!lift_1d_) return node_unsupported("only 1-D and 2-D windows (3-D / 4-D input) are supported, found input " + shape_string(onnx_in));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(*in));
+  lifted->value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "window") + "/2d");
+  *in = lifted;
+  return Status::Ok();
+}
+
 Status Importer::conv(const QdqMatch* q) {
   Entry qx;
   Entry* in = nullptr;
@@ -765,15 +789,8 @@ Status Importer::conv(const QdqMatch* q) {
     EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
   }
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  lift_1d_ = onnx_in.size() == 3;
   Entry lifted;
-  if (lift_1d_) {
-    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
-    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "conv") + "/2d");
-    in = &lifted;
-  } else if (onnx_in.size() != 4) {
-    return node_unsupported("only 1-D and 2-D convolutions (3-D / 4-D input) are supported, found input " + shape_string(onnx_in));
-  }
+  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, onnx_in, &lifted));
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
   const ir::Value x = g().values[static_cast<size_t>(xv)];  // a copy: adding values reallocates
   if (q == nullptr && x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
@@ -952,15 +969,8 @@ Status Importer::pool(bool max, const QdqMatch* q) {
     EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
   }
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  lift_1d_ = onnx_in.size() == 3;
   Entry lifted;
-  if (lift_1d_) {
-    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
-    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "pool") + "/2d");
-    in = &lifted;
-  } else if (onnx_in.size() != 4) {
-    return node_unsupported("only 1-D and 2-D pooling (3-D / 4-D input) is supported, found input " + shape_string(onnx_in));
-  }
+  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, onnx_in, &lifted));
   EDGERUN_ASSIGN_OR_RETURN(int32_t xv, nhwc(in));
   const Shape xs = shape_of(xv);
   std::vector<int64_t> kernel, strides, dilations;
@@ -1490,44 +1500,23 @@ Status Importer::resize() {
     return node_error("neither scales nor sizes is given");
   }
   if (out[0] != s[0] || out[1] != s[1]) return node_unsupported("only H and W may be resized (N and C keep their size)");
-  const std::string_view mode = attr_string("mode", "nearest");
-  if (mode == "nearest") {
-    a.mode = ir::ResizeMode::kNearest;
-  } else if (mode == "linear" || mode == "bilinear") {
-    a.mode = ir::ResizeMode::kLinear;
-  } else if (mode == "cubic" || mode == "bicubic") {
-    a.mode = ir::ResizeMode::kCubic;
-  } else {
-    return node_error("mode '" + str(mode) + "' unknown");
-  }
-  const std::string_view coord = opset_ < 11 ? "asymmetric" : attr_string("coordinate_transformation_mode", "half_pixel");
-  if (coord == "half_pixel") {
-    a.coord = ir::ResizeCoord::kHalfPixel;
-  } else if (coord == "half_pixel_symmetric") {
-    a.coord = ir::ResizeCoord::kHalfPixelSymmetric;
-  } else if (coord == "pytorch_half_pixel") {
-    a.coord = ir::ResizeCoord::kPytorchHalfPixel;
-  } else if (coord == "align_corners") {
-    a.coord = ir::ResizeCoord::kAlignCorners;
-  } else if (coord == "asymmetric") {
-    a.coord = ir::ResizeCoord::kAsymmetric;
-  } else if (coord == "tf_crop_and_resize") {
-    a.coord = ir::ResizeCoord::kTfCropAndResize;
-  } else {
-    return node_error("coordinate_transformation_mode '" + str(coord) + "' unknown");
-  }
-  const std::string_view nearest = opset_ < 11 ? "round_prefer_floor" : attr_string("nearest_mode", "round_prefer_floor");
-  if (nearest == "round_prefer_floor") {
-    a.nearest = ir::ResizeNearestMode::kRoundPreferFloor;
-  } else if (nearest == "round_prefer_ceil") {
-    a.nearest = ir::ResizeNearestMode::kRoundPreferCeil;
-  } else if (nearest == "floor") {
-    a.nearest = ir::ResizeNearestMode::kFloor;
-  } else if (nearest == "ceil") {
-    a.nearest = ir::ResizeNearestMode::kCeil;
-  } else {
-    return node_error("nearest_mode '" + str(nearest) + "' unknown");
-  }
+  using M = ir::ResizeMode;
+  using C = ir::ResizeCoord;
+  using R = ir::ResizeNearestMode;
+  static constexpr std::pair<std::string_view, M> kModes[] = {
+      {"nearest", M::kNearest}, {"linear", M::kLinear}, {"bilinear", M::kLinear}, {"cubic", M::kCubic}, {"bicubic", M::kCubic}};
+  static constexpr std::pair<std::string_view, C> kCoords[] = {
+      {"half_pixel", C::kHalfPixel}, {"half_pixel_symmetric", C::kHalfPixelSymmetric},
+      {"pytorch_half_pixel", C::kPytorchHalfPixel}, {"align_corners", C::kAlignCorners},
+      {"asymmetric", C::kAsymmetric}, {"tf_crop_and_resize", C::kTfCropAndResize}};
+  static constexpr std::pair<std::string_view, R> kNearest[] = {
+      {"round_prefer_floor", R::kRoundPreferFloor}, {"round_prefer_ceil", R::kRoundPreferCeil},
+      {"floor", R::kFloor}, {"ceil", R::kCeil}};
+  // Resize-10 has only `mode`; its coordinates are asymmetric.
+  EDGERUN_ASSIGN_OR_RETURN(a.mode, attr_enum("mode", attr_string("mode", "nearest"), kModes));
+  EDGERUN_ASSIGN_OR_RETURN(a.coord, attr_enum("coordinate_transformation_mode",
+                                              opset_ < 11 ? "asymmetric" : attr_string("coordinate_transformation_mode", "half_pixel"), kCoords));
+  EDGERUN_ASSIGN_OR_RETURN(a.nearest, attr_enum("nearest_mode", attr_string("nearest_mode", "round_prefer_floor"), kNearest));
   a.cubic_coeff_a = attr_float("cubic_coeff_a", -0.75f);
   a.exclude_outside = attr_int("exclude_outside", 0) != 0;
   a.antialias = attr_int("antialias", 0) != 0;
@@ -1557,15 +1546,8 @@ Status Importer::resize() {
 Status Importer::conv_transpose() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  lift_1d_ = onnx_in.size() == 3;
   Entry lifted;
-  if (lift_1d_) {
-    EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
-    lifted.value = reshape(pv, {onnx_in[0], onnx_in[1], 1, onnx_in[2]}, out_name(0, "convt") + "/2d");
-    in = &lifted;
-  } else if (onnx_in.size() != 4) {
-    return node_unsupported("only 1-D and 2-D transposed convolutions are supported, found input " + shape_string(onnx_in));
-  }
+  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, onnx_in, &lifted));
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
   if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
   const Shape xs = shape_of(xv);
@@ -2213,17 +2195,10 @@ Status Importer::pad() {
   }
   ir::PadAttrs pa;
   pa.constant_value = value;
-  if (mode == "constant") {
-    pa.mode = ir::PadMode::kConstant;
-  } else if (mode == "reflect") {
-    pa.mode = ir::PadMode::kReflect;
-  } else if (mode == "edge") {
-    pa.mode = ir::PadMode::kEdge;
-  } else if (mode == "wrap") {
-    pa.mode = ir::PadMode::kWrap;
-  } else {
-    return node_error("mode '" + str(mode) + "': expected constant, reflect, edge or wrap");
-  }
+  static constexpr std::pair<std::string_view, ir::PadMode> kModes[] = {
+      {"constant", ir::PadMode::kConstant}, {"reflect", ir::PadMode::kReflect},
+      {"edge", ir::PadMode::kEdge}, {"wrap", ir::PadMode::kWrap}};
+  EDGERUN_ASSIGN_OR_RETURN(pa.mode, attr_enum("mode", mode, kModes));
   const bool use_nhwc = in->value >= 0 && in->nhwc;
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, use_nhwc ? data(in) : plain(in));
   std::vector<int32_t> p(static_cast<size_t>(2 * rank));
