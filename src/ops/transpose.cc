@@ -19,7 +19,7 @@ class TransposeKernel final : public Kernel {
   TransposeKernel(const kernels::TransposeParams& p, size_t elements) : p_(p), elements_(elements) {}
   void run(const KernelIO& io) const override {
     parallel_rows(io, elements_, size_t{1} << 15, [&](size_t begin, size_t end, int) {
-      kernels::xx_transpose__ref(p_, io.inputs[0], io.outputs[0], begin, end);
+      kernels::xx_transpose__walk(p_, io.inputs[0], io.outputs[0], begin, end);
     });
   }
 

@@ -1,5 +1,6 @@
 #include "kernels/ref/transpose.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace edgerun::kernels {
@@ -17,6 +18,57 @@ void xx_transpose__ref(const TransposeParams& p, const void* input, void* output
       rest /= extent;
     }
     std::memcpy(out + o * eb, in + static_cast<size_t>(src) * eb, eb);
+  }
+}
+
+namespace {
+
+template <typename T>
+void walk(const TransposeParams& p, const uint8_t* in, uint8_t* out, size_t begin, size_t end) {
+  if (begin >= end) return;
+  const size_t rank = p.rank;
+  int64_t coord[kMaxTransposeRank] = {};
+  int64_t src = 0;
+  size_t rest = begin;
+  for (size_t d = rank; d-- > 0;) {
+    coord[d] = static_cast<int64_t>(rest % static_cast<size_t>(p.out_shape[d]));
+    rest /= static_cast<size_t>(p.out_shape[d]);
+    src += coord[d] * p.in_stride[d];
+  }
+  const size_t last = rank - 1;
+  const int64_t inner = p.out_shape[last], step = p.in_stride[last];
+  const auto* x = reinterpret_cast<const T*>(in);
+  T* y = reinterpret_cast<T*>(out) + begin;
+  size_t o = begin;
+  while (o < end) {
+    // The rest of this output row: a constant input stride.
+    const auto n = static_cast<size_t>(std::min<int64_t>(inner - coord[last], static_cast<int64_t>(end - o)));
+    for (size_t i = 0; i < n; ++i) y[i] = x[src + static_cast<int64_t>(i) * step];
+    y += n;
+    o += n;
+    src += static_cast<int64_t>(n) * step;
+    coord[last] += static_cast<int64_t>(n);
+    // Carry into the outer dims.
+    for (size_t d = last; d > 0 && coord[d] == p.out_shape[d]; --d) {
+      src -= coord[d] * p.in_stride[d];
+      coord[d] = 0;
+      ++coord[d - 1];
+      src += p.in_stride[d - 1];
+    }
+  }
+}
+
+}  // namespace
+
+void xx_transpose__walk(const TransposeParams& p, const void* input, void* output, size_t begin, size_t end) {
+  const auto* in = static_cast<const uint8_t*>(input);
+  auto* out = static_cast<uint8_t*>(output);
+  switch (p.element_bytes) {
+    case 1: walk<uint8_t>(p, in, out, begin, end); break;
+    case 2: walk<uint16_t>(p, in, out, begin, end); break;
+    case 4: walk<uint32_t>(p, in, out, begin, end); break;
+    case 8: walk<uint64_t>(p, in, out, begin, end); break;
+    default: xx_transpose__ref(p, input, output, begin, end); break;
   }
 }
 
