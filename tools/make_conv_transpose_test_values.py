@@ -21,7 +21,7 @@ stride (the spec allows < max(stride, dilation)); for the one case beyond it,
 onnxruntime runs without output padding and the padding's pixels (which no
 input reaches) are the bias.
 
-Usage: /work/main/.venv/bin/python tools/make_conv_transpose_test_values.py
+Usage (from the repository root): .venv/bin/python tools/make_conv_transpose_test_values.py
 """
 
 import numpy as np
