@@ -124,6 +124,9 @@ class Importer {
   // A 1-D conv / pool input [N, C, L] becomes `lifted`, a 4-D [N, C, 1, L]
   // value (lift_1d_ set); a 4-D input is left as it is; other ranks are unsupported.
   Status lift_1d(Entry** in, const Shape& onnx_in, Entry* lifted);
+  // A conv / pool's input: the node's input 0, or the quantized one of a QDQ
+  // match, lifted to 4-D when 1-D (`local` holds what it makes).
+  Result<Entry*> window_input(const QdqMatch* q, Entry* local, Shape* onnx_in);
 
   // --- building the IR ---
   int32_t add_value(TensorInfo info, const uint8_t* data = nullptr, size_t bytes = 0);
@@ -136,6 +139,9 @@ class Importer {
   ir::Node& add_node(ir::OpType op, std::vector<int32_t> inputs, std::vector<int32_t> outputs, ir::Attrs attrs = {});
   int32_t transpose(int32_t value, const std::vector<int32_t>& perm, const std::string& name);
   int32_t reshape(int32_t value, const Shape& shape, const std::string& name);
+  // A quantized value as `dtype` with parameters `q`: itself when it already
+  // is, else a QUANTIZE (requantize) of it.
+  int32_t requantized(int32_t value, DType dtype, const QuantParams& q);
   // An NHWC [N, 1, L, C] result of a lifted 1-D op as ONNX's [N, C, L].
   int32_t lower_1d(int32_t value, const std::string& name) {
     const Shape s = shape_of(value);
@@ -279,6 +285,17 @@ int32_t Importer::reshape(int32_t value, const Shape& shape, const std::string& 
   info.shape = shape;
   const int32_t out = add_value(std::move(info));
   add_node(ir::OpType::kReshape, {value}, {out});
+  return out;
+}
+
+int32_t Importer::requantized(int32_t value, DType dtype, const QuantParams& q) {
+  const TensorInfo& have = g().values[static_cast<size_t>(value)].info;
+  if (have.dtype == dtype && have.quant.scale == q.scale && have.quant.zero_point == q.zero_point) return value;
+  TensorInfo info = have;
+  info.dtype = dtype;
+  info.quant = q;
+  const int32_t out = add_value(std::move(info));
+  add_node(ir::OpType::kQuantize, {value}, {out});
   return out;
 }
 
@@ -779,18 +796,28 @@ Status Importer::lift_1d(Entry** in, const Shape& onnx_in, Entry* lifted) {
   return Status::Ok();
 }
 
-Status Importer::conv(const QdqMatch* q) {
-  Entry qx;
+Result<Entry*> Importer::window_input(const QdqMatch* q, Entry* local, Shape* onnx_in) {
   Entry* in = nullptr;
   if (q != nullptr) {
-    qx = q->x[0];
-    in = &qx;
+    *local = q->x[0];
+    in = local;
   } else {
     EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
   }
-  EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
+  EDGERUN_ASSIGN_OR_RETURN(*onnx_in, onnx_shape(in));
   Entry lifted;
-  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, onnx_in, &lifted));
+  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, *onnx_in, &lifted));
+  if (in == &lifted) {
+    *local = lifted;
+    in = local;
+  }
+  return in;
+}
+
+Status Importer::conv(const QdqMatch* q) {
+  Entry local;  // the quantized input (QDQ) or the lifted 1-D input
+  Shape onnx_in;
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, window_input(q, &local, &onnx_in));
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
   const ir::Value x = g().values[static_cast<size_t>(xv)];  // a copy: adding values reallocates
   if (q == nullptr && x.info.dtype != DType::kFloat32) return node_unsupported("expected a float32 input");
@@ -960,17 +987,9 @@ Status Importer::batch_norm() {
 }
 
 Status Importer::pool(bool max, const QdqMatch* q) {
-  Entry qx;
-  Entry* in = nullptr;
-  if (q != nullptr) {
-    qx = q->x[0];
-    in = &qx;
-  } else {
-    EDGERUN_ASSIGN_OR_RETURN(in, input_entry(0));
-  }
-  EDGERUN_ASSIGN_OR_RETURN(const Shape onnx_in, onnx_shape(in));
-  Entry lifted;
-  EDGERUN_RETURN_IF_ERROR(lift_1d(&in, onnx_in, &lifted));
+  Entry local;  // the quantized input (QDQ) or the lifted 1-D input
+  Shape onnx_in;
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, window_input(q, &local, &onnx_in));
   EDGERUN_ASSIGN_OR_RETURN(int32_t xv, nhwc(in));
   const Shape xs = shape_of(xv);
   std::vector<int64_t> kernel, strides, dilations;
@@ -1014,16 +1033,8 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
   if (q != nullptr) {
     // A quantized pool keeps its input's parameters; requantize to the QuantizeLinear's.
-    int32_t result = lift_1d_ ? lower_1d(out, out_name(0, "pool")) : out;
-    const QuantParams& have = g().values[static_cast<size_t>(result)].info.quant;
-    if (have.scale != q->out_quant.scale || have.zero_point != q->out_quant.zero_point) {
-      TensorInfo info = g().values[static_cast<size_t>(result)].info;
-      info.quant = q->out_quant;
-      const int32_t rq = add_value(std::move(info));
-      add_node(ir::OpType::kQuantize, {result}, {rq});
-      result = rq;
-    }
-    return define_named(q->out_name, result, !lift_1d_);
+    const int32_t result = lift_1d_ ? lower_1d(out, out_name(0, "pool")) : out;
+    return define_named(q->out_name, requantized(result, q->out_dtype, q->out_quant), !lift_1d_);
   }
   if (lift_1d_) return define_output(0, lower_1d(out, out_name(0, "pool")), false);
   return define_output(0, out, true);
@@ -1219,16 +1230,7 @@ Status Importer::quantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
   if (in->value < 0 && in->dq_value >= 0) {
     // QuantizeLinear(DequantizeLinear(x)): x itself, or x requantized.
-    const ir::Value& x = g().values[static_cast<size_t>(in->dq_value)];
-    if (x.info.dtype == dt && x.info.quant.scale == q.scale && x.info.quant.zero_point == q.zero_point) {
-      return define_output(0, in->dq_value, in->nhwc);
-    }
-    TensorInfo info = x.info;
-    info.dtype = dt;
-    info.quant = q;
-    const int32_t out = add_value(std::move(info));
-    add_node(ir::OpType::kQuantize, {in->dq_value}, {out});
-    return define_output(0, out, in->nhwc);
+    return define_output(0, requantized(in->dq_value, dt, q), in->nhwc);
   }
   EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
   if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
@@ -1425,16 +1427,8 @@ Result<bool> Importer::try_qdq() {
     if (m.x[0].nhwc && !(xs[2] == 1 && xs[3] == 1)) {
       EDGERUN_ASSIGN_OR_RETURN(src, plain(&m.x[0]));
     }
-    int32_t out = reshape(src, os, base + "/moved");
-    const QuantParams& have = g().values[static_cast<size_t>(out)].info.quant;
-    if (have.scale != m.out_quant.scale || have.zero_point != m.out_quant.zero_point) {
-      TensorInfo info = g().values[static_cast<size_t>(out)].info;
-      info.quant = m.out_quant;
-      const int32_t rq = add_value(std::move(info));
-      add_node(ir::OpType::kQuantize, {out}, {rq});
-      out = rq;
-    }
-    EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, out, false));
+    const int32_t out = reshape(src, os, base + "/moved");
+    EDGERUN_RETURN_IF_ERROR(define_named(m.out_name, requantized(out, m.out_dtype, m.out_quant), false));
   }
   skip_[qi] = true;
   return true;
