@@ -32,10 +32,17 @@ class AddKernel final : public Kernel {
       return;
     }
     switch (dtype) {
-      case DType::kFloat32:
-        ref::f32_add_minmax__ref(static_cast<const float*>(io.inputs[0]), static_cast<const float*>(io.inputs[1]),
-                                 static_cast<float*>(io.outputs[0]), bc, f32, 0, count);
+      case DType::kFloat32: {
+        // Split over the threads: each reads the part of its operands that
+        // the producer's threads most likely left in their own caches.
+        const auto* a = static_cast<const float*>(io.inputs[0]);
+        const auto* b = static_cast<const float*>(io.inputs[1]);
+        auto* y = static_cast<float*>(io.outputs[0]);
+        parallel_rows(io, static_cast<size_t>(count), kMinElementsPerTask, [&](size_t begin, size_t end, int) {
+          ref::f32_add_minmax__ref(a, b, y, bc, f32, static_cast<int64_t>(begin), static_cast<int64_t>(end));
+        });
         break;
+      }
       case DType::kUInt8:
         if (qu8 != nullptr) {
           run_split(io, qu8, static_cast<const uint8_t*>(io.inputs[0]), static_cast<const uint8_t*>(io.inputs[1]),

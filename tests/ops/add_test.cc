@@ -208,6 +208,61 @@ TEST(AddOp, RejectsUnsupportedDtypeAndArity) {
   }
 }
 
+// Float ADD splits its output over the threads (large enough maps only): every
+// split, broadcast or not, must give the sums one thread gives, element for element.
+TEST(AddOp, FloatSplitOverThreads) {
+  struct Case {
+    Shape a, b, out;
+  };
+  const Case cases[] = {
+      {{1, 56, 56, 24}, {1, 56, 56, 24}, {1, 56, 56, 24}},  // MobileNetV2's largest residual ADD
+      {{2, 30, 30, 17}, {17}, {2, 30, 30, 17}},             // per-channel broadcast
+      {{1, 29, 1, 33}, {1, 29, 31, 1}, {1, 29, 31, 33}},    // both sides broadcast
+  };
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> value(-4.f, 4.f);
+  auto elements = [](const Shape& s) {
+    size_t n = 1;
+    for (int32_t d : s) n *= static_cast<size_t>(d);
+    return n;
+  };
+  for (const Case& c : cases) {
+    std::vector<float> a(elements(c.a)), b(elements(c.b));
+    for (float& v : a) v = value(rng);
+    for (float& v : b) v = value(rng);
+    // out[n, h, w, ch] = a[...] + b[...] with size-1 dims broadcast (rank 4 or 1 for b).
+    const Shape& o = c.out;
+    Shape bs = c.b;
+    while (bs.size() < 4) bs.insert(bs.begin(), 1);
+    std::vector<float> expected(elements(o));
+    size_t i = 0;
+    for (int32_t n = 0; n < o[0]; ++n) {
+      for (int32_t h = 0; h < o[1]; ++h) {
+        for (int32_t w = 0; w < o[2]; ++w) {
+          for (int32_t ch = 0; ch < o[3]; ++ch, ++i) {
+            auto at = [&](const Shape& s, const std::vector<float>& v) {
+              const int32_t idx[4] = {n, h, w, ch};
+              size_t off = 0;
+              for (int d = 0; d < 4; ++d) off = off * static_cast<size_t>(s[d]) + (s[d] == 1 ? 0 : idx[d]);
+              return v[off];
+            };
+            expected[i] = at(c.a, a) + at(bs, b);
+          }
+        }
+      }
+    }
+    for (int threads : {1, 2, 3}) {
+      OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+      t.input<float>(c.a, a);
+      t.input<float>(c.b, b);
+      t.output(o, DType::kFloat32);
+      t.set_threads(threads);
+      ASSERT_TRUE(t.run().ok());
+      EXPECT_EQ(t.result<float>(0), expected) << threads << " threads, output elements " << expected.size();
+    }
+  }
+}
+
 // ---- fast kernels vs reference ----
 
 // Runs one random same-shape (or broadcast) quantized ADD with the reference
