@@ -4,7 +4,8 @@
 Each fixture exercises one importer path (explicit and asymmetric pads,
 depthwise convs, BatchNormalization folding, Relu / Clip fusion, Gemm, pools,
 Flatten of a map larger than 1x1, Reshape, Concat, broadcasting Mul / Add with
-constants, HardSwish / HardSigmoid, Softmax, Identity). Seeded random weights;
+constants, HardSwish / HardSigmoid, Softmax, Identity, QLinearConv / QLinearMatMul
+with int8 and uint8 activations and weights). Seeded random weights;
 the input is x[i] = ((i * 7919) % 1000) / 500 - 1 (flat index i, float32), the
 same formula tests/ops use in C++.
 
@@ -156,6 +157,54 @@ def quantize_qdq(float_path, out_path, shape, input_name="x"):
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True)
 
 
+def qlinear(b, act, weight):
+    """QOperator form, as ONNX Runtime's QuantFormat.QOperator writes a conv
+    net: QuantizeLinear, three QLinearConv (3x3 stride 2 with bias, depthwise
+    with bias, 1x1 without), DequantizeLinear, GlobalAveragePool, Flatten,
+    QuantizeLinear, QLinearMatMul, DequantizeLinear. act / weight: "u8" or
+    "s8"; int8 conv weights are symmetric per output channel, uint8 weights
+    per tensor with a zero point; the MatMul's B is per tensor."""
+    adt = np.uint8 if act == "u8" else np.int8
+    shift = 128 if act == "u8" else 0
+
+    def zp(z):
+        return b.const(adt(z + shift))
+
+    def qweights(w, per_channel):
+        if weight == "s8":
+            axes = tuple(range(1, w.ndim)) if per_channel else None
+            s = (np.abs(w).max(axis=axes) / 127).astype(np.float32)
+            q = np.clip(np.round(w / (s.reshape((-1,) + (1,) * (w.ndim - 1)) if per_channel else s)), -127, 127)
+            return b.const(q.astype(np.int8)), b.const(s), b.const(np.zeros(s.shape, np.int8))
+        lo, hi = min(w.min(), 0.0), max(w.max(), 0.0)
+        s = np.float32((hi - lo) / 255)
+        z = np.uint8(np.round(-lo / s))
+        return b.const(np.clip(np.round(w / s) + z, 0, 255).astype(np.uint8)), b.const(s), b.const(z)
+
+    def qconv(x, xq, cin, cout, k, stride, pad, group, yq, bias):
+        wq, ws, wz = qweights(b.rng.normal(0, 0.3, (cout, cin // group, k, k)).astype(np.float32), True)
+        ins = [x, *xq, wq, ws, wz, *yq]
+        if bias:
+            ins.append(b.const(b.rng.integers(-2000, 2000, cout).astype(np.int32)))
+        return b.node("QLinearConv", ins, kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4, group=group)
+
+    q0 = (b.const(np.float32(2 / 255)), zp(0))
+    q1 = (b.const(np.float32(0.03)), zp(-10))
+    q2 = (b.const(np.float32(0.04)), zp(5))
+    q3 = (b.const(np.float32(0.05)), zp(0))
+    q4 = (b.const(np.float32(0.02)), zp(3))
+    q5 = (b.const(np.float32(0.03)), zp(-2))
+    y = qconv(b.node("QuantizeLinear", ["x", *q0]), q0, 3, 8, 3, 2, 1, 1, q1, True)
+    y = qconv(y, q1, 8, 8, 3, 1, 1, 8, q2, True)
+    y = qconv(y, q2, 8, 6, 1, 1, 0, 1, q3, False)
+    f = b.node("Flatten", [b.node("GlobalAveragePool", [b.node("DequantizeLinear", [y, *q3])])])
+    bq, bs, bz = qweights(b.rng.normal(0, 0.5, (6, 4)).astype(np.float32), False)
+    o = b.node("QLinearMatMul", [b.node("QuantizeLinear", [f, *q4]), *q4, bq, bs, bz, *q5])
+    return b.model([1, 3, 15, 13], b.node("DequantizeLinear", [o, *q5]), None)
+
+
+QLINEAR = {f"qlinear_{a}{w}": (a, w) for a, w in (("s8", "s8"), ("u8", "u8"), ("u8", "s8"))}
+
 FIXTURES = {
     "conv_paths": (conv_paths, [1, 3, 17, 15]),
     "pools_and_flatten": (pools_and_flatten, [1, 4, 9, 10]),
@@ -181,6 +230,16 @@ def main():
         y = sess.run(None, {"x": test_input(shape)})[0].astype(np.float32)
         np.save(args.out_dir / f"{name}.out.npy", y)
         print(f"{name}: {path.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
+    # qlinear_*: the expected output is ORT's own execution of its QLinear kernels.
+    for seed, (name, (act, weight)) in enumerate(QLINEAR.items()):
+        path = args.out_dir / f"{name}.onnx"
+        onnx.save(qlinear(Builder(100 + seed), act, weight), path)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {"x": test_input([1, 3, 15, 13])})[0].astype(np.float32)
+        np.save(args.out_dir / f"{name}.out.npy", y)
+        print(f"{name}: {path.stat().st_size} bytes, output {list(y.shape)}, y {y.ravel()}")
     # qdq_int8: qdq_float quantized by ONNX Runtime; the expected output is ORT's
     # own int8 execution (ORT_ENABLE_ALL fuses the QDQ pairs into QLinear ops).
     qpath = args.out_dir / "qdq_int8.onnx"

@@ -130,6 +130,43 @@ TEST(OnnxReader, QdqModelRunsAsInt8) {
   }
 }
 
+// QLinearConv / QLinearMatMul (the QOperator form): with activations and
+// weights of one type (int8 with symmetric per-channel weights, or uint8 with
+// per-tensor asymmetric weights) every conv and the MatMul run on the
+// quantized kernels, only the graph's own QuantizeLinear / DequantizeLinear
+// pairs converting; uint8 activations with int8 weights (ORT's default) run
+// as dequantize -> float op -> quantize. All match ORT's QLinear kernels
+// within one step of the output scale (0.03).
+TEST(OnnxReader, QLinearOpsMatchOnnxRuntime) {
+  struct Case {
+    const char* name;
+    bool quantized_kernels;
+  };
+  for (const Case& c : {Case{"qlinear_s8s8", true}, Case{"qlinear_u8u8", true}, Case{"qlinear_u8s8", false}}) {
+    SCOPED_TRACE(c.name);
+    const std::string path = kFixtures + c.name + ".onnx";
+    auto model = Model::load(path);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    // With no conversion but the graph's own, the four convs / MatMul run quantized.
+    int quantize = 0, dequantize = 0, convs = 0;
+    for (const NodeInfo& n : (*model)->nodes()) {
+      quantize += n.op == "QUANTIZE";
+      dequantize += n.op == "DEQUANTIZE";
+      convs += n.op == "CONV_2D" || n.op == "DEPTHWISE_CONV_2D" || n.op == "FULLY_CONNECTED";
+    }
+    EXPECT_EQ(convs, 4);
+    EXPECT_EQ(quantize, c.quantized_kernels ? 2 : 6);
+    EXPECT_EQ(dequantize, c.quantized_kernels ? 2 : 6);
+    Shape shape;
+    const std::vector<float> want = golden(kFixtures + c.name + ".out.npy", &shape);
+    for (KernelChoice k : {KernelChoice::kAuto, KernelChoice::kReference}) {
+      const std::vector<float> got = run_model(path, k, 2);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) EXPECT_LE(std::abs(got[i] - want[i]), 0.03f * 1.001f) << i << ": " << got[i] << " vs " << want[i];
+    }
+  }
+}
+
 std::vector<double> softmax(const std::vector<float>& v) {
   const float mx = *std::max_element(v.begin(), v.end());
   std::vector<double> e(v.size());

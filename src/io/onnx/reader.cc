@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -73,8 +74,8 @@ class Importer {
   Status node_error(const std::string& msg) const { return InvalidModel(node_where() + ": " + msg); }
   Status node_unsupported(const std::string& msg) const { return Unsupported(node_where() + ": " + msg); }
   std::string node_where() const {
-    std::string s = str(node_->op_type) + " (node " + std::to_string(node_index_);
-    if (!node_->name.empty()) s += " '" + str(node_->name) + "'";
+    std::string s = str(source_->op_type) + " (node " + std::to_string(node_index_);
+    if (!source_->name.empty()) s += " '" + str(source_->name) + "'";
     return s + ")";
   }
 
@@ -219,8 +220,20 @@ class Importer {
     size_t weight_count;
   };
   std::map<int32_t, OwnedConv> owned_convs_;
+  // The nodes imported, in order: the graph's, with each QLinearConv /
+  // QLinearMatMul replaced by the nodes it is defined as (expand_qlinear()).
+  struct ImportNode {
+    Node node;
+    size_t source;              // index of the graph node it comes from
+    bool const_input = false;   // a DequantizeLinear of weights: its input must be a constant
+  };
+  std::vector<ImportNode> nodes_;
+  std::deque<std::string> names_;  // value names the expansion made up (string_views point here)
+  void expand_qlinear();
   const Node* node_ = nullptr;
-  size_t node_index_ = 0;
+  const Node* source_ = nullptr;  // the graph node node_ comes from (for messages)
+  size_t node_index_ = 0;         // its index in the graph
+  bool const_input_ = false;      // nodes_[...].const_input of the current node
   bool lift_1d_ = false;  // the node is a 1-D conv / pool, run as 2-D with height 1
 };
 
@@ -1244,7 +1257,7 @@ Status Importer::quantize_linear() {
 
 Status Importer::dequantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
-  if (is_constant(0)) {
+  if (is_constant(0) || const_input_) {
     // Quantized weights / bias: dequantized here (per-tensor or per-axis), the
     // quantized tensor kept for an op that runs quantized (QDQ form).
     EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(0));
@@ -1301,7 +1314,7 @@ Result<bool> Importer::try_qdq() {
   size_t activations = 1;
   if (op == "Add") {
     activations = 2;
-  } else if (op != "Conv" && op != "Gemm" && op != "GlobalAveragePool" && op != "Flatten" && op != "Reshape" &&
+  } else if (op != "Conv" && op != "Gemm" && op != "MatMul" && op != "GlobalAveragePool" && op != "Flatten" && op != "Reshape" &&
              op != "MaxPool" && op != "AveragePool") {
     return false;
   }
@@ -1309,7 +1322,7 @@ Result<bool> Importer::try_qdq() {
   auto readers = consumers_.find(node_->outputs[0]);
   if (readers == consumers_.end() || readers->second.size() != 1) return false;
   const size_t qi = readers->second[0];
-  const Node& qn = m_.graph.nodes[qi];
+  const Node& qn = nodes_[qi].node;
   if (qn.op_type != "QuantizeLinear" || qn.inputs.empty() || qn.inputs[0] != node_->outputs[0] || qn.outputs.empty()) return false;
   if (qn.inputs.size() < 2 || qn.attribute("output_dtype") != nullptr) return false;
   QdqMatch m;
@@ -1350,7 +1363,7 @@ Result<bool> Importer::try_qdq() {
   const std::string base = str(m.out_name);
   if (op == "MaxPool" || op == "AveragePool") {
     EDGERUN_RETURN_IF_ERROR(pool(op == "MaxPool", &m));
-  } else if (op == "Conv" || op == "Gemm") {
+  } else if (op == "Conv" || op == "Gemm" || op == "MatMul") {
     const Entry* w = quantized_const(1, m.out_dtype);
     if (w == nullptr) return false;
     // TFLite's int8 kernels take symmetric weights.
@@ -2280,6 +2293,11 @@ Status Importer::import_node() {
     return node_unsupported("Sum of more than two inputs is not supported yet");
   }
   if (op == "LRN") return local_response_norm();
+  if (op == "QLinearConv" || op == "QLinearMatMul") {
+    return node_error("expected 8 inputs (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point" +
+                      std::string(op == "QLinearConv" ? ", optional bias" : "") + ") and 1 output, found " +
+                      std::to_string(node_->inputs.size()) + " and " + std::to_string(node_->outputs.size()));
+  }
   if (op == "QuantizeLinear") return quantize_linear();
   if (op == "DequantizeLinear") return dequantize_linear();
   if (op == "Mul") return binary(ir::OpType::kMul);
@@ -2313,6 +2331,57 @@ Status Importer::import_node() {
   return node_unsupported("operator " + str(op) + " is not supported");
 }
 
+// QLinearConv and QLinearMatMul are defined as QuantizeLinear(op(
+// DequantizeLinear(x), DequantizeLinear(w) [, DequantizeLinear(bias)])), the
+// bias scale being x_scale * w_scale: they are imported as those nodes, so the
+// QDQ fusion (try_qdq) runs them on the quantized kernels where TFLite's
+// integer arithmetic applies (activations and weights of one type, int8
+// weights symmetric), and the rest runs as dequantize -> float op -> quantize.
+void Importer::expand_qlinear() {
+  const Graph& graph = m_.graph;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& n = graph.nodes[i];
+    const bool conv = n.op_type == "QLinearConv";
+    const bool in_domain = n.domain.empty() || n.domain == "ai.onnx";
+    if (!in_domain || !(conv || n.op_type == "QLinearMatMul") || n.inputs.size() < 8 ||
+        n.inputs.size() > (conv ? 9u : 8u) || n.outputs.size() != 1) {
+      nodes_.push_back({n, i});
+      continue;
+    }
+    auto name = [&](const char* part) -> std::string_view {
+      return names_.emplace_back(str(n.outputs[0]) + "/" + part);
+    };
+    auto add = [&](std::string_view op, std::vector<std::string_view> in, std::string_view out,
+                   std::vector<Attribute> attrs = {}, bool const_input = false) {
+      Node part;
+      part.op_type = op;
+      part.name = n.name;
+      part.inputs = std::move(in);
+      part.outputs = {out};
+      part.attributes = std::move(attrs);
+      nodes_.push_back({std::move(part), i, const_input});
+    };
+    // Per-axis weight scales run along the output channels: Conv weights'
+    // axis 0, MatMul B's last axis.
+    Attribute axis;
+    axis.name = "axis";
+    axis.type = AttrType::kInt;
+    axis.i = conv ? 0 : -1;
+    const std::string_view x = name("x"), w = name("w"), y = name("y");
+    add("DequantizeLinear", {n.inputs[0], n.inputs[1], n.inputs[2]}, x);
+    add("DequantizeLinear", {n.inputs[3], n.inputs[4], n.inputs[5]}, w, {axis}, true);
+    std::vector<std::string_view> op_inputs{x, w};
+    if (conv && n.inputs.size() == 9 && !n.inputs[8].empty()) {
+      const std::string_view scale = name("bias_scale"), bias = name("bias");
+      add("Mul", {n.inputs[1], n.inputs[4]}, scale);
+      add("DequantizeLinear", {n.inputs[8], scale}, bias, {axis}, true);
+      op_inputs.push_back(bias);
+    }
+    add(conv ? "Conv" : "MatMul", op_inputs, y, conv ? n.attributes : std::vector<Attribute>{});
+    add("QuantizeLinear", {y, n.inputs[6], n.inputs[7]}, n.outputs[0]);
+  }
+}
+
 Result<io::ImportedModel> Importer::run() {
   for (const OpsetId& o : m_.opsets) {
     if (o.domain.empty() || o.domain == "ai.onnx") opset_ = o.version;
@@ -2328,14 +2397,15 @@ Result<io::ImportedModel> Importer::run() {
   if (!m_.producer_version.empty()) out_.description += " " + str(m_.producer_version);
   out_.description += " (ONNX IR " + std::to_string(m_.ir_version) + ", opset " + std::to_string(opset_) + ")";
 
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    for (std::string_view in : graph.nodes[i].inputs) {
+  expand_qlinear();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    for (std::string_view in : nodes_[i].node.inputs) {
       if (in.empty()) continue;
       ++readers_[in];
       consumers_[in].push_back(i);
     }
   }
-  skip_.assign(graph.nodes.size(), false);
+  skip_.assign(nodes_.size(), false);
   for (const ValueInfo& v : graph.outputs) ++readers_[v.name];
 
   for (size_t i = 0; i < graph.initializers.size(); ++i) {
@@ -2395,10 +2465,12 @@ Result<io::ImportedModel> Importer::run() {
   }
 
   std::string unsupported;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
     if (skip_[i]) continue;
-    node_ = &graph.nodes[i];
-    node_index_ = i;
+    node_ = &nodes_[i].node;
+    node_index_ = nodes_[i].source;
+    source_ = &graph.nodes[node_index_];
+    const_input_ = nodes_[i].const_input;
     const bool after_failure = std::any_of(node_->inputs.begin(), node_->inputs.end(), [&](std::string_view in) {
       auto it = entries_.find(in);
       return it != entries_.end() && it->second.failed;
