@@ -112,12 +112,29 @@ F32DwConvTable make_f32_dwconv_table(const CpuFeatures& f) {
   return t;
 }
 
+// The kernel list for float32 elementwise unary functions, best first.
+F32VUnaryTable make_f32_vunary_table(const CpuFeatures& f) {
+  F32VUnaryTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx512f && f.fma) {
+    t.name = "avx512f";
+    t.sigmoid = f32_vsigmoid__avx512f;
+  } else if (f.avx2 && f.fma) {
+    t.name = "avx2";
+    t.sigmoid = f32_vsigmoid__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
 }  // namespace
 
 namespace {
 KernelTables make_tables(const CpuFeatures& f) {
   return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
-                      make_f32_dwconv_table(f), make_q8_add_table(f)};
+                      make_f32_dwconv_table(f), make_q8_add_table(f),       make_f32_vunary_table(f)};
 }
 }  // namespace
 

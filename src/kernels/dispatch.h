@@ -7,6 +7,7 @@
 
 #include "kernels/f32_dwconv.h"
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_vunary.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/ref/add.h"
 #include "kernels/ref/conv.h"
@@ -80,6 +81,12 @@ struct F32DwConvTable {
   F32DwConvFn dwconv3x3 = nullptr;
 };
 
+// Float32 elementwise unary kernels (kernels/f32_vunary.h).
+struct F32VUnaryTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  F32VUnaryFn sigmoid = nullptr;
+};
+
 // Every family's table, one set per kernel choice.
 struct KernelTables {
   Q8ConvGemmTable q8_conv_gemm;
@@ -87,6 +94,7 @@ struct KernelTables {
   F32GemmTable f32_gemm;
   F32DwConvTable f32_dwconv;
   Q8AddTable q8_add;
+  F32VUnaryTable f32_vunary;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).

@@ -38,9 +38,7 @@ class AddKernel final : public Kernel {
         const auto* a = static_cast<const float*>(io.inputs[0]);
         const auto* b = static_cast<const float*>(io.inputs[1]);
         auto* y = static_cast<float*>(io.outputs[0]);
-        parallel_rows(io, static_cast<size_t>(count), kMinElementsPerTask, [&](size_t begin, size_t end, int) {
-          ref::f32_add_minmax__ref(a, b, y, bc, f32, static_cast<int64_t>(begin), static_cast<int64_t>(end));
-        });
+        parallel_elements(io, count, [&](int64_t begin, int64_t end) { ref::f32_add_minmax__ref(a, b, y, bc, f32, begin, end); });
         break;
       }
       case DType::kUInt8:
@@ -67,13 +65,11 @@ class AddKernel final : public Kernel {
   }
 
  private:
-  // Below this many elements a slice is not worth a thread hand-off.
-  static constexpr size_t kMinElementsPerTask = 4096;
-
   template <typename T, typename Fn>
   void run_split(const KernelIO& io, Fn fn, const T* a, const T* b, T* y) const {
-    parallel_rows(io, static_cast<size_t>(count), kMinElementsPerTask,
-                  [&](size_t begin, size_t end, int) { fn(end - begin, a + begin, b + begin, y + begin, q); });
+    parallel_elements(io, count, [&](int64_t begin, int64_t end) {
+      fn(static_cast<size_t>(end - begin), a + begin, b + begin, y + begin, q);
+    });
   }
 };
 

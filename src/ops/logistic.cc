@@ -1,8 +1,11 @@
 // LOGISTIC (sigmoid). float32, uint8, int8; quantized outputs have scale 1/256
 // and use a 256-entry table built here, as TFLite's kReference path does.
+// Float runs the CPU's vector kernel (kernels/f32_vunary.h) split over the
+// threads, or the reference loop.
 #include <memory>
 #include <string>
 
+#include "kernels/dispatch.h"
 #include "kernels/ref/logistic.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
@@ -17,13 +20,22 @@ class LogisticKernel final : public Kernel {
   DType dtype = DType::kFloat32;
   int64_t count = 0;
   ref::Lut8Params lut{};
+  kernels::F32VUnaryFn sigmoid = nullptr;  // the fast float kernel; null: the reference
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
-      case DType::kFloat32:
-        ref::f32_logistic__ref(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), 0,
-                               count);
+      case DType::kFloat32: {
+        const auto* x = static_cast<const float*>(io.inputs[0]);
+        auto* y = static_cast<float*>(io.outputs[0]);
+        if (sigmoid == nullptr) {
+          ref::f32_logistic__ref(x, y, 0, count);
+          break;
+        }
+        parallel_elements(io, count, [&](int64_t begin, int64_t end) {
+          sigmoid(static_cast<size_t>(end - begin), x + begin, y + begin);
+        });
         break;
+      }
       case DType::kUInt8:
         ref::qu8_logistic__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), lut,
                                0, count);
@@ -56,7 +68,10 @@ Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::N
   auto k = std::make_unique<LogisticKernel>();
   k->dtype = dt;
   k->count = in.info.elements();
-  if (dt == DType::kFloat32) return std::unique_ptr<Kernel>(std::move(k));
+  if (dt == DType::kFloat32) {
+    k->sigmoid = ctx.tables->f32_vunary.sigmoid;
+    return std::unique_ptr<Kernel>(std::move(k));
+  }
 
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 0", in));
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));

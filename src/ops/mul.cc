@@ -35,10 +35,13 @@ class MulKernel final : public Kernel {
       return;
     }
     switch (dtype) {
-      case DType::kFloat32:
-        ref::f32_mul_minmax__ref(static_cast<const float*>(io.inputs[0]), static_cast<const float*>(io.inputs[1]),
-                                 static_cast<float*>(io.outputs[0]), bc, f32, 0, count);
+      case DType::kFloat32: {
+        const auto* a = static_cast<const float*>(io.inputs[0]);
+        const auto* b = static_cast<const float*>(io.inputs[1]);
+        auto* y = static_cast<float*>(io.outputs[0]);
+        parallel_elements(io, count, [&](int64_t begin, int64_t end) { ref::f32_mul_minmax__ref(a, b, y, bc, f32, begin, end); });
         break;
+      }
       case DType::kUInt8:
         ref::qu8_mul__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<const uint8_t*>(io.inputs[1]),
                           static_cast<uint8_t*>(io.outputs[0]), bc, q, 0, count);

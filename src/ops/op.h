@@ -57,6 +57,18 @@ void parallel_rows(const KernelIO& io, size_t rows, size_t min_rows, F&& fn) {
   });
 }
 
+// Below this many elements a slice of an elementwise op is not worth a
+// thread hand-off.
+constexpr size_t kMinElementsPerTask = 4096;
+
+// Splits `count` elements of an elementwise op over the pool's threads;
+// fn(begin, end) runs the slice [begin, end).
+template <typename F>
+void parallel_elements(const KernelIO& io, int64_t count, F&& fn) {
+  parallel_rows(io, static_cast<size_t>(count), kMinElementsPerTask,
+                [&](size_t begin, size_t end, int) { fn(static_cast<int64_t>(begin), static_cast<int64_t>(end)); });
+}
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

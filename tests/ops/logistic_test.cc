@@ -33,6 +33,30 @@ TEST(LogisticOp, Float) {
   EXPECT_NEAR(y[4], std::exp(-10.0), 1e-10);  // below -9: exp(x)
 }
 
+// The CPU's vector kernel split over 1-3 threads gives what the reference
+// kernel gives on one thread, within 4 ulp (the kernel's own bound,
+// tests/kernels/f32_vunary_test.cc), on a map large enough to split.
+TEST(LogisticOp, FloatFastKernelsOnThreads) {
+  std::vector<float> x(56 * 56 * 24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int64_t>(i * 7919 % 4001) - 2000) / 100.0f;
+  std::vector<std::vector<float>> results;
+  for (int variant = 0; variant < 4; ++variant) {
+    OpTester t(ir::OpType::kLogistic);
+    t.input<float>({1, 56, 56, 24}, x);
+    t.output({1, 56, 56, 24}, DType::kFloat32);
+    t.set_reference_kernels(variant == 0);
+    t.set_threads(variant == 0 ? 1 : variant);
+    ASSERT_TRUE(t.run().ok());
+    results.push_back(t.result<float>(0));
+  }
+  for (int variant = 1; variant < 4; ++variant) {
+    for (size_t i = 0; i < x.size(); ++i) {
+      ASSERT_NEAR(results[variant][i], results[0][i], 4 * 1.2e-7 * std::abs(results[0][i]) + 1e-38)
+          << variant << " threads, element " << i << " of sigmoid(" << x[i] << ")";
+    }
+  }
+}
+
 TEST(LogisticOp, Uint8) {
   // scale 0.1, zp 128: x = 0, 12.7, -12.8, 1, -1 -> 256 * sigmoid = 128, 256 (-> 255), 0, 187.2, 68.8.
   OpTester t(ir::OpType::kLogistic);

@@ -3,6 +3,7 @@
 // at run time they only walk indices (no allocation).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,10 @@ inline void for_each_broadcast(const BroadcastIndex& bc, int64_t begin, int64_t 
     return;
   }
   const int rank = bc.rank;
+  if (rank == 0) {
+    for (int64_t i = begin; i < end; ++i) f(i, 0, 0);
+    return;
+  }
   int64_t idx[kMaxIndexRank] = {};
   int64_t rem = begin;
   int64_t a_off = 0, b_off = 0;
@@ -44,17 +49,23 @@ inline void for_each_broadcast(const BroadcastIndex& bc, int64_t begin, int64_t 
     a_off += idx[d] * bc.a_strides[d];
     b_off += idx[d] * bc.b_strides[d];
   }
-  for (int64_t i = begin; i < end; ++i) {
-    f(i, a_off, b_off);
-    // Odometer increment, innermost dim first.
-    for (int d = rank - 1; d >= 0; --d) {
-      ++idx[d];
-      a_off += bc.a_strides[d];
-      b_off += bc.b_strides[d];
-      if (idx[d] < bc.out_dims[d] || d == 0) break;
-      a_off -= bc.a_strides[d] * bc.out_dims[d];
-      b_off -= bc.b_strides[d] * bc.out_dims[d];
+  // Runs along the innermost dim go in a plain loop (a per-channel operand
+  // repeats every out_dims[rank - 1] elements); the odometer then carries
+  // once per run, outer dims first to last.
+  const int inner = rank - 1;
+  const int64_t as = bc.a_strides[inner], bs = bc.b_strides[inner];
+  for (int64_t i = begin; i < end;) {
+    const int64_t run = std::min(end - i, bc.out_dims[inner] - idx[inner]);
+    for (int64_t k = 0; k < run; ++k) f(i + k, a_off + k * as, b_off + k * bs);
+    i += run;
+    a_off += run * as;
+    b_off += run * bs;
+    idx[inner] += run;
+    for (int d = inner; d > 0 && idx[d] == bc.out_dims[d]; --d) {
+      a_off += bc.a_strides[d - 1] - bc.a_strides[d] * bc.out_dims[d];
+      b_off += bc.b_strides[d - 1] - bc.b_strides[d] * bc.out_dims[d];
       idx[d] = 0;
+      ++idx[d - 1];
     }
   }
 }

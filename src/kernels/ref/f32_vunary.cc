@@ -1,0 +1,11 @@
+#include "kernels/f32_vunary.h"
+
+#include <cstdint>
+
+#include "kernels/ref/logistic.h"
+
+namespace edgerun::kernels {
+
+void f32_vsigmoid__ref(size_t n, const float* x, float* y) { ref::f32_logistic__ref(x, y, 0, static_cast<int64_t>(n)); }
+
+}  // namespace edgerun::kernels
