@@ -84,11 +84,15 @@ struct DepthwiseConv2DAttrs {
   int32_t depth_multiplier = 1;
   Activation activation = Activation::kNone;
 };
+// Pools read filter_h x filter_w taps, dilation apart; taps outside the
+// image (in the padding) are skipped: they never win a max and an average
+// divides by the taps it summed.
 struct Pool2DAttrs {
   Padding padding = Padding::kSame;
   ExplicitPads pads;  // kExplicit only
   int32_t stride_h = 1, stride_w = 1;
   int32_t filter_h = 1, filter_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
   Activation activation = Activation::kNone;
 };
 struct FullyConnectedAttrs {

@@ -133,7 +133,8 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
 
 // Validates an AVERAGE_POOL_2D / MAX_POOL_2D node (one float32 / uint8 / int8
 // NHWC input, output of the same dtype and quantization and of the shape the
-// window gives) and returns its kernel parameters, activation range included.
+// window gives, every window reading at least one input pixel) and returns
+// its kernel parameters, activation range included.
 Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n);
 
 }  // namespace edgerun::ops

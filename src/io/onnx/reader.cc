@@ -994,14 +994,13 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   const Shape xs = shape_of(xv);
   std::vector<int64_t> kernel, strides, dilations;
   EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
-  if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
   if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("the Indices output is not supported");
   const bool ceil_mode = attr_int("ceil_mode", 0) != 0;
   ir::ExplicitPads pads;
   EDGERUN_ASSIGN_OR_RETURN(ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
   if (padding == ir::Padding::kValid) pads = {};
-  const int64_t oh = window_out(xs[1], kernel[0], strides[0], 1, pads.top, pads.bottom, ceil_mode);
-  const int64_t ow = window_out(xs[2], kernel[1], strides[1], 1, pads.left, pads.right, ceil_mode);
+  const int64_t oh = window_out(xs[1], kernel[0], strides[0], dilations[0], pads.top, pads.bottom, ceil_mode);
+  const int64_t ow = window_out(xs[2], kernel[1], strides[1], dilations[1], pads.left, pads.right, ceil_mode);
   if (oh < 1 || ow < 1) return node_error("the window leaves no output");
   const bool count_pad = !max && attr_int("count_include_pad", 0) != 0 && (pads.top | pads.left | pads.bottom | pads.right) != 0;
   if (count_pad) {
@@ -1018,8 +1017,9 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   // ceil_mode: extra end padding the window may cover (it never counts: max
   // ignores padding, average excludes it).
   const int64_t in_h = shape_of(xv)[1], in_w = shape_of(xv)[2];
-  pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + kernel[0] - in_h - pads.top));
-  pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + kernel[1] - in_w - pads.left));
+  const int64_t eff_h = (kernel[0] - 1) * dilations[0] + 1, eff_w = (kernel[1] - 1) * dilations[1] + 1;
+  pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + eff_h - in_h - pads.top));
+  pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + eff_w - in_w - pads.left));
   padding = (pads.top | pads.left | pads.bottom | pads.right) != 0 ? ir::Padding::kExplicit : ir::Padding::kValid;
   ir::Pool2DAttrs a;
   a.padding = padding;
@@ -1028,6 +1028,8 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   a.filter_w = static_cast<int32_t>(kernel[1]);
   a.stride_h = static_cast<int32_t>(strides[0]);
   a.stride_w = static_cast<int32_t>(strides[1]);
+  a.dilation_h = static_cast<int32_t>(dilations[0]);
+  a.dilation_w = static_cast<int32_t>(dilations[1]);
   const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)],
                                           {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
   add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
