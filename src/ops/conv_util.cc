@@ -254,8 +254,8 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
   return q;
 }
 
-Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n) {
-  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
+Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n, size_t outputs) {
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, outputs));
   const auto* attrs = std::get_if<ir::Pool2DAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected Pool2DAttrs");
   const ir::Value& in = input(g, n, 0);
@@ -300,6 +300,7 @@ Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& 
   p.dilation_w = attrs->dilation_w;
   p.pad_top = w.pad_top;
   p.pad_left = w.pad_left;
+  p.indices_column_major = attrs->indices_column_major;
   if (dtype == DType::kFloat32) {
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;

@@ -261,6 +261,14 @@ TEST(AveragePool2DOp, RejectsZeroFilterAndStride) {
   }
 }
 
+TEST(AveragePool2DOp, RejectsIndicesOutput) {
+  OpTester t(ir::OpType::kAveragePool2D, pool(ir::Padding::kValid, 1, 1, 1));
+  t.input<float>({1, 1, 1, 1}, {1});
+  t.output({1, 1, 1, 1}, DType::kFloat32);
+  t.output({1, 1, 1, 1}, DType::kInt64);
+  expect_prepare_error(t, "output count: expected 1, found 2");
+}
+
 TEST(AveragePool2DOp, RejectsRequantization) {
   OpTester t(ir::OpType::kAveragePool2D, pool(ir::Padding::kValid, 1, 1, 1));
   t.input<uint8_t>({1, 1, 1, 1}, {1}, q(0.5f, 0));

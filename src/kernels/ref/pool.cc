@@ -81,16 +81,38 @@ void quant_avgpool(const PoolParams& p, const T* input, T* output, size_t row_be
   });
 }
 
+// The fused activation clamp: the float range, or the quantized one.
 template <typename T>
-void quant_maxpool(const PoolParams& p, const T* input, T* output, size_t row_begin, size_t row_end) {
+T clamp_activation(const PoolParams& p, T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return std::min(std::max(v, p.f32_min), p.f32_max);
+  } else {
+    return static_cast<T>(std::min(std::max(static_cast<int32_t>(v), p.act_min), p.act_max));
+  }
+}
+
+// Input pixel (b, y, x) channel c numbered as ONNX numbers an NCHW tensor.
+inline int64_t onnx_index(const PoolParams& p, int64_t b, int32_t c, int64_t y, int64_t x) {
+  const int64_t image = (b * p.channels + c) * p.in_h * p.in_w;
+  return image + (p.indices_column_major ? x * p.in_h + y : y * p.in_w + x);
+}
+
+template <typename T>
+void maxpool(const PoolParams& p, const T* input, T* output, int64_t* indices, size_t row_begin, size_t row_end) {
   for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
     for (int32_t c = 0; c < p.channels; ++c) {
       T max = std::numeric_limits<T>::lowest();
+      int64_t max_y = w.y0, max_x = w.x0;
       for_each_tap(p, w, [&](int64_t y, int64_t x) {
-        max = std::max(max, input[in_offset(p, b, y, x) + static_cast<size_t>(c)]);
+        const T v = input[in_offset(p, b, y, x) + static_cast<size_t>(c)];
+        if (v > max) {  // strictly: the first maximum wins, as in ONNX
+          max = v;
+          max_y = y;
+          max_x = x;
+        }
       });
-      const int32_t v = std::min(std::max(static_cast<int32_t>(max), p.act_min), p.act_max);
-      output[out_offset + static_cast<size_t>(c)] = static_cast<T>(v);
+      output[out_offset + static_cast<size_t>(c)] = clamp_activation(p, max);
+      if (indices != nullptr) indices[out_offset + static_cast<size_t>(c)] = onnx_index(p, b, c, max_y, max_x);
     }
   });
 }
@@ -121,25 +143,19 @@ void qs8_avgpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, 
   quant_avgpool<int8_t>(p, input, output, row_begin, row_end);
 }
 
-void f32_maxpool_minmax__ref(const PoolParams& p, const float* input, float* output, size_t row_begin,
-                             size_t row_end) {
-  for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
-    for (int32_t c = 0; c < p.channels; ++c) {
-      float max = std::numeric_limits<float>::lowest();
-      for_each_tap(p, w, [&](int64_t y, int64_t x) {
-        max = std::max(max, input[in_offset(p, b, y, x) + static_cast<size_t>(c)]);
-      });
-      output[out_offset + static_cast<size_t>(c)] = std::min(std::max(max, p.f32_min), p.f32_max);
-    }
-  });
+void f32_maxpool_minmax__ref(const PoolParams& p, const float* input, float* output, int64_t* indices,
+                             size_t row_begin, size_t row_end) {
+  maxpool<float>(p, input, output, indices, row_begin, row_end);
 }
 
-void qu8_maxpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end) {
-  quant_maxpool<uint8_t>(p, input, output, row_begin, row_end);
+void qu8_maxpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, int64_t* indices,
+                      size_t row_begin, size_t row_end) {
+  maxpool<uint8_t>(p, input, output, indices, row_begin, row_end);
 }
 
-void qs8_maxpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end) {
-  quant_maxpool<int8_t>(p, input, output, row_begin, row_end);
+void qs8_maxpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, int64_t* indices, size_t row_begin,
+                      size_t row_end) {
+  maxpool<int8_t>(p, input, output, indices, row_begin, row_end);
 }
 
 }  // namespace edgerun::kernels

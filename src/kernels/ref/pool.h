@@ -9,6 +9,8 @@
 //   qs8_avgpool__ref  rounds half away from zero: sum > 0 ? (sum + count / 2) / count
 //                                                         : (sum - count / 2) / count
 //   f32_avgpool_minmax__ref  float sum / float count
+// The max pools also write, when `indices` is not null, each maximum's input
+// position as ir::Pool2DAttrs describes (ONNX MaxPool's Indices).
 #pragma once
 
 #include <algorithm>
@@ -24,6 +26,7 @@ struct PoolParams {
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   int32_t pad_top = 0, pad_left = 0;
+  bool indices_column_major = false;
 
   float f32_min = 0.0f, f32_max = 0.0f;  // float fused activation range
   int32_t act_min = 0, act_max = 0;      // quantized fused activation range
@@ -46,9 +49,11 @@ void f32_avgpool_minmax__ref(const PoolParams& p, const float* input, float* out
 void qu8_avgpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end);
 void qs8_avgpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
 
-void f32_maxpool_minmax__ref(const PoolParams& p, const float* input, float* output, size_t row_begin,
-                             size_t row_end);
-void qu8_maxpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, size_t row_begin, size_t row_end);
-void qs8_maxpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+void f32_maxpool_minmax__ref(const PoolParams& p, const float* input, float* output, int64_t* indices,
+                             size_t row_begin, size_t row_end);
+void qu8_maxpool__ref(const PoolParams& p, const uint8_t* input, uint8_t* output, int64_t* indices,
+                      size_t row_begin, size_t row_end);
+void qs8_maxpool__ref(const PoolParams& p, const int8_t* input, int8_t* output, int64_t* indices, size_t row_begin,
+                      size_t row_end);
 
 }  // namespace edgerun::kernels
