@@ -84,11 +84,21 @@ struct DepthwiseConv2DAttrs {
   int32_t depth_multiplier = 1;
   Activation activation = Activation::kNone;
 };
+// Pools read filter_h x filter_w taps, dilation apart; taps outside the
+// image (in the padding) are skipped: they never win a max and an average
+// divides by the taps it summed.
+// MAX_POOL_2D may have a second output (ONNX MaxPool's Indices): int64, the
+// first output's shape, each the input position of its maximum (the first in
+// row-major tap order on ties) numbered as ONNX numbers an NCHW tensor,
+// whatever the IR layout: ((n * C + c) * H + y) * W + x, or with
+// indices_column_major (ONNX storage_order 1) (n * C + c) * H * W + x * H + y.
 struct Pool2DAttrs {
   Padding padding = Padding::kSame;
   ExplicitPads pads;  // kExplicit only
   int32_t stride_h = 1, stride_w = 1;
   int32_t filter_h = 1, filter_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  bool indices_column_major = false;
   Activation activation = Activation::kNone;
 };
 struct FullyConnectedAttrs {

@@ -28,7 +28,7 @@ class AveragePool2DKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_average_pool_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
-  EDGERUN_ASSIGN_OR_RETURN(const kernels::PoolParams p, prepare_pool_2d(g, n));
+  EDGERUN_ASSIGN_OR_RETURN(const kernels::PoolParams p, prepare_pool_2d(g, n, 1));
   switch (input(g, n, 0).info.dtype) {
     case DType::kFloat32:
       return std::unique_ptr<Kernel>(new AveragePool2DKernel<float>(p, kernels::f32_avgpool_minmax__ref));

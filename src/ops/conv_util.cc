@@ -59,6 +59,23 @@ Status window_dim(const ir::Node& n, const char* dim, ir::Padding padding, int32
   return Status::Ok();
 }
 
+// A dilated window may step over the whole image (taps in the padding on
+// both sides): no pool value exists for it.
+Status expect_taps_in_image(const ir::Node& n, const char* dim, int32_t in, int32_t out, int32_t filter,
+                            int32_t stride, int32_t dilation, int32_t pad) {
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t lo = 0, hi = 0;
+    kernels::pool_taps(o * stride - pad, dilation, in, filter, &lo, &hi);
+    if (lo == hi) {
+      return node_error(n, std::string("window ") + dim + ": expected every window to read the input, found output " +
+                               str(o) + "'s taps all in the padding (input " + str(in) + ", filter " + str(filter) +
+                               ", dilation " + str(dilation) + ", stride " + str(stride) + ", leading pad " +
+                               str(pad) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status expect_constant_data(const ir::Node& n, const char* which, const ir::Value& v) {
@@ -237,8 +254,8 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
   return q;
 }
 
-Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n) {
-  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
+Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n, size_t outputs) {
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, outputs));
   const auto* attrs = std::get_if<ir::Pool2DAttrs>(&n.attrs);
   if (attrs == nullptr) return node_error(n, "attributes: expected Pool2DAttrs");
   const ir::Value& in = input(g, n, 0);
@@ -258,9 +275,15 @@ Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& 
   wa.filter_w = attrs->filter_w;
   wa.stride_h = attrs->stride_h;
   wa.stride_w = attrs->stride_w;
+  wa.dilation_h = attrs->dilation_h;
+  wa.dilation_w = attrs->dilation_w;
   EDGERUN_ASSIGN_OR_RETURN(const Window2D w, compute_window_2d(n, wa, is[1], is[2]));
-  EDGERUN_RETURN_IF_ERROR(
-      expect_output_shape(n, out, {is[0], w.out_h, w.out_w, is[3]}, "from input, filter, padding, stride"));
+  EDGERUN_RETURN_IF_ERROR(expect_output_shape(n, out, {is[0], w.out_h, w.out_w, is[3]},
+                                              "from input, filter, padding, stride, dilation"));
+  EDGERUN_RETURN_IF_ERROR(expect_taps_in_image(n, "height", is[1], w.out_h, attrs->filter_h, attrs->stride_h,
+                                               attrs->dilation_h, w.pad_top));
+  EDGERUN_RETURN_IF_ERROR(expect_taps_in_image(n, "width", is[2], w.out_w, attrs->filter_w, attrs->stride_w,
+                                               attrs->dilation_w, w.pad_left));
 
   kernels::PoolParams p;
   p.batch = is[0];
@@ -273,8 +296,11 @@ Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& 
   p.filter_w = attrs->filter_w;
   p.stride_h = attrs->stride_h;
   p.stride_w = attrs->stride_w;
+  p.dilation_h = attrs->dilation_h;
+  p.dilation_w = attrs->dilation_w;
   p.pad_top = w.pad_top;
   p.pad_left = w.pad_left;
+  p.indices_column_major = attrs->indices_column_major;
   if (dtype == DType::kFloat32) {
     const FloatRange range = activation_range_float(attrs->activation);
     p.f32_min = range.min;

@@ -132,8 +132,9 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
                                            int32_t channels, int32_t channel_axis, ir::Activation activation);
 
 // Validates an AVERAGE_POOL_2D / MAX_POOL_2D node (one float32 / uint8 / int8
-// NHWC input, output of the same dtype and quantization and of the shape the
-// window gives) and returns its kernel parameters, activation range included.
-Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n);
+// NHWC input, `outputs` outputs of which the first has the input's dtype and
+// quantization and the shape the window gives, every window reading at least
+// one input pixel) and returns its kernel parameters, activation range included.
+Result<kernels::PoolParams> prepare_pool_2d(const ir::Graph& g, const ir::Node& n, size_t outputs);
 
 }  // namespace edgerun::ops

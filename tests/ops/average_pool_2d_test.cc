@@ -5,12 +5,14 @@
 #include <vector>
 
 #include "kernels/ref/pool.h"
+#include "naive_pool.h"
 #include "op_tester.h"
 
 namespace edgerun {
 namespace {
 
 using testing::OpTester;
+using testing::PoolGeometry;
 
 ir::Pool2DAttrs pool(ir::Padding padding, int filter_h, int filter_w, int stride,
                      ir::Activation act = ir::Activation::kNone) {
@@ -133,6 +135,108 @@ TEST(AveragePool2DOp, KernelRowSlicesCompose) {
                                      13, 13.5f, 14, 14.5f, 15, 15.5f, 16, 16.5f, 17}));
 }
 
+// ---- dilation ----
+
+// ONNX's test_averagepool_2d_dilations: 4x4 = 1..16, 2x2 taps 2 apart,
+// stride 1: (1 + 3 + 9 + 11) / 4 = 6, then 7, 10, 11.
+TEST(AveragePool2DOp, FloatDilated) {
+  PoolGeometry g;
+  g.filter_h = g.filter_w = 2;
+  g.dilation_h = g.dilation_w = 2;
+  g.out_h = g.out_w = 2;
+  OpTester t(ir::OpType::kAveragePool2D, g.attrs());
+  std::vector<float> in(16);
+  for (int i = 0; i < 16; ++i) in[i] = static_cast<float>(i + 1);
+  t.input<float>({1, 4, 4, 1}, in);
+  t.output({1, 2, 2, 1}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0), (std::vector<float>{6, 7, 10, 11}));
+}
+
+// Width 5, 3 taps 2 apart, pads 2 / 2, stride 2: output 3 over taps
+// (-2, 0, 2), (0, 2, 4), (2, 4, 6); padding is not counted:
+// (1 + 4) / 2 = 2.5, (1 + 4 + 16) / 3 = 7, (4 + 16) / 2 = 10.
+TEST(AveragePool2DOp, FloatDilatedExcludesPadding) {
+  PoolGeometry g;
+  g.filter_w = 3;
+  g.dilation_w = 2;
+  g.stride_w = 2;
+  g.left = g.right = 2;
+  g.out_w = 3;
+  OpTester t(ir::OpType::kAveragePool2D, g.attrs());
+  t.input<float>({1, 1, 5, 1}, {1, 2, 4, 8, 16});
+  t.output({1, 1, 3, 1}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0), (std::vector<float>{2.5f, 7, 10}));
+}
+
+// 6x6, 2 channels, 2x2 taps 2 apart, stride 2, pads 1, ceil_mode: output 4x4
+// whose last windows reach one past the bottom / right pad (rows 5 and 7).
+PoolGeometry ceil_geometry() {
+  PoolGeometry g;
+  g.filter_h = g.filter_w = 2;
+  g.dilation_h = g.dilation_w = 2;
+  g.stride_h = g.stride_w = 2;
+  g.top = g.left = g.bottom = g.right = 1;
+  g.out_h = g.out_w = 4;
+  return g;
+}
+
+// count_include_pad = 0: the op's own semantics, the overhang as extra end padding.
+TEST(AveragePool2DOp, FloatDilatedCeilExcludesPadding) {
+  const PoolGeometry g = ceil_geometry();
+  PoolGeometry op = g;
+  op.bottom = op.right = 2;
+  const Shape s{1, 6, 6, 2};
+  const std::vector<float> in = testing::pool_test_input(6 * 6 * 2);
+  OpTester t(ir::OpType::kAveragePool2D, op.attrs());
+  t.input<float>(s, in);
+  t.output({1, 4, 4, 2}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0), testing::naive_average_pool(in, s, g, false));
+}
+
+// count_include_pad = 1 as the ONNX importer lowers it: the input zero-padded
+// by the pads (8x8), then pooled with only the overhang as padding, so taps in
+// the pads count and taps in the overhang do not.
+TEST(AveragePool2DOp, FloatDilatedCeilCountsPaddingWhenZeroPadded) {
+  const PoolGeometry g = ceil_geometry();
+  const Shape s{1, 6, 6, 2};
+  const std::vector<float> in = testing::pool_test_input(6 * 6 * 2);
+  std::vector<float> padded(8 * 8 * 2, 0.0f);
+  for (int y = 0; y < 6; ++y) {
+    for (int x = 0; x < 6; ++x) {
+      for (int c = 0; c < 2; ++c) padded[((y + 1) * 8 + x + 1) * 2 + c] = in[(y * 6 + x) * 2 + c];
+    }
+  }
+  PoolGeometry op = g;
+  op.top = op.left = 0;
+  op.bottom = op.right = 1;
+  OpTester t(ir::OpType::kAveragePool2D, op.attrs());
+  t.input<float>({1, 8, 8, 2}, padded);
+  t.output({1, 4, 4, 2}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  const std::vector<float> expected = testing::naive_average_pool(in, s, g, true);
+  EXPECT_EQ(t.result<float>(0), expected);
+  EXPECT_NE(expected, testing::naive_average_pool(in, s, g, false));  // the pads make a difference here
+}
+
+// uint8 divides by the taps read: width 4, 3 taps 2 apart, pads 2 / 2,
+// stride 1: windows (-2, 0, 2), (-1, 1, 3), (0, 2, 4), (1, 3, 5) read 2 taps
+// each: (10 + 31 + 1) / 2 = 21, (200 + 99 + 1) / 2 = 150, 21, 150.
+TEST(AveragePool2DOp, Uint8DilatedCountsTapsRead) {
+  PoolGeometry g;
+  g.filter_w = 3;
+  g.dilation_w = 2;
+  g.left = g.right = 2;
+  g.out_w = 4;
+  OpTester t(ir::OpType::kAveragePool2D, g.attrs());
+  t.input<uint8_t>({1, 1, 4, 1}, {10, 200, 31, 99}, q(0.5f, 0));
+  t.output({1, 1, 4, 1}, DType::kUInt8, q(0.5f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{21, 150, 21, 150}));
+}
+
 // ---- validation ----
 
 TEST(AveragePool2DOp, RejectsBadOutputShape) {
@@ -155,6 +259,14 @@ TEST(AveragePool2DOp, RejectsZeroFilterAndStride) {
     t.output({1, 3, 3, 1}, DType::kFloat32);
     expect_prepare_error(t, "stride height: expected >= 1, found 0");
   }
+}
+
+TEST(AveragePool2DOp, RejectsIndicesOutput) {
+  OpTester t(ir::OpType::kAveragePool2D, pool(ir::Padding::kValid, 1, 1, 1));
+  t.input<float>({1, 1, 1, 1}, {1});
+  t.output({1, 1, 1, 1}, DType::kFloat32);
+  t.output({1, 1, 1, 1}, DType::kInt64);
+  expect_prepare_error(t, "output count: expected 1, found 2");
 }
 
 TEST(AveragePool2DOp, RejectsRequantization) {

@@ -81,6 +81,7 @@ class Importer {
 
   // --- the node's inputs ---
   bool has_input(size_t i) const { return i < node_->inputs.size() && !node_->inputs[i].empty(); }
+  bool has_output(size_t i) const { return i < node_->outputs.size() && !node_->outputs[i].empty(); }
   Result<Entry*> entry(std::string_view name);
   Result<Entry*> input_entry(size_t i);
   // True when input i has a value known at import (not one fed at run time).
@@ -1007,14 +1008,15 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   const Shape xs = shape_of(xv);
   std::vector<int64_t> kernel, strides, dilations;
   EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
-  if (dilations[0] != 1 || dilations[1] != 1) return node_unsupported("dilated pooling is not supported");
-  if (node_->outputs.size() > 1 && !node_->outputs[1].empty()) return node_unsupported("the Indices output is not supported");
+  const bool indices = max && has_output(1);
+  const int64_t storage_order = attr_int("storage_order", 0);
+  if (storage_order != 0 && storage_order != 1) return node_error("storage_order: expected 0 or 1, found " + std::to_string(storage_order));
   const bool ceil_mode = attr_int("ceil_mode", 0) != 0;
   ir::ExplicitPads pads;
   EDGERUN_ASSIGN_OR_RETURN(ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
   if (padding == ir::Padding::kValid) pads = {};
-  const int64_t oh = window_out(xs[1], kernel[0], strides[0], 1, pads.top, pads.bottom, ceil_mode);
-  const int64_t ow = window_out(xs[2], kernel[1], strides[1], 1, pads.left, pads.right, ceil_mode);
+  const int64_t oh = window_out(xs[1], kernel[0], strides[0], dilations[0], pads.top, pads.bottom, ceil_mode);
+  const int64_t ow = window_out(xs[2], kernel[1], strides[1], dilations[1], pads.left, pads.right, ceil_mode);
   if (oh < 1 || ow < 1) return node_error("the window leaves no output");
   const bool count_pad = !max && attr_int("count_include_pad", 0) != 0 && (pads.top | pads.left | pads.bottom | pads.right) != 0;
   if (count_pad) {
@@ -1031,8 +1033,9 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   // ceil_mode: extra end padding the window may cover (it never counts: max
   // ignores padding, average excludes it).
   const int64_t in_h = shape_of(xv)[1], in_w = shape_of(xv)[2];
-  pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + kernel[0] - in_h - pads.top));
-  pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + kernel[1] - in_w - pads.left));
+  const int64_t eff_h = (kernel[0] - 1) * dilations[0] + 1, eff_w = (kernel[1] - 1) * dilations[1] + 1;
+  pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + eff_h - in_h - pads.top));
+  pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + eff_w - in_w - pads.left));
   padding = (pads.top | pads.left | pads.bottom | pads.right) != 0 ? ir::Padding::kExplicit : ir::Padding::kValid;
   ir::Pool2DAttrs a;
   a.padding = padding;
@@ -1041,9 +1044,25 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   a.filter_w = static_cast<int32_t>(kernel[1]);
   a.stride_h = static_cast<int32_t>(strides[0]);
   a.stride_w = static_cast<int32_t>(strides[1]);
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)],
-                                          {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]}));
-  add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, {out}, a);
+  a.dilation_h = static_cast<int32_t>(dilations[0]);
+  a.dilation_w = static_cast<int32_t>(dilations[1]);
+  a.indices_column_major = storage_order == 1;
+  const Shape os = {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]};
+  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
+  std::vector<int32_t> outs = {out};
+  if (indices) {
+    TensorInfo info;
+    info.dtype = DType::kInt64;
+    info.shape = os;
+    outs.push_back(add_value(std::move(info)));
+  }
+  add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, outs, a);
+  if (indices) {
+    // The op numbers the maxima as ONNX does (NCHW) whatever its layout: the
+    // indices tensor moves like any NHWC value, its numbers stay.
+    const int32_t iv = lift_1d_ ? lower_1d(outs[1], out_name(1, "pool_indices")) : outs[1];
+    EDGERUN_RETURN_IF_ERROR(define_output(1, iv, !lift_1d_));
+  }
   if (q != nullptr) {
     // A quantized pool keeps its input's parameters; requantize to the QuantizeLinear's.
     const int32_t result = lift_1d_ ? lower_1d(out, out_name(0, "pool")) : out;
