@@ -85,6 +85,7 @@ struct F32DwConvTable {
 struct F32VUnaryTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
   F32VUnaryFn sigmoid = nullptr;
+  F32VUnaryFn swish = nullptr;
 };
 
 // Every family's table, one set per kernel choice.

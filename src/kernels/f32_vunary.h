@@ -8,10 +8,14 @@
 // degree-7 polynomial (Cephes expf), then an exact division: within a few
 // float ulp of the reference (tests/kernels/f32_vunary_test.cc bounds it).
 //
+// Swish (SiLU, x * sigmoid(x): LOGISTIC then MUL by its own input, fused by
+// runtime/fusion.cc) is x times the same kernel's sigmoid, rounded once, so
+// the fused op gives what the two ops give, bit for bit.
+//
 // Kernels (same signature, F32VUnaryFn):
-//   f32_vsigmoid__ref       the reference loop, for tests and tables
-//   f32_vsigmoid__avx2      src/kernels/x86/f32-vunary-avx2.cc (8 lanes, masked tail)
-//   f32_vsigmoid__avx512f   src/kernels/x86/f32-vunary-avx512f.cc (16 lanes, masked tail)
+//   f32_vsigmoid__ref, f32_vswish__ref          the reference loops, for tests
+//   f32_vsigmoid__avx2, f32_vswish__avx2        src/kernels/x86/f32-vunary-avx2.cc (8 lanes, masked tail)
+//   f32_vsigmoid__avx512f, f32_vswish__avx512f  src/kernels/x86/f32-vunary-avx512f.cc (16 lanes, masked tail)
 // Pure: no allocation, no threads; nothing past x[n - 1] / y[n - 1] is read or written.
 #pragma once
 
@@ -22,9 +26,12 @@ namespace edgerun::kernels {
 using F32VUnaryFn = void (*)(size_t n, const float* x, float* y);
 
 void f32_vsigmoid__ref(size_t n, const float* x, float* y);
+void f32_vswish__ref(size_t n, const float* x, float* y);
 
 // Only built (and only referenced by the dispatch table) on x86-64.
 void f32_vsigmoid__avx2(size_t n, const float* x, float* y);
 void f32_vsigmoid__avx512f(size_t n, const float* x, float* y);
+void f32_vswish__avx2(size_t n, const float* x, float* y);
+void f32_vswish__avx512f(size_t n, const float* x, float* y);
 
 }  // namespace edgerun::kernels

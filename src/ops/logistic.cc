@@ -7,6 +7,7 @@
 
 #include "kernels/dispatch.h"
 #include "kernels/ref/logistic.h"
+#include "ops/logistic.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -21,6 +22,7 @@ class LogisticKernel final : public Kernel {
   int64_t count = 0;
   ref::Lut8Params lut{};
   kernels::F32VUnaryFn sigmoid = nullptr;  // the fast float kernel; null: the reference
+  kernels::F32VUnaryFn swish = nullptr;    // its x * sigmoid(x), for fuse_f32_swish()
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
@@ -50,7 +52,32 @@ class LogisticKernel final : public Kernel {
   }
 };
 
+// x * sigmoid(x) in one pass: a float LOGISTIC fused with the MUL of its
+// output by its input.
+class SwishKernel final : public Kernel {
+ public:
+  SwishKernel(kernels::F32VUnaryFn swish, int64_t count) : swish_(swish), count_(count) {}
+
+  void run(const KernelIO& io) const override {
+    const auto* x = static_cast<const float*>(io.inputs[0]);
+    auto* y = static_cast<float*>(io.outputs[0]);
+    parallel_elements(io, count_, [&](int64_t begin, int64_t end) {
+      swish_(static_cast<size_t>(end - begin), x + begin, y + begin);
+    });
+  }
+
+ private:
+  kernels::F32VUnaryFn swish_;
+  int64_t count_;
+};
+
 }  // namespace
+
+std::unique_ptr<Kernel> fuse_f32_swish(const Kernel& logistic) {
+  const auto* k = dynamic_cast<const LogisticKernel*>(&logistic);
+  if (k == nullptr || k->dtype != DType::kFloat32 || k->swish == nullptr) return nullptr;
+  return std::make_unique<SwishKernel>(k->swish, k->count);
+}
 
 Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
@@ -70,6 +97,7 @@ Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::N
   k->count = in.info.elements();
   if (dt == DType::kFloat32) {
     k->sigmoid = ctx.tables->f32_vunary.sigmoid;
+    k->swish = ctx.tables->f32_vunary.swish;
     return std::unique_ptr<Kernel>(std::move(k));
   }
 

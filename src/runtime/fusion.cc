@@ -1,6 +1,9 @@
 #include "runtime/fusion.h"
 
 #include <utility>
+#include <variant>
+
+#include "ops/logistic.h"
 
 namespace edgerun::runtime {
 namespace {
@@ -30,6 +33,44 @@ bool feeds_only(const ir::Graph& g, const std::vector<int>& readers, size_t prev
   const ir::Node& b = g.nodes[next];
   return a.outputs.size() == 1 && !b.inputs.empty() && b.inputs[0] == a.outputs[0] &&
          readers[static_cast<size_t>(a.outputs[0])] == 1;
+}
+
+// LOGISTIC(x) read only by a MUL(x, LOGISTIC(x)) (either operand order, no
+// fused activation, x's shape): one swish kernel at the LOGISTIC, writing the
+// MUL's output. The MUL runs after the LOGISTIC, so its output is written no
+// later than before; the sigmoid map gets no reader or writer, so no space.
+void fuse_swish(const ir::Graph& g, const std::vector<int>& readers, std::vector<std::unique_ptr<ops::Kernel>>& kernels,
+                std::vector<KernelBinding>& bindings) {
+  std::vector<int32_t> reader_of(g.values.size(), -1);  // the last node reading each value
+  for (size_t j = 0; j < g.nodes.size(); ++j) {
+    for (int32_t id : g.nodes[j].inputs) {
+      if (id != ir::kNoValue) reader_of[static_cast<size_t>(id)] = static_cast<int32_t>(j);
+    }
+  }
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    if (n.op != ir::OpType::kLogistic || bindings[i].fused_into >= 0 || n.inputs.size() != 1 || n.outputs.size() != 1) continue;
+    const int32_t x = n.inputs[0], s = n.outputs[0];
+    if (readers[static_cast<size_t>(s)] != 1 || reader_of[static_cast<size_t>(s)] < 0) continue;
+    const auto j = static_cast<size_t>(reader_of[static_cast<size_t>(s)]);
+    const ir::Node& m = g.nodes[j];
+    const auto* attrs = std::get_if<ir::ElementwiseAttrs>(&m.attrs);
+    if (m.op != ir::OpType::kMul || attrs == nullptr || attrs->activation != ir::Activation::kNone ||
+        m.inputs.size() != 2 || m.outputs.size() != 1 || bindings[j].fused_into >= 0) {
+      continue;
+    }
+    const bool pairs = (m.inputs[0] == x && m.inputs[1] == s) || (m.inputs[0] == s && m.inputs[1] == x);
+    const ir::Value& out = g.values[static_cast<size_t>(m.outputs[0])];
+    if (!pairs || out.info.shape != g.values[static_cast<size_t>(x)].info.shape || out.info.dtype != DType::kFloat32) {
+      continue;
+    }
+    std::unique_ptr<ops::Kernel> fused = ops::fuse_f32_swish(*kernels[i]);
+    if (fused == nullptr) continue;
+    kernels[i] = std::move(fused);
+    bindings[i] = {{x}, m.outputs, -1};
+    kernels[j] = std::make_unique<FusedAwayKernel>();
+    bindings[j] = {{}, {}, static_cast<int32_t>(i)};
+  }
 }
 
 }  // namespace
@@ -97,6 +138,7 @@ std::vector<KernelBinding> fuse_kernels(const ir::Graph& g, std::vector<std::uni
     }
     i = last;
   }
+  fuse_swish(g, readers, kernels, bindings);
   return bindings;
 }
 

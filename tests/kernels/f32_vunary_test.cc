@@ -1,5 +1,5 @@
-// Differential tests of the float32 vector sigmoid kernels
-// (f32_vsigmoid__avx2 / __avx512f, kernels/f32_vunary.h) against the
+// Differential tests of the float32 vector sigmoid and swish kernels
+// (f32_vsigmoid__avx2 / __avx512f, f32_vswish__*, kernels/f32_vunary.h) against the
 // reference f32_logistic__ref: every length 0..70 and a few large ones (the
 // 8 / 16 lane tails), inputs over the whole useful range and around the
 // cutoffs (-9, 16.619047), special values (0, -0, +-inf, NaN, denormals);
@@ -8,6 +8,7 @@
 // times 4, with an absolute floor of 1.2e-38 for results that underflow).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -70,6 +71,34 @@ void check_sigmoid(F32VUnaryFn fn, const std::string& name) {
   }
 }
 
+// swish(x) must be x times the same ISA's sigmoid(x), rounded once (bit for
+// bit: the fused LOGISTIC -> MUL gives what the two ops give), and so within
+// 5 ulp of the reference x * sigmoid(x).
+void check_swish(F32VUnaryFn swish, F32VUnaryFn sigmoid, const std::string& name) {
+  std::mt19937 rng(0x5a15u);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{15}, size_t{16}, size_t{17}, size_t{33},
+                   size_t{1000}, size_t{4099}}) {
+    const std::vector<float> x = test_values(rng, n);
+    std::vector<float> sig(n), want(n), ref_want(n);
+    sigmoid(n, x.data(), sig.data());
+    for (size_t i = 0; i < n; ++i) want[i] = x[i] * sig[i];
+    f32_vswish__ref(n, x.data(), ref_want.data());
+    GuardBuffer<float> in(n), out(n);
+    ASSERT_TRUE(in.ok() && out.ok());
+    in.assign(x);
+    swish(n, in.data(), out.data());
+    for (size_t i = 0; i < n; ++i) {
+      const float got = out.data()[i];
+      ASSERT_TRUE(std::memcmp(&got, &want[i], sizeof(float)) == 0 || (std::isnan(got) && std::isnan(want[i])))
+          << name << " n " << n << " i " << i << ": swish(" << x[i] << ") = " << got << ", x * sigmoid " << want[i];
+      // The sigmoid's underflow floor (1.2e-38) scales with x here.
+      const float tol = 5 * 1.1920929e-7f * std::abs(ref_want[i]) + 1.2e-38f * std::max(1.0f, std::abs(x[i]));
+      ASSERT_TRUE(std::isnan(ref_want[i]) ? std::isnan(got) : got == ref_want[i] || std::abs(got - ref_want[i]) <= tol)
+          << name << " n " << n << " i " << i << ": swish(" << x[i] << ") = " << got << ", reference " << ref_want[i];
+    }
+  }
+}
+
 TEST(F32VUnary, Avx2SigmoidMatchesReference) {
   const CpuFeatures& f = cpu_features();
   if (!f.avx2 || !f.fma) GTEST_SKIP() << "CPU lacks AVX2 + FMA (or the OS does not save YMM state)";
@@ -84,13 +113,22 @@ TEST(F32VUnary, Avx512fSigmoidMatchesReference) {
 
 TEST(F32VUnary, RefSigmoidIsTheReferenceLoop) { check_sigmoid(f32_vsigmoid__ref, "ref"); }
 
+TEST(F32VUnary, SwishIsXTimesTheSameSigmoid) {
+  const CpuFeatures& f = cpu_features();
+  check_swish(f32_vswish__ref, f32_vsigmoid__ref, "ref");
+  if (f.avx2 && f.fma) check_swish(f32_vswish__avx2, f32_vsigmoid__avx2, "avx2");
+  if (f.avx512f && f.fma) check_swish(f32_vswish__avx512f, f32_vsigmoid__avx512f, "avx512f");
+}
+
 TEST(F32VUnary, DispatchTableFollowsCpuFeatures) {
   const CpuFeatures& f = cpu_features();
   const bool avx512 = f.avx512f && f.fma, avx2 = f.avx2 && f.fma;
   const F32VUnaryTable& t = detected_kernel_tables().f32_vunary;
   EXPECT_EQ(std::string(t.name), avx512 ? "avx512f" : avx2 ? "avx2" : "ref");
   EXPECT_EQ(t.sigmoid != nullptr, avx512 || avx2);
+  EXPECT_EQ(t.swish != nullptr, avx512 || avx2);
   EXPECT_EQ(reference_kernel_tables().f32_vunary.sigmoid, nullptr);
+  EXPECT_EQ(reference_kernel_tables().f32_vunary.swish, nullptr);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// f32_vsigmoid__avx2: LOGISTIC on AVX2 + FMA, 8 floats at a time, the tail
+// f32_vsigmoid__avx2 / f32_vswish__avx2: LOGISTIC (and x * LOGISTIC(x)) on AVX2 + FMA, 8 floats at a time, the tail
 // through masked loads and stores (kernels/f32_vunary.h). Compiled with
 // -mavx2 -mfma -mf16c.
 #include <immintrin.h>
@@ -10,8 +10,8 @@
 namespace edgerun::kernels {
 namespace {
 
-// exp(t) for t <= 9 (the callers' range): t below -87.33 gives 2^-126 scaled
-// by the polynomial (the reference gives a denormal or 0: both under 1.2e-38).
+// exp(t) for t <= 9 (the callers' range); t is clamped at -87.33 (2^-126),
+// where the caller substitutes 0.
 inline __m256 exp_ps(__m256 t) {
   t = _mm256_max_ps(_mm256_set1_ps(-87.3365f), t);  // NaN stays NaN (max returns its second operand)
   // n = round(t / ln 2); r = t - n ln 2 in two steps (Cody-Waite).
@@ -38,6 +38,8 @@ inline __m256 sigmoid_ps(__m256 x) {
   const __m256 e = exp_ps(_mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), x), x, low));
   __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
   r = _mm256_blendv_ps(r, e, low);
+  // 0 where exp(x) underflows (as the reference's exp(-inf) = 0: swish(-inf) stays NaN like x * 0).
+  r = _mm256_blendv_ps(r, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365f), _CMP_LT_OQ));
   return _mm256_blendv_ps(r, _mm256_set1_ps(1.0f), high);
 }
 
@@ -47,15 +49,22 @@ inline __m256i tail_mask(size_t n) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - n));
 }
 
-}  // namespace
+inline __m256 swish_ps(__m256 x) { return _mm256_mul_ps(x, sigmoid_ps(x)); }
 
-void f32_vsigmoid__avx2(size_t n, const float* x, float* y) {
+// y[i] = f(x[i]) 8 at a time, the tail under a mask.
+template <__m256 (*F)(__m256)>
+void map(size_t n, const float* x, float* y) {
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, sigmoid_ps(_mm256_loadu_ps(x + i)));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(x + i)));
   if (i < n) {
     const __m256i mask = tail_mask(n - i);
-    _mm256_maskstore_ps(y + i, mask, sigmoid_ps(_mm256_maskload_ps(x + i, mask)));
+    _mm256_maskstore_ps(y + i, mask, F(_mm256_maskload_ps(x + i, mask)));
   }
 }
+
+}  // namespace
+
+void f32_vsigmoid__avx2(size_t n, const float* x, float* y) { map<sigmoid_ps>(n, x, y); }
+void f32_vswish__avx2(size_t n, const float* x, float* y) { map<swish_ps>(n, x, y); }
 
 }  // namespace edgerun::kernels

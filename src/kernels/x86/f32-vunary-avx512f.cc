@@ -1,4 +1,4 @@
-// f32_vsigmoid__avx512f: LOGISTIC on AVX-512F, 16 floats at a time, the tail
+// f32_vsigmoid__avx512f / f32_vswish__avx512f: LOGISTIC (and x * LOGISTIC(x)) on AVX-512F, 16 floats at a time, the tail
 // through a __mmask16 on the load and store (kernels/f32_vunary.h). Compiled
 // with -mavx512f -mfma.
 #include <immintrin.h>
@@ -10,8 +10,8 @@
 namespace edgerun::kernels {
 namespace {
 
-// exp(t) for t <= 9 (the callers' range): t below -87.33 gives 2^-126 scaled
-// by the polynomial (the reference gives a denormal or 0: both under 1.2e-38).
+// exp(t) for t <= 9 (the callers' range); t is clamped at -87.33 (2^-126),
+// where the caller substitutes 0.
 inline __m512 exp_ps(__m512 t) {
   t = _mm512_max_ps(_mm512_set1_ps(-87.3365f), t);  // NaN stays NaN (max returns its second operand)
   // n = round(t / ln 2); r = t - n ln 2 in two steps (Cody-Waite).
@@ -38,18 +38,27 @@ inline __m512 sigmoid_ps(__m512 x) {
   const __m512 e = exp_ps(_mm512_mask_blend_ps(low, _mm512_sub_ps(_mm512_setzero_ps(), x), x));
   __m512 r = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
   r = _mm512_mask_blend_ps(low, r, e);
+  // 0 where exp(x) underflows (as the reference's exp(-inf) = 0: swish(-inf) stays NaN like x * 0).
+  r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3365f), _CMP_LT_OQ), r, _mm512_setzero_ps());
   return _mm512_mask_blend_ps(high, r, _mm512_set1_ps(1.0f));
+}
+
+inline __m512 swish_ps(__m512 x) { return _mm512_mul_ps(x, sigmoid_ps(x)); }
+
+// y[i] = f(x[i]) 16 at a time, the tail under a mask.
+template <__m512 (*F)(__m512)>
+void map(size_t n, const float* x, float* y) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, F(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, mask, F(_mm512_maskz_loadu_ps(mask, x + i)));
+  }
 }
 
 }  // namespace
 
-void f32_vsigmoid__avx512f(size_t n, const float* x, float* y) {
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, sigmoid_ps(_mm512_loadu_ps(x + i)));
-  if (i < n) {
-    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_ps(y + i, mask, sigmoid_ps(_mm512_maskz_loadu_ps(mask, x + i)));
-  }
-}
+void f32_vsigmoid__avx512f(size_t n, const float* x, float* y) { map<sigmoid_ps>(n, x, y); }
+void f32_vswish__avx512f(size_t n, const float* x, float* y) { map<swish_ps>(n, x, y); }
 
 }  // namespace edgerun::kernels

@@ -1,10 +1,14 @@
-// Fusion of float pointwise CONV_2D -> DEPTHWISE_CONV_2D -> pointwise CONV_2D
-// chains (ops::fuse_f32_dw_chain, runtime::fuse_kernels): the fused kernel
+// Kernel fusion (runtime::fuse_kernels). Float pointwise CONV_2D ->
+// DEPTHWISE_CONV_2D -> pointwise CONV_2D chains (ops::fuse_f32_dw_chain): the fused kernel
 // must give exactly the bytes the separate kernels give, for every band size
 // (one row per band up to the whole map), stride, padding, odd sizes and
 // channel counts, batches (bands never cross images) and thread counts (each
-// thread's first band recomputes rows). Graphs are built here with random
-// weights and run value by value through the kernels' bindings.
+// thread's first band recomputes rows). Float LOGISTIC -> MUL by its input
+// (ops::fuse_f32_swish): the same bytes as the two kernels, on 1-3 threads,
+// and no fusion where a value is read elsewhere, the MUL has an activation or
+// multiplies something else, or the kernels are the reference ones. Graphs are
+// built here with random weights and run value by value through the kernels'
+// bindings.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -15,6 +19,7 @@
 
 #include "core/thread_pool.h"
 #include "ops/f32_conv.h"
+#include "kernels/dispatch.h"
 #include "ops/op.h"
 #include "runtime/fusion.h"
 
@@ -79,12 +84,25 @@ struct Builder {
     g.nodes.push_back({ir::OpType::kDepthwiseConv2D, {in, w, b}, {out}, a, static_cast<int32_t>(g.nodes.size())});
     return out;
   }
+  int32_t logistic(int32_t in) {
+    const int32_t out = value(shape(in));
+    g.nodes.push_back({ir::OpType::kLogistic, {in}, {out}, {}, static_cast<int32_t>(g.nodes.size())});
+    return out;
+  }
+  int32_t mul(int32_t a, int32_t b, ir::Activation act = ir::Activation::kNone) {
+    const int32_t out = value(shape(a));
+    ir::ElementwiseAttrs attrs;
+    attrs.activation = act;
+    g.nodes.push_back({ir::OpType::kMul, {a, b}, {out}, attrs, static_cast<int32_t>(g.nodes.size())});
+    return out;
+  }
 };
 
-std::vector<std::unique_ptr<ops::Kernel>> prepare(const ir::Graph& g) {
+std::vector<std::unique_ptr<ops::Kernel>> prepare(const ir::Graph& g,
+                                                  const kernels::KernelTables& tables = kernels::detected_kernel_tables()) {
   std::vector<std::unique_ptr<ops::Kernel>> kernels;
   ops::PrepareContext ctx;
-  ctx.tables = &kernels::detected_kernel_tables();
+  ctx.tables = &tables;
   for (const ir::Node& n : g.nodes) {
     auto k = ops::find_op(n.op)->prepare(g, n, ctx);
     EXPECT_TRUE(k.ok()) << k.status().message();
@@ -300,6 +318,78 @@ TEST(F32DwChain, FusesOnlyWhatItMay) {
     for (size_t i = 0; i < bindings.size(); ++i) EXPECT_EQ(bindings[i].fused_into, fused_into[i]) << "node " << i;
     const std::vector<float> got = run(b.g, kernels, bindings, input, 2);
     EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0);
+  }
+}
+
+// x = conv(input); y = x * LOGISTIC(x), both operand orders, maps small and
+// large enough to split over threads.
+TEST(SwishFusion, MatchesSeparateKernels) {
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr) GTEST_SKIP() << "no fast float kernels on this CPU";
+  for (const Shape& shape : {Shape{1, 13, 11, 37}, Shape{2, 28, 28, 24}}) {
+    for (bool sigmoid_first : {false, true}) {
+      Builder b;
+      const int32_t in = b.value(shape);
+      b.g.inputs = {in};
+      const int32_t x = b.conv(in, shape[3]);
+      const int32_t s = b.logistic(x);
+      b.g.outputs = {sigmoid_first ? b.mul(s, x) : b.mul(x, s)};
+      std::mt19937 rng(5);
+      std::uniform_real_distribution<float> dist(-4.0f, 4.0f);
+      std::vector<float> input(static_cast<size_t>(b.g.values[static_cast<size_t>(in)].info.elements()));
+      for (float& v : input) v = dist(rng);
+      const std::vector<float> expected = run(b.g, prepare(b.g), runtime::node_bindings(b.g), input, 1);
+      for (int threads : {1, 2, 3}) {
+        auto kernels = prepare(b.g);
+        const auto bindings = runtime::fuse_kernels(b.g, kernels);
+        ASSERT_EQ(bindings[1].fused_into, -1);
+        ASSERT_EQ(bindings[2].fused_into, 1) << "MUL not fused";
+        const std::vector<float> got = run(b.g, kernels, bindings, input, threads);
+        ASSERT_EQ(got.size(), expected.size());
+        ASSERT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
+            << shape_string(shape) << ", " << threads << " threads, sigmoid first " << sigmoid_first;
+      }
+    }
+  }
+}
+
+TEST(SwishFusion, FusesOnlyWhatItMay) {
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr) GTEST_SKIP() << "no fast float kernels on this CPU";
+  auto fused_nodes = [](const Builder& b, const kernels::KernelTables& tables) {
+    auto kernels = prepare(b.g, tables);
+    int fused = 0;
+    for (const auto& binding : runtime::fuse_kernels(b.g, kernels)) fused += binding.fused_into >= 0;
+    return fused;
+  };
+  const Shape shape{1, 8, 8, 16};
+  {  // The sigmoid is also a graph output.
+    Builder b;
+    const int32_t x = b.value(shape);
+    b.g.inputs = {x};
+    const int32_t s = b.logistic(x);
+    b.g.outputs = {b.mul(x, s), s};
+    EXPECT_EQ(fused_nodes(b, kernels::detected_kernel_tables()), 0);
+  }
+  {  // The MUL clamps (a fused activation).
+    Builder b;
+    const int32_t x = b.value(shape);
+    b.g.inputs = {x};
+    b.g.outputs = {b.mul(x, b.logistic(x), ir::Activation::kRelu6)};
+    EXPECT_EQ(fused_nodes(b, kernels::detected_kernel_tables()), 0);
+  }
+  {  // The MUL multiplies the sigmoid by another map (a gate, as in SE blocks).
+    Builder b;
+    const int32_t x = b.value(shape), other = b.value(shape);
+    b.g.inputs = {x, other};
+    b.g.outputs = {b.mul(other, b.logistic(x))};
+    EXPECT_EQ(fused_nodes(b, kernels::detected_kernel_tables()), 0);
+  }
+  {  // Reference kernels are never fused; the fast ones are.
+    Builder b;
+    const int32_t x = b.value(shape);
+    b.g.inputs = {x};
+    b.g.outputs = {b.mul(b.logistic(x), x)};
+    EXPECT_EQ(fused_nodes(b, kernels::reference_kernel_tables()), 0);
+    EXPECT_EQ(fused_nodes(b, kernels::detected_kernel_tables()), 1);
   }
 }
 
