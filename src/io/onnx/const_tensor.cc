@@ -32,12 +32,16 @@ int64_t ConstTensor::int_at(int64_t i) const {
     case DType::kInt32: return load<int32_t>(*this, i);
     case DType::kInt64: return load<int64_t>(*this, i);
     case DType::kBool: return load<uint8_t>(*this, i) != 0;
+    case DType::kUInt16: return load<uint16_t>(*this, i);
+    case DType::kUInt32: return load<uint32_t>(*this, i);
+    case DType::kUInt64: return static_cast<int64_t>(load<uint64_t>(*this, i));
   }
   return 0;
 }
 
 float ConstTensor::float_at(int64_t i) const {
   if (dtype == DType::kFloat32) return load<float>(*this, i);
+  if (dtype == DType::kUInt64) return static_cast<float>(load<uint64_t>(*this, i));  // int_at wraps above 2^63
   return static_cast<float>(int_at(i));
 }
 
@@ -62,6 +66,9 @@ int32_t onnx_type_of(DType t) {
     case DType::kInt32: return kInt32;
     case DType::kInt64: return kInt64;
     case DType::kBool: return kBool;
+    case DType::kUInt16: return kUint16;
+    case DType::kUInt32: return kUint32;
+    case DType::kUInt64: return kUint64;
   }
   return kUndefined;
 }
@@ -149,6 +156,9 @@ ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<
       case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
       case DType::kInt32: store(&c, k, static_cast<int32_t>(v)); break;
       case DType::kInt64: store(&c, k, v); break;
+      case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
+      case DType::kUInt32: store(&c, k, static_cast<uint32_t>(v)); break;
+      case DType::kUInt64: store(&c, k, static_cast<uint64_t>(v)); break;
     }
   }
   return c;

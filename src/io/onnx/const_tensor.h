@@ -20,7 +20,9 @@ struct ConstTensor {
   std::vector<uint8_t> bytes;
 
   int64_t elements() const { return static_cast<int64_t>(bytes.size() / dtype_size(dtype)); }
-  // Element i converted to int64 / float (any dtype).
+  // Element i converted to int64 / float (any dtype). uint64 values above
+  // INT64_MAX wrap to negative int64s (two's complement), so int_at and
+  // make_ints round-trip them.
   int64_t int_at(int64_t i) const;
   float float_at(int64_t i) const;
   std::vector<int64_t> ints() const;
