@@ -30,7 +30,7 @@ struct ConstTensor {
 };
 
 // The ONNX data type for an engine dtype, and back (Unsupported for types
-// the engine has no dtype for: uint16/32/64, float16, double, strings).
+// the engine has no dtype for: float16, double, strings, ...).
 int32_t onnx_type_of(DType t);
 Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
 
