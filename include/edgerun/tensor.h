@@ -12,7 +12,8 @@
 
 namespace edgerun {
 
-enum class DType : uint8_t { kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool };
+// New types go at the end, so that existing ones keep their values.
+enum class DType : uint8_t { kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool, kUInt16, kUInt32, kUInt64 };
 
 const char* dtype_name(DType t);
 size_t dtype_size(DType t);

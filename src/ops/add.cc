@@ -1,7 +1,7 @@
 // ADD: elementwise sum with NumPy broadcasting and a fused activation.
 // float32, quantized uint8 / int8 (parameters as TFLite's add.cc Prepare
-// computes them: binary_util's quant_add_params), and plain integers (int8,
-// uint8, int16, int32, int64; wrapping, no fused activation).
+// computes them: binary_util's quant_add_params), and plain integers (int8
+// to int64, uint8 to uint64; wrapping, no fused activation).
 #include <memory>
 
 #include "kernels/ref/add.h"

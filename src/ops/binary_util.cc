@@ -23,6 +23,12 @@ void run_integer(IntegerBinaryOp op, IntegerFn<T> add, IntegerFn<T> sub, Integer
                             static_cast<T*>(io.outputs[0]), bc, 0, count);
 }
 
+// The plain integers that run_integer_binary has kernels for: CLAMP's
+// (is_integer_dtype) and the wider unsigned types.
+bool is_arith_integer_dtype(DType t) {
+  return is_integer_dtype(t) || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64;
+}
+
 }  // namespace
 
 Result<BinaryOpShape> prepare_binary_elementwise(const ir::Graph& g, const ir::Node& n) {
@@ -35,9 +41,11 @@ Result<BinaryOpShape> prepare_binary_elementwise(const ir::Graph& g, const ir::N
   BinaryOpShape s;
   s.dtype = a.info.dtype;
   s.activation = attrs->activation;
-  if (s.dtype != DType::kFloat32 && !is_integer_dtype(s.dtype)) {
-    return node_error(n, std::string("input 0 dtype: expected float32, uint8, int8, int16, int32 or int64, found ") +
-                             dtype_name(s.dtype));
+  if (s.dtype != DType::kFloat32 && !is_arith_integer_dtype(s.dtype)) {
+    return node_error(n,
+                      std::string("input 0 dtype: expected float32, int8, uint8, int16, uint16, int32, uint32, int64 "
+                                  "or uint64, found ") +
+                          dtype_name(s.dtype));
   }
   EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "input 1", b, s.dtype));
   EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "output", out, s.dtype));
@@ -135,6 +143,18 @@ void run_integer_binary(IntegerBinaryOp op, DType dtype, const KernelIO& io, con
     case DType::kInt64:
       run_integer<int64_t>(op, ref::s64_add__ref, ref::s64_sub__ref, ref::s64_mul__ref, ref::s64_div__ref, io, bc,
                            count);
+      break;
+    case DType::kUInt16:
+      run_integer<uint16_t>(op, ref::u16_add__ref, ref::u16_sub__ref, ref::u16_mul__ref, ref::u16_div__ref, io, bc,
+                            count);
+      break;
+    case DType::kUInt32:
+      run_integer<uint32_t>(op, ref::u32_add__ref, ref::u32_sub__ref, ref::u32_mul__ref, ref::u32_div__ref, io, bc,
+                            count);
+      break;
+    case DType::kUInt64:
+      run_integer<uint64_t>(op, ref::u64_add__ref, ref::u64_sub__ref, ref::u64_mul__ref, ref::u64_div__ref, io, bc,
+                            count);
       break;
     default:
       break;

@@ -19,12 +19,12 @@ struct BinaryOpShape {
 };
 
 // Checks arity, ElementwiseAttrs, one dtype for both inputs and the output
-// (float32, uint8, int8, int16, int32 or int64), NumPy-broadcast-compatible
-// input shapes equal to the output shape, and the quantization: uint8 / int8
-// tensors are quantized when any of the three has quantization parameters
-// (then all three need per-tensor quantization), plain integers otherwise.
-// Plain integers take no fused activation; quantized int16 / int32 / int64 are
-// unsupported.
+// (float32, or a signed or unsigned integer of 8 to 64 bits),
+// NumPy-broadcast-compatible input shapes equal to the output shape, and the
+// quantization: uint8 / int8 tensors are quantized when any of the three has
+// quantization parameters (then all three need per-tensor quantization),
+// plain integers otherwise. Plain integers take no fused activation; quantized
+// integers wider than 8 bits are unsupported.
 Result<BinaryOpShape> prepare_binary_elementwise(const ir::Graph& g, const ir::Node& n);
 
 // TFLite's 8-bit ADD parameters (add.cc Prepare: left_shift 20, inputs
@@ -41,7 +41,7 @@ FloatRange elementwise_range_float(ir::Activation activation);
 enum class IntegerBinaryOp : uint8_t { kAdd, kSub, kMul, kDiv };
 
 // Runs the plain-integer reference kernel (kernels/ref/int_arith.h) of `op`
-// for `dtype` (int8, uint8, int16, int32 or int64) over the whole output.
+// for `dtype` (int8 to int64, uint8 to uint64) over the whole output.
 void run_integer_binary(IntegerBinaryOp op, DType dtype, const KernelIO& io, const kernels::ref::BroadcastIndex& bc,
                         int64_t count);
 

@@ -1,6 +1,6 @@
 // DIV: elementwise quotient a / b with NumPy broadcasting and a fused
 // activation. float32 (IEEE division, as TFLite's float DIV) and plain
-// integers (int8, uint8, int16, int32, int64; truncating toward zero, x / 0 = 0,
+// integers (int8 to int64, uint8 to uint64; truncating toward zero, x / 0 = 0,
 // no fused activation: kernels/ref/int_arith.h). Quantized DIV is unsupported.
 #include <memory>
 #include <string>

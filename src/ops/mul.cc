@@ -1,7 +1,7 @@
 // MUL: elementwise product with NumPy broadcasting and a fused activation.
 // float32, quantized uint8 / int8 (the multiplier is computed as TFLite's
 // mul.cc Prepare does: input1_scale * input2_scale / output_scale in float),
-// and plain integers (int8, uint8, int16, int32, int64; wrapping, no fused
+// and plain integers (int8 to int64, uint8 to uint64; wrapping, no fused
 // activation).
 #include <algorithm>
 #include <cmath>

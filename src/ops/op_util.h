@@ -51,7 +51,8 @@ FloatRange activation_range_float(ir::Activation act);
 int32_t conv_padding(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
                      int32_t out);
 
-// int8, uint8, int16, int32 or int64: the dtypes of plain-integer arithmetic.
+// int8, uint8, int16, int32 or int64: the plain integers of CLAMP (ADD, SUB,
+// MUL and DIV also take uint16 / uint32 / uint64: binary_util.h).
 bool is_integer_dtype(DType t);
 
 // The one-input elementwise ops (TANH, LEAKY_RELU, CLAMP): one input and one

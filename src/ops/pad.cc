@@ -140,6 +140,9 @@ Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint
     case DType::kInt32: lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max(); break;
     case DType::kInt64: lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max(); break;
     case DType::kBool: lo = 0, hi = 1; break;
+    case DType::kUInt16: lo = 0, hi = 65535; break;
+    case DType::kUInt32: lo = 0, hi = std::numeric_limits<uint32_t>::max(); break;
+    case DType::kUInt64: lo = 0, hi = std::numeric_limits<int64_t>::max(); break;  // all an int64 v reaches
     case DType::kFloat32: break;
   }
   if (v < lo || v > hi) {

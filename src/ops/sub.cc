@@ -1,7 +1,7 @@
 // SUB: elementwise difference a - b with NumPy broadcasting and a fused
 // activation. float32, quantized uint8 / int8 (LiteRT's sub.cc: ADD's
 // parameters, binary_util's quant_add_params, and a difference of the
-// rescaled inputs), and plain integers (int8, uint8, int16, int32, int64;
+// rescaled inputs), and plain integers (int8 to int64, uint8 to uint64;
 // wrapping, no fused activation).
 #include <memory>
 

@@ -1,14 +1,16 @@
-// Plain (not quantized) integer ADD, SUB, MUL and DIV on int8, uint8, int16,
-// int32 and int64: NumPy's results (checked with numpy 2.4.6, e.g.
+// Plain (not quantized) integer ADD, SUB, MUL and DIV on int8 to int64 and
+// uint8 to uint64: NumPy's results (checked with numpy 2.4.6, e.g.
 // np.int8(100) + np.int8(100) == -56, np.array([-2**31], np.int32) // -1 ==
 // -2**31, np.array([7], np.int32) // 0 == 0), except that DIV truncates toward
-// zero as ONNX's test_div_int32_trunc expects (NumPy's // floors).
+// zero as ONNX's test_div_int32_trunc expects (NumPy's // floors; the two
+// agree on unsigned types).
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ops/op_tester.h"
@@ -37,7 +39,7 @@ std::vector<T> run_same_shape(ir::OpType op, const std::vector<T>& a, const std:
 
 template <typename T>
 class IntArith : public ::testing::Test {};
-using IntTypes = ::testing::Types<int8_t, uint8_t, int16_t, int32_t, int64_t>;
+using IntTypes = ::testing::Types<int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>;
 TYPED_TEST_SUITE(IntArith, IntTypes);
 
 // a [2,1] = [10, 20] against b [1,3] = [1, 2, 3]: values every dtype holds.
@@ -63,10 +65,12 @@ TYPED_TEST(IntArith, DivisionByZeroGivesZero) {
   EXPECT_EQ(run_same_shape<T>(ir::OpType::kDiv, {7, 0, max, 1}, {0, 0, 0, 1}), (std::vector<T>{0, 0, 0, 1}));
 }
 
-// Random operands against the same arithmetic done in int64 and truncated
+// Random operands against the same arithmetic done in int64 (uint64 for
+// unsigned types, so that uint32 products cannot overflow) and truncated
 // (exact for every dtype narrower than 64 bits).
 TYPED_TEST(IntArith, RandomMatchesWideArithmetic) {
   using T = TypeParam;
+  using Wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
   if constexpr (sizeof(T) < 8) {
     std::mt19937 rng(7);
     std::uniform_int_distribution<int64_t> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
@@ -85,7 +89,7 @@ TYPED_TEST(IntArith, RandomMatchesWideArithmetic) {
     ASSERT_EQ(add.size(), a.size());
     ASSERT_EQ(div.size(), a.size());
     for (size_t i = 0; i < a.size(); ++i) {
-      const int64_t x = a[i], y = b[i];
+      const Wide x = a[i], y = b[i];
       SCOPED_TRACE(std::to_string(x) + " op " + std::to_string(y));
       EXPECT_EQ(add[i], static_cast<T>(x + y));
       EXPECT_EQ(sub[i], static_cast<T>(x - y));
@@ -120,6 +124,57 @@ TEST(IntArithWrap, Int16) {
             (std::vector<int16_t>{24464, 1, -32768}));
   EXPECT_EQ(run_same_shape<int16_t>(ir::OpType::kDiv, {-32768, -32767}, {-1, 2}),
             (std::vector<int16_t>{-32768, -16383}));
+}
+
+TEST(IntArithWrap, Uint16) {
+  EXPECT_EQ(run_same_shape<uint16_t>(ir::OpType::kAdd, {65535, 40000, 1}, {1, 40000, 2}),
+            (std::vector<uint16_t>{0, 14464, 3}));  // 80000 - 65536
+  EXPECT_EQ(run_same_shape<uint16_t>(ir::OpType::kSub, {0, 3, 65535}, {1, 5, 65535}),
+            (std::vector<uint16_t>{65535, 65534, 0}));
+  // 65535 * 65535 = 2^32 - 2^17 + 1: 1 mod 2^16, and more than a promoted int holds.
+  EXPECT_EQ(run_same_shape<uint16_t>(ir::OpType::kMul, {256, 300, 65535}, {256, 300, 65535}),
+            (std::vector<uint16_t>{0, 24464, 1}));
+  EXPECT_EQ(run_same_shape<uint16_t>(ir::OpType::kDiv, {65535, 7, 65535, 0}, {2, 0, 65535, 5}),
+            (std::vector<uint16_t>{32767, 0, 1, 0}));
+}
+
+TEST(IntArithWrap, Uint32) {
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  EXPECT_EQ(run_same_shape<uint32_t>(ir::OpType::kAdd, {kMax, 3000000000u}, {1, 3000000000u}),
+            (std::vector<uint32_t>{0, 1705032704u}));  // 6e9 - 2^32
+  EXPECT_EQ(run_same_shape<uint32_t>(ir::OpType::kSub, {0, 5}, {1, kMax}), (std::vector<uint32_t>{kMax, 6}));
+  EXPECT_EQ(run_same_shape<uint32_t>(ir::OpType::kMul, {65536, kMax, 100000}, {65536, kMax, 100000}),
+            (std::vector<uint32_t>{0, 1, 1410065408u}));  // 1e10 - 2 * 2^32
+  // 4e9 is above INT32_MAX: a signed division would give a negative quotient.
+  EXPECT_EQ(run_same_shape<uint32_t>(ir::OpType::kDiv, {kMax, 4000000000u, 9, 9}, {2, 3, 0, 10}),
+            (std::vector<uint32_t>{2147483647u, 1333333333u, 0, 0}));
+}
+
+TEST(IntArithWrap, Uint64) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  constexpr uint64_t k2to63 = uint64_t{1} << 63;
+  EXPECT_EQ(run_same_shape<uint64_t>(ir::OpType::kAdd, {kMax, k2to63, kMax}, {1, k2to63, kMax}),
+            (std::vector<uint64_t>{0, 0, kMax - 1}));
+  EXPECT_EQ(run_same_shape<uint64_t>(ir::OpType::kSub, {0, k2to63, 7}, {1, k2to63 + 1, 7}),
+            (std::vector<uint64_t>{kMax, kMax, 0}));
+  // 3e9 * 7e9 = 2.1e19 = 2^64 + 2553255926290448384.
+  EXPECT_EQ(run_same_shape<uint64_t>(ir::OpType::kMul, {uint64_t{1} << 32, kMax, 3000000000},
+                                     {uint64_t{1} << 32, kMax, 7000000000}),
+            (std::vector<uint64_t>{0, 1, 2553255926290448384u}));
+  EXPECT_EQ(
+      run_same_shape<uint64_t>(ir::OpType::kDiv, {kMax, 10000000000000000000u, 7, k2to63}, {2, 3, 0, k2to63 >> 1}),
+      (std::vector<uint64_t>{k2to63 - 1, 3333333333333333333u, 0, 2}));
+}
+
+// Unsigned wrap-around and division by zero under broadcasting.
+TEST(IntArithWrap, UnsignedBroadcast) {
+  EXPECT_EQ(run_op<uint16_t>(ir::OpType::kSub, {2}, {0, 65535}, {3, 1}, {1, 2, 65535}, {3, 2}),
+            (std::vector<uint16_t>{65535, 65534, 65534, 65533, 1, 0}));
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(run_op<uint64_t>(ir::OpType::kMul, {3, 1}, {2, kMax, uint64_t{1} << 63}, {2}, {1, 2}, {3, 2}),
+            (std::vector<uint64_t>{2, 4, kMax, kMax - 1, uint64_t{1} << 63, 0}));
+  EXPECT_EQ(run_op<uint32_t>(ir::OpType::kDiv, {1}, {4294967295u}, {4}, {0, 1, 2, 4294967295u}, {4}),
+            (std::vector<uint32_t>{0, 4294967295u, 2147483647u, 1}));
 }
 
 TEST(IntArithWrap, Int32) {
@@ -202,7 +257,14 @@ TEST(IntArithValidation, MixedIntegerDtypesAndBool) {
     t.input<uint8_t>({2}, {1, 1});
     t.output({2}, DType::kBool);
     for (ir::Value& v : t.graph().values) v.info.dtype = DType::kBool;  // (std::vector<bool> has no data())
-    expect_status(t.run(), StatusCode::kInvalidModel, {"SUB", "input 0 dtype", "found bool"});
+    expect_status(t.run(), StatusCode::kInvalidModel, {"SUB", "input 0 dtype", "uint16", "uint64", "found bool"});
+  }
+  {
+    OpTester t(ir::OpType::kAdd, ir::ElementwiseAttrs{});
+    t.input<uint16_t>({2}, {1, 2});
+    t.input<int16_t>({2}, {1, 2});
+    t.output({2}, DType::kUInt16);
+    expect_status(t.run(), StatusCode::kInvalidModel, {"ADD", "input 1 dtype", "expected uint16", "found int16"});
   }
 }
 

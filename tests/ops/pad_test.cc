@@ -272,6 +272,30 @@ TEST(PadOp, ConstantValueIntegers) {
   EXPECT_EQ(u.result<uint8_t>(0), (std::vector<uint8_t>{1, 2, 200}));
 }
 
+// The unsigned types take values up to their own maximum (4e9 is a float exactly).
+TEST(PadOp, ConstantValueUnsigned) {
+  OpTester a(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 65535.0f});
+  a.input<uint16_t>({1}, {7});
+  a.constant<int32_t>({1, 2}, {1, 1});
+  a.output({3}, DType::kUInt16);
+  ASSERT_TRUE(a.run().ok());
+  EXPECT_EQ(a.result<uint16_t>(0), (std::vector<uint16_t>{65535, 7, 65535}));
+
+  OpTester b(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 4000000000.0f});
+  b.input<uint32_t>({1}, {7});
+  b.constant<int32_t>({1, 2}, {0, 1});
+  b.output({2}, DType::kUInt32);
+  ASSERT_TRUE(b.run().ok());
+  EXPECT_EQ(b.result<uint32_t>(0), (std::vector<uint32_t>{7, 4000000000u}));
+
+  OpTester c(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 1099511627776.0f});  // 2^40
+  c.input<uint64_t>({1}, {7});
+  c.constant<int32_t>({1, 2}, {1, 0});
+  c.output({2}, DType::kUInt64);
+  ASSERT_TRUE(c.run().ok());
+  EXPECT_EQ(c.result<uint64_t>(0), (std::vector<uint64_t>{uint64_t{1} << 40, 7}));
+}
+
 // Negative paddings crop, then the mode pads the cropped input (ONNX Runtime's
 // rule; np.pad rejects negative pads, hence the slice in the expressions).
 TEST(PadOp, NegativePaddingsCrop) {
@@ -468,6 +492,18 @@ TEST(PadOp, RejectsConstantValueTheIntegerDtypeCannotHold) {
   u.constant<int32_t>({1, 2}, {1, 1});
   u.output({4}, DType::kUInt8);
   expect_prepare_error(u, "pad value 256 is out of range for uint8");
+
+  OpTester w(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 65536.0f});
+  w.input<uint16_t>({2}, {1, 2});
+  w.constant<int32_t>({1, 2}, {1, 1});
+  w.output({4}, DType::kUInt16);
+  expect_prepare_error(w, "pad value 65536 is out of range for uint16");
+
+  OpTester n(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, -1.0f});
+  n.input<uint64_t>({2}, {1, 2});
+  n.constant<int32_t>({1, 2}, {1, 1});
+  n.output({4}, DType::kUInt64);
+  expect_prepare_error(n, "pad value -1 is out of range for uint64");
 }
 
 TEST(PadOp, RejectsOtherAttrs) {

@@ -37,6 +37,15 @@ constexpr char kI8_3[] =  // np.array([-128, 0, 127], np.int8)
 constexpr char kI16_1x2[] =  // np.array([[-300, 12345]], np.int16)
     "\223NUMPY\001\000v\000"
     "{'descr': '<i2', 'fortran_order': False, 'shape': (1, 2), }                                                          \012\324\37690";
+constexpr char kU16_3[] =  // np.array([0, 65535, 258], np.uint16)
+    "\223NUMPY\001\000v\000"
+    "{'descr': '<u2', 'fortran_order': False, 'shape': (3,), }                                                            \012\000\000\377\377\002\001";
+constexpr char kU32_2x1[] =  // np.array([[4000000000], [7]], np.uint32)
+    "\223NUMPY\001\000v\000"
+    "{'descr': '<u4', 'fortran_order': False, 'shape': (2, 1), }                                                          \012\000(k\356\007\000\000\000";
+constexpr char kU64_2[] =  // np.array([2**64 - 1, 2**63], np.uint64)
+    "\223NUMPY\001\000v\000"
+    "{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }                                                            \012\377\377\377\377\377\377\377\377\000\000\000\000\000\000\000\200";
 constexpr char kU8_2x0x3[] =  // np.zeros((2, 0, 3), np.uint8)
     "\223NUMPY\001\000v\000"
     "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 0, 3), }                                                       \012";
@@ -127,6 +136,9 @@ TEST(Npy, ReadsFilesWrittenByNumpy) {
       {"bool.npy", bytes_of(kBool_2), DType::kBool, {2}},
       {"i8.npy", bytes_of(kI8_3), DType::kInt8, {3}},
       {"i16.npy", bytes_of(kI16_1x2), DType::kInt16, {1, 2}},
+      {"u16.npy", bytes_of(kU16_3), DType::kUInt16, {3}},
+      {"u32.npy", bytes_of(kU32_2x1), DType::kUInt32, {2, 1}},
+      {"u64.npy", bytes_of(kU64_2), DType::kUInt64, {2}},
       {"u8_2x0x3.npy", bytes_of(kU8_2x0x3), DType::kUInt8, {2, 0, 3}},
       {"i32_v2.npy", bytes_of(kI32_v2), DType::kInt32, {3}},
       {"i32_v3.npy", bytes_of(kI32_v3), DType::kInt32, {3}},
@@ -145,6 +157,9 @@ TEST(Npy, ReadsFilesWrittenByNumpy) {
   EXPECT_EQ(values<uint8_t>(*read_npy(dir.file("bool.npy"))), (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(values<int8_t>(*read_npy(dir.file("i8.npy"))), (std::vector<int8_t>{-128, 0, 127}));
   EXPECT_EQ(values<int16_t>(*read_npy(dir.file("i16.npy"))), (std::vector<int16_t>{-300, 12345}));
+  EXPECT_EQ(values<uint16_t>(*read_npy(dir.file("u16.npy"))), (std::vector<uint16_t>{0, 65535, 258}));
+  EXPECT_EQ(values<uint32_t>(*read_npy(dir.file("u32.npy"))), (std::vector<uint32_t>{4000000000u, 7}));
+  EXPECT_EQ(values<uint64_t>(*read_npy(dir.file("u64.npy"))), (std::vector<uint64_t>{UINT64_MAX, uint64_t{1} << 63}));
   EXPECT_EQ(values<int32_t>(*read_npy(dir.file("i32_v2.npy"))), (std::vector<int32_t>{1, -2, 3}));
   EXPECT_EQ(values<int32_t>(*read_npy(dir.file("i32_v3.npy"))), (std::vector<int32_t>{1, -2, 3}));
 }
@@ -161,6 +176,9 @@ TEST(Npy, EncodesExactlyLikeNumpySave) {
   EXPECT_EQ(enc(DType::kBool, {2}, std::vector<uint8_t>{1, 0}), bytes_of(kBool_2));
   EXPECT_EQ(enc(DType::kInt8, {3}, std::vector<int8_t>{-128, 0, 127}), bytes_of(kI8_3));
   EXPECT_EQ(enc(DType::kInt16, {1, 2}, std::vector<int16_t>{-300, 12345}), bytes_of(kI16_1x2));
+  EXPECT_EQ(enc(DType::kUInt16, {3}, std::vector<uint16_t>{0, 65535, 258}), bytes_of(kU16_3));
+  EXPECT_EQ(enc(DType::kUInt32, {2, 1}, std::vector<uint32_t>{4000000000u, 7}), bytes_of(kU32_2x1));
+  EXPECT_EQ(enc(DType::kUInt64, {2}, std::vector<uint64_t>{UINT64_MAX, uint64_t{1} << 63}), bytes_of(kU64_2));
   EXPECT_EQ(enc(DType::kUInt8, {2, 0, 3}, std::vector<uint8_t>{}), bytes_of(kU8_2x0x3));
 }
 
@@ -178,6 +196,9 @@ TEST(Npy, RoundTripsEveryDtypeThroughAFile) {
       {DType::kInt32, raw(std::vector<int32_t>{INT32_MIN, -1, 0, 1, INT32_MAX, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
                                                16, 17, 18, 19, 20, 21, 22, 23})},
       {DType::kInt64, raw(std::vector<int64_t>(24, INT64_MIN))},
+      {DType::kUInt16, raw(std::vector<uint16_t>(24, 65535))},
+      {DType::kUInt32, raw(std::vector<uint32_t>(24, UINT32_MAX))},
+      {DType::kUInt64, raw(std::vector<uint64_t>(24, UINT64_MAX))},
       {DType::kFloat32, raw(std::vector<float>{-0.f, 1e-38f, 3.4e38f, -1.25f, 0.5f, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                                                15, 16, 17, 18, 19, 20, 21, 22, 23, 24})},
       {DType::kBool, raw(std::vector<uint8_t>{1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1})},
@@ -331,9 +352,10 @@ TEST(Npy, RejectsUnsupportedDtypesAndLayouts) {
   expect_error(make_npy(dict(">f4", "(1,)"), {0, 0, 0, 0}), StatusCode::kUnsupported, "big-endian");
   expect_error(make_npy(dict(">i4", "(1,)"), {0, 0, 0, 0}), StatusCode::kUnsupported, "big-endian");
   expect_error(make_npy(dict("|O", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported, "object array");
+  expect_error(make_npy(dict(">u8", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported, "big-endian");
   expect_error(make_npy(dict("<f8", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported,
-               "expected one of |u1 |i1 <i2 <i4 <i8 <f4 |b1");
-  expect_error(make_npy(dict("<u2", "(1,)"), std::vector<uint8_t>(2)), StatusCode::kUnsupported, "'<u2'");
+               "expected one of |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 |b1");
+  expect_error(make_npy(dict("<f2", "(1,)"), std::vector<uint8_t>(2)), StatusCode::kUnsupported, "'<f2'");
   expect_error(make_npy(dict("|f4", "(1,)"), std::vector<uint8_t>(4)), StatusCode::kUnsupported, "'|f4'");
   expect_error(make_npy(dict("", "(1,)"), std::vector<uint8_t>(4)), StatusCode::kUnsupported, "''");
   expect_error(make_npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", std::vector<uint8_t>(4)),

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -285,6 +286,82 @@ TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
   auto e = onnx::parse_model(bad.data(), bad.size());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("ModelProto: field 7 declares"), std::string::npos) << e.status().message();
+}
+
+template <typename T>
+std::vector<T> const_values(const onnx::ConstTensor& c) {
+  std::vector<T> v(c.bytes.size() / sizeof(T));
+  if (!v.empty()) std::memcpy(v.data(), c.bytes.data(), c.bytes.size());
+  return v;
+}
+
+TEST(OnnxConstTensor, DecodesUnsignedTypesFromEachField) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  // TensorProto { dims [2], data_type UINT64, uint64_data packed [2^64 - 1, 1] }:
+  // the 10-byte varint of 2^64 - 1 read from the wire.
+  const std::vector<uint8_t> tensor = {0x08, 2,    0x10, 13,   0x5a, 11,   0xff, 0xff, 0xff, 0xff,
+                                       0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01, 0x42, 1,    'u'};
+  std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
+  graph.insert(graph.end(), tensor.begin(), tensor.end());
+  std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
+  model.insert(model.end(), graph.begin(), graph.end());
+  auto m = onnx::parse_model(model.data(), model.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_EQ(m->graph.initializers.size(), 1u);
+  auto u64 = onnx::decode_tensor(m->graph.initializers[0], "u");
+  ASSERT_TRUE(u64.ok()) << u64.status().message();
+  EXPECT_EQ(u64->dtype, DType::kUInt64);
+  EXPECT_EQ(const_values<uint64_t>(*u64), (std::vector<uint64_t>{kMax, 1}));
+  // Above INT64_MAX: int_at wraps (so make_ints round-trips it), float_at does not.
+  EXPECT_EQ(u64->int_at(0), -1);
+  EXPECT_EQ(u64->float_at(0), 18446744073709551616.0f);
+  EXPECT_EQ(onnx::make_ints(DType::kUInt64, {2}, u64->ints()).bytes, u64->bytes);
+
+  onnx::TensorProto t;
+  t.dims = {3};
+  t.data_type = onnx::kUint16;
+  t.int32_data = {0, 65535, 258};
+  auto u16 = onnx::decode_tensor(t, "u16");
+  ASSERT_TRUE(u16.ok()) << u16.status().message();
+  EXPECT_EQ(u16->dtype, DType::kUInt16);
+  EXPECT_EQ(const_values<uint16_t>(*u16), (std::vector<uint16_t>{0, 65535, 258}));
+  EXPECT_EQ(u16->ints(), (std::vector<int64_t>{0, 65535, 258}));
+
+  t.data_type = onnx::kUint32;
+  t.int32_data.clear();
+  t.uint64_data = {4000000000u, 0, 7};
+  auto u32 = onnx::decode_tensor(t, "u32");
+  ASSERT_TRUE(u32.ok()) << u32.status().message();
+  EXPECT_EQ(u32->dtype, DType::kUInt32);
+  EXPECT_EQ(const_values<uint32_t>(*u32), (std::vector<uint32_t>{4000000000u, 0, 7}));
+  EXPECT_EQ(u32->int_at(0), 4000000000);
+
+  // raw_data: little-endian bytes, as for every other type.
+  const uint8_t raw[] = {0x01, 0x00, 0x00, 0x80, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00};
+  t.uint64_data.clear();
+  t.raw_data = std::string_view(reinterpret_cast<const char*>(raw), sizeof(raw));
+  t.has_raw_data = true;
+  auto u32_raw = onnx::decode_tensor(t, "u32 raw");
+  ASSERT_TRUE(u32_raw.ok()) << u32_raw.status().message();
+  EXPECT_EQ(const_values<uint32_t>(*u32_raw), (std::vector<uint32_t>{0x80000001u, 0xffffffffu, 0}));
+
+  // uint32 values belong in uint64_data, not int32_data.
+  t.has_raw_data = false;
+  t.int32_data = {1, 2, 3};
+  auto wrong = onnx::decode_tensor(t, "u32 int32_data");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(wrong.status().message().find("uint64_data holds 0 values, expected 3"), std::string::npos)
+      << wrong.status().message();
+
+  for (DType d : {DType::kUInt16, DType::kUInt32, DType::kUInt64}) {
+    auto back = onnx::dtype_of_onnx(onnx::onnx_type_of(d), "round trip");
+    ASSERT_TRUE(back.ok()) << dtype_name(d);
+    EXPECT_EQ(*back, d);
+  }
+  EXPECT_EQ(onnx::onnx_type_of(DType::kUInt16), onnx::kUint16);
+  EXPECT_EQ(onnx::onnx_type_of(DType::kUInt32), onnx::kUint32);
+  EXPECT_EQ(onnx::onnx_type_of(DType::kUInt64), onnx::kUint64);
 }
 
 }  // namespace

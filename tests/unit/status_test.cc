@@ -39,6 +39,12 @@ TEST(Tensor, ShapeHelpers) {
   EXPECT_EQ(shape_string({1, 3}), "[1,3]");
   EXPECT_EQ(dtype_size(DType::kInt64), 8u);
   EXPECT_STREQ(dtype_name(DType::kUInt8), "uint8");
+  EXPECT_EQ(dtype_size(DType::kUInt16), 2u);
+  EXPECT_EQ(dtype_size(DType::kUInt32), 4u);
+  EXPECT_EQ(dtype_size(DType::kUInt64), 8u);
+  EXPECT_STREQ(dtype_name(DType::kUInt16), "uint16");
+  EXPECT_STREQ(dtype_name(DType::kUInt32), "uint32");
+  EXPECT_STREQ(dtype_name(DType::kUInt64), "uint64");
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 // parity with LiteRT is in tests/goldens/ops/{strided_slice,slice,padv2,mirror_pad}.json.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -254,6 +256,28 @@ TEST(TfliteOpMap, PadV2IntegerValues) {
       expect_error(r, StatusCode::kUnsupported, "constant value 16777217 is not supported");
     }
   }
+}
+
+// Each unsigned width read as its own type (65535 and 4e9 are negative as int16 / int32);
+// uint64 values past INT64_MAX are refused rather than wrapped.
+TEST(TfliteOpMap, PadV2UnsignedValues) {
+  auto parse = [](DType dtype, auto value) {
+    using T = decltype(value);
+    ParseFixture m;
+    const int32_t x = m.activation(dtype, {2});
+    m.io({x, m.constant<int32_t>(DType::kInt32, {1, 2}, {1, 1}), m.constant<T>(dtype, {}, {value})},
+         m.activation(dtype, {4}));
+    return m.parse(kPadV2);
+  };
+  auto value_of = [](const Result<ir::Attrs>& r) {
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::get<ir::PadAttrs>(*r).constant_value : -1.0f;
+  };
+  EXPECT_EQ(value_of(parse(DType::kUInt16, uint16_t{65535})), 65535.0f);
+  EXPECT_EQ(value_of(parse(DType::kUInt32, uint32_t{4000000000u})), 4000000000.0f);
+  EXPECT_EQ(value_of(parse(DType::kUInt64, uint64_t{1} << 40)), 1099511627776.0f);
+  expect_error(parse(DType::kUInt64, std::numeric_limits<uint64_t>::max()), StatusCode::kUnsupported,
+               "constant value 18446744073709551615 is not supported (above 2^63 - 1)");
 }
 
 TEST(TfliteOpMap, MirrorPadModes) {

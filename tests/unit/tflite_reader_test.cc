@@ -1,11 +1,13 @@
 // The TFLite reader on the real shared models, and on malformed bytes: every
 // truncation and corruption gives a clear error, never a crash (this suite also
 // runs under AddressSanitizer in scripts/test.sh).
+#include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <map>
 #include <random>
+#include <vector>
 
 #include "edgerun/edgerun.h"
 #include "io/tflite/reader.h"
@@ -113,6 +115,77 @@ TEST(TfliteReader, RejectsNonTfliteBytes) {
   auto missing = Model::load("/nonexistent/model.tflite");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+// A model with no operators whose subgraph inputs and outputs are tensors of
+// the given schema.fbs TensorType codes, all of shape [2], and one more
+// tensor of the last type that is a constant (buffer 1, `constant_bytes`).
+std::vector<uint8_t> model_with_tensor_types(const std::vector<int8_t>& types, size_t constant_bytes) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<flatbuffers::Table>> tensors;
+  for (size_t i = 0; i <= types.size(); ++i) {
+    auto shape = b.CreateVector(std::vector<int32_t>{2});
+    const auto start = b.StartTable();
+    b.AddOffset(4, shape);                                             // shape (id 0)
+    b.AddElement<int8_t>(6, types[std::min(i, types.size() - 1)], 0);  // type (id 1)
+    b.AddElement<uint32_t>(8, i == types.size() ? 1 : 0, 0);           // buffer (id 2)
+    tensors.emplace_back(b.EndTable(start));
+  }
+  auto tensor_vec = b.CreateVector(tensors);
+  std::vector<int32_t> ids(types.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
+  auto inputs = b.CreateVector(ids);
+  auto outputs = b.CreateVector(ids);
+  auto start = b.StartTable();
+  b.AddOffset(4, tensor_vec);  // tensors (id 0)
+  b.AddOffset(6, inputs);      // inputs (id 1)
+  b.AddOffset(8, outputs);     // outputs (id 2)
+  const flatbuffers::Offset<flatbuffers::Table> subgraph(b.EndTable(start));
+  auto subgraphs = b.CreateVector(std::vector<flatbuffers::Offset<flatbuffers::Table>>{subgraph});
+
+  auto data = b.CreateVector(std::vector<uint8_t>(constant_bytes, 0xab));
+  start = b.StartTable();
+  const flatbuffers::Offset<flatbuffers::Table> empty(b.EndTable(start));
+  start = b.StartTable();
+  b.AddOffset(4, data);  // data (id 0)
+  const flatbuffers::Offset<flatbuffers::Table> constant(b.EndTable(start));
+  auto buffers = b.CreateVector(std::vector<flatbuffers::Offset<flatbuffers::Table>>{empty, constant});
+
+  start = b.StartTable();
+  b.AddElement<uint32_t>(4, 3, 0);  // version (id 0)
+  b.AddOffset(8, subgraphs);        // subgraphs (id 2)
+  b.AddOffset(12, buffers);         // buffers (id 4)
+  const flatbuffers::Offset<flatbuffers::Table> root(b.EndTable(start));
+  b.Finish(root, "TFL3");
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+TEST(TfliteReader, MapsUnsignedTensorTypes) {
+  // schema.fbs TensorType: UINT64 = 12, UINT32 = 15, UINT16 = 16.
+  const std::vector<uint8_t> bytes = model_with_tensor_types({16, 15, 12}, 16);
+  auto m = tflite::import_model(bytes.data(), bytes.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const ir::Graph& g = m->graph;
+  ASSERT_EQ(g.values.size(), 4u);
+  EXPECT_EQ(g.values[0].info.dtype, DType::kUInt16);
+  EXPECT_EQ(g.values[1].info.dtype, DType::kUInt32);
+  EXPECT_EQ(g.values[2].info.dtype, DType::kUInt64);
+  EXPECT_EQ(g.values[3].info.dtype, DType::kUInt64);
+  EXPECT_EQ(g.values[3].data_bytes, 16u);  // [2] of 8-byte elements
+
+  // The buffer's size is checked against the element size: [2] of uint16 is 4 bytes.
+  const std::vector<uint8_t> short_buffer = model_with_tensor_types({16}, 8);
+  auto bad = tflite::import_model(short_buffer.data(), short_buffer.size());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("holds 8 bytes, expected 4 (shape [2] of uint16)"), std::string::npos)
+      << bad.status().message();
+
+  // The codes between them are known types the engine does not run.
+  const std::vector<uint8_t> resource = model_with_tensor_types({13}, 0);
+  auto r = tflite::import_model(resource.data(), resource.size());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("dtype RESOURCE is not supported"), std::string::npos) << r.status().message();
 }
 
 // Truncation at 100 random points: an error or (for a cut inside the label ZIP

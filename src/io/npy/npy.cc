@@ -18,7 +18,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 constexpr size_t kAlign = 64;           // numpy's ARRAY_ALIGN
 constexpr size_t kGrowthDigits = 21;    // numpy's GROWTH_AXIS_MAX_DIGITS
-constexpr const char* kSupported = "|u1 |i1 <i2 <i4 <i8 <f4 |b1";
+constexpr const char* kSupported = "|u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 |b1";
 
 const char* descr_of(DType t) {
   switch (t) {
@@ -29,6 +29,9 @@ const char* descr_of(DType t) {
     case DType::kInt64: return "<i8";
     case DType::kFloat32: return "<f4";
     case DType::kBool: return "|b1";
+    case DType::kUInt16: return "<u2";
+    case DType::kUInt32: return "<u4";
+    case DType::kUInt64: return "<u8";
   }
   return nullptr;
 }
@@ -70,6 +73,9 @@ Result<DType> dtype_from_descr(std::string_view d) {
       if (code == "i2") return DType::kInt16;
       if (code == "i4") return DType::kInt32;
       if (code == "i8") return DType::kInt64;
+      if (code == "u2") return DType::kUInt16;
+      if (code == "u4") return DType::kUInt32;
+      if (code == "u8") return DType::kUInt64;
       if (code == "f4") return DType::kFloat32;
     }
     if (order == '>') {

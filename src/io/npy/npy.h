@@ -5,8 +5,8 @@
 //   // a->dtype == DType::kUInt8, a->shape == {1, 224, 224, 3}, a->data: raw row-major bytes
 //   EDGERUN_RETURN_IF_ERROR(edgerun::npy::write_npy("out.npy", DType::kFloat32, {2, 3}, floats));
 //
-// Supported element types (descr): |u1 |i1 <i2 <i4 <i8 <f4 |b1 — little-endian,
-// C order. Big-endian, fortran_order True, object and structured arrays, and
+// Supported element types (descr): |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 |b1 —
+// little-endian, C order. Big-endian, fortran_order True, object and structured arrays, and
 // any other dtype are rejected with a Status naming the file, the field, and
 // what was expected versus found. Parsing never trusts the file: the header
 // length, every dim (non-negative, fits int32, rank <= kMaxRank) and the data

@@ -32,12 +32,16 @@ int64_t ConstTensor::int_at(int64_t i) const {
     case DType::kInt32: return load<int32_t>(*this, i);
     case DType::kInt64: return load<int64_t>(*this, i);
     case DType::kBool: return load<uint8_t>(*this, i) != 0;
+    case DType::kUInt16: return load<uint16_t>(*this, i);
+    case DType::kUInt32: return load<uint32_t>(*this, i);
+    case DType::kUInt64: return static_cast<int64_t>(load<uint64_t>(*this, i));
   }
   return 0;
 }
 
 float ConstTensor::float_at(int64_t i) const {
   if (dtype == DType::kFloat32) return load<float>(*this, i);
+  if (dtype == DType::kUInt64) return static_cast<float>(load<uint64_t>(*this, i));  // int_at wraps above 2^63
   return static_cast<float>(int_at(i));
 }
 
@@ -62,6 +66,9 @@ int32_t onnx_type_of(DType t) {
     case DType::kInt32: return kInt32;
     case DType::kInt64: return kInt64;
     case DType::kBool: return kBool;
+    case DType::kUInt16: return kUint16;
+    case DType::kUInt32: return kUint32;
+    case DType::kUInt64: return kUint64;
   }
   return kUndefined;
 }
@@ -75,6 +82,9 @@ Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where) {
     case kInt32: return DType::kInt32;
     case kInt64: return DType::kInt64;
     case kBool: return DType::kBool;
+    case kUint16: return DType::kUInt16;
+    case kUint32: return DType::kUInt32;
+    case kUint64: return DType::kUInt64;
     default: break;
   }
   return Unsupported(where + ": data type " + data_type_name(onnx_type) + " is not supported");
@@ -115,7 +125,19 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
       if (t.int64_data.size() != count) return mismatch("int64_data", t.int64_data.size());
       for (size_t i = 0; i < count; ++i) store(&c, static_cast<int64_t>(i), t.int64_data[i]);
       break;
-    default:  // int8 / uint8 / int16 / int32 / bool travel in int32_data
+    case DType::kUInt32:
+    case DType::kUInt64:
+      if (t.uint64_data.size() != count) return mismatch("uint64_data", t.uint64_data.size());
+      for (size_t i = 0; i < count; ++i) {
+        const auto k = static_cast<int64_t>(i);
+        if (c.dtype == DType::kUInt32) {
+          store(&c, k, static_cast<uint32_t>(t.uint64_data[i]));
+        } else {
+          store(&c, k, t.uint64_data[i]);
+        }
+      }
+      break;
+    default:  // int8 / uint8 / int16 / uint16 / int32 / bool travel in int32_data
       if (t.int32_data.size() != count) return mismatch("int32_data", t.int32_data.size());
       for (size_t i = 0; i < count; ++i) {
         const int32_t v = t.int32_data[i];
@@ -125,6 +147,7 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
           case DType::kUInt8: store(&c, k, static_cast<uint8_t>(v)); break;
           case DType::kBool: store(&c, k, static_cast<uint8_t>(v != 0)); break;
           case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
+          case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
           default: store(&c, k, v); break;
         }
       }
@@ -149,6 +172,9 @@ ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<
       case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
       case DType::kInt32: store(&c, k, static_cast<int32_t>(v)); break;
       case DType::kInt64: store(&c, k, v); break;
+      case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
+      case DType::kUInt32: store(&c, k, static_cast<uint32_t>(v)); break;
+      case DType::kUInt64: store(&c, k, static_cast<uint64_t>(v)); break;
     }
   }
   return c;

@@ -20,7 +20,9 @@ struct ConstTensor {
   std::vector<uint8_t> bytes;
 
   int64_t elements() const { return static_cast<int64_t>(bytes.size() / dtype_size(dtype)); }
-  // Element i converted to int64 / float (any dtype).
+  // Element i converted to int64 / float (any dtype). uint64 values above
+  // INT64_MAX wrap to negative int64s (two's complement), so int_at and
+  // make_ints round-trip them.
   int64_t int_at(int64_t i) const;
   float float_at(int64_t i) const;
   std::vector<int64_t> ints() const;
@@ -28,7 +30,7 @@ struct ConstTensor {
 };
 
 // The ONNX data type for an engine dtype, and back (Unsupported for types
-// the engine has no dtype for: uint16/32/64, float16, double, strings).
+// the engine has no dtype for: float16, double, strings, ...).
 int32_t onnx_type_of(DType t);
 Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
 

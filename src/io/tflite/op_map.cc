@@ -463,6 +463,13 @@ Result<ir::Attrs> parse_pad(const OpContext& ctx) {
   return ir::Attrs{};
 }
 
+template <typename T>
+T load_scalar(const uint8_t* p) {
+  T x;
+  std::memcpy(&x, p, sizeof(x));
+  return x;
+}
+
 // PADV2's optional third input, a one-element constant of the input's dtype.
 Result<float> padv2_value(const OpContext& ctx) {
   const ir::Value& in = value_of(ctx, ctx.node->inputs[0]);
@@ -477,27 +484,23 @@ Result<float> padv2_value(const OpContext& ctx) {
   }
   int64_t raw = 0;
   switch (c.info.dtype) {
-    case DType::kFloat32: {
-      float f;
-      std::memcpy(&f, c.data, sizeof(f));
-      return f;
-    }
+    case DType::kFloat32: return load_scalar<float>(c.data);
     case DType::kInt8: raw = static_cast<int8_t>(c.data[0]); break;
     case DType::kUInt8: raw = c.data[0]; break;
     case DType::kBool: raw = c.data[0] != 0; break;
-    case DType::kInt16: {
-      int16_t x;
-      std::memcpy(&x, c.data, sizeof(x));
-      raw = x;
+    case DType::kInt16: raw = load_scalar<int16_t>(c.data); break;
+    case DType::kUInt16: raw = load_scalar<uint16_t>(c.data); break;
+    case DType::kInt32: raw = load_scalar<int32_t>(c.data); break;
+    case DType::kUInt32: raw = load_scalar<uint32_t>(c.data); break;
+    case DType::kInt64: raw = load_scalar<int64_t>(c.data); break;
+    case DType::kUInt64: {
+      const auto x = load_scalar<uint64_t>(c.data);
+      if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return tensor_unsupported(ctx, "constant value " + std::to_string(x) + " is not supported (above 2^63 - 1)");
+      }
+      raw = static_cast<int64_t>(x);
       break;
     }
-    case DType::kInt32: {
-      int32_t x;
-      std::memcpy(&x, c.data, sizeof(x));
-      raw = x;
-      break;
-    }
-    case DType::kInt64: std::memcpy(&raw, c.data, sizeof(raw)); break;
   }
   if (!in.info.quant.empty()) {
     // TFLite pads with the raw value, which must share the input's quantization.

@@ -25,12 +25,15 @@ struct TypeEntry {
 };
 // schema.fbs TensorType.
 constexpr TypeEntry kTensorTypes[] = {
-    {0, "FLOAT32", true, DType::kFloat32}, {1, "FLOAT16", false, DType::kFloat32},
-    {2, "INT32", true, DType::kInt32},     {3, "UINT8", true, DType::kUInt8},
-    {4, "INT64", true, DType::kInt64},     {5, "STRING", false, DType::kFloat32},
-    {6, "BOOL", true, DType::kBool},       {7, "INT16", true, DType::kInt16},
+    {0, "FLOAT32", true, DType::kFloat32},    {1, "FLOAT16", false, DType::kFloat32},
+    {2, "INT32", true, DType::kInt32},        {3, "UINT8", true, DType::kUInt8},
+    {4, "INT64", true, DType::kInt64},        {5, "STRING", false, DType::kFloat32},
+    {6, "BOOL", true, DType::kBool},          {7, "INT16", true, DType::kInt16},
     {8, "COMPLEX64", false, DType::kFloat32}, {9, "INT8", true, DType::kInt8},
-    {10, "FLOAT64", false, DType::kFloat32},
+    {10, "FLOAT64", false, DType::kFloat32},  {11, "COMPLEX128", false, DType::kFloat32},
+    {12, "UINT64", true, DType::kUInt64},     {13, "RESOURCE", false, DType::kFloat32},
+    {14, "VARIANT", false, DType::kFloat32},  {15, "UINT32", true, DType::kUInt32},
+    {16, "UINT16", true, DType::kUInt16},
 };
 
 std::string tensor_where(size_t index, const fb::Tensor* t) {

@@ -61,12 +61,27 @@ void s16_add__ref(const int16_t* a, const int16_t* b, int16_t* y, const Broadcas
   binary<Add>(a, b, y, bc, begin, end);
 }
 
+void u16_add__ref(const uint16_t* a, const uint16_t* b, uint16_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Add>(a, b, y, bc, begin, end);
+}
+
 void s32_add__ref(const int32_t* a, const int32_t* b, int32_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Add>(a, b, y, bc, begin, end);
 }
 
+void u32_add__ref(const uint32_t* a, const uint32_t* b, uint32_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Add>(a, b, y, bc, begin, end);
+}
+
 void s64_add__ref(const int64_t* a, const int64_t* b, int64_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Add>(a, b, y, bc, begin, end);
+}
+
+void u64_add__ref(const uint64_t* a, const uint64_t* b, uint64_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Add>(a, b, y, bc, begin, end);
 }
@@ -84,12 +99,27 @@ void s16_sub__ref(const int16_t* a, const int16_t* b, int16_t* y, const Broadcas
   binary<Sub>(a, b, y, bc, begin, end);
 }
 
+void u16_sub__ref(const uint16_t* a, const uint16_t* b, uint16_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Sub>(a, b, y, bc, begin, end);
+}
+
 void s32_sub__ref(const int32_t* a, const int32_t* b, int32_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Sub>(a, b, y, bc, begin, end);
 }
 
+void u32_sub__ref(const uint32_t* a, const uint32_t* b, uint32_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Sub>(a, b, y, bc, begin, end);
+}
+
 void s64_sub__ref(const int64_t* a, const int64_t* b, int64_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Sub>(a, b, y, bc, begin, end);
+}
+
+void u64_sub__ref(const uint64_t* a, const uint64_t* b, uint64_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Sub>(a, b, y, bc, begin, end);
 }
@@ -107,12 +137,27 @@ void s16_mul__ref(const int16_t* a, const int16_t* b, int16_t* y, const Broadcas
   binary<Mul>(a, b, y, bc, begin, end);
 }
 
+void u16_mul__ref(const uint16_t* a, const uint16_t* b, uint16_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Mul>(a, b, y, bc, begin, end);
+}
+
 void s32_mul__ref(const int32_t* a, const int32_t* b, int32_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Mul>(a, b, y, bc, begin, end);
 }
 
+void u32_mul__ref(const uint32_t* a, const uint32_t* b, uint32_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Mul>(a, b, y, bc, begin, end);
+}
+
 void s64_mul__ref(const int64_t* a, const int64_t* b, int64_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Mul>(a, b, y, bc, begin, end);
+}
+
+void u64_mul__ref(const uint64_t* a, const uint64_t* b, uint64_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Mul>(a, b, y, bc, begin, end);
 }
@@ -130,12 +175,27 @@ void s16_div__ref(const int16_t* a, const int16_t* b, int16_t* y, const Broadcas
   binary<Div>(a, b, y, bc, begin, end);
 }
 
+void u16_div__ref(const uint16_t* a, const uint16_t* b, uint16_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Div>(a, b, y, bc, begin, end);
+}
+
 void s32_div__ref(const int32_t* a, const int32_t* b, int32_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Div>(a, b, y, bc, begin, end);
 }
 
+void u32_div__ref(const uint32_t* a, const uint32_t* b, uint32_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Div>(a, b, y, bc, begin, end);
+}
+
 void s64_div__ref(const int64_t* a, const int64_t* b, int64_t* y, const BroadcastIndex& bc, int64_t begin,
+                  int64_t end) {
+  binary<Div>(a, b, y, bc, begin, end);
+}
+
+void u64_div__ref(const uint64_t* a, const uint64_t* b, uint64_t* y, const BroadcastIndex& bc, int64_t begin,
                   int64_t end) {
   binary<Div>(a, b, y, bc, begin, end);
 }
