@@ -99,7 +99,20 @@ inline int64_t onnx_index(const PoolParams& p, int64_t b, int32_t c, int64_t y, 
 
 template <typename T>
 void maxpool(const PoolParams& p, const T* input, T* output, int64_t* indices, size_t row_begin, size_t row_end) {
+  const auto channels = static_cast<size_t>(p.channels);
   for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
+    if (indices == nullptr) {
+      // Channels innermost: every tap is one contiguous run of the input
+      // (the loops vectorize); the same comparisons, so the same maxima.
+      T* out = output + out_offset;
+      std::fill(out, out + channels, std::numeric_limits<T>::lowest());
+      for_each_tap(p, w, [&](int64_t y, int64_t x) {
+        const T* pixel = input + in_offset(p, b, y, x);
+        for (size_t c = 0; c < channels; ++c) out[c] = pixel[c] > out[c] ? pixel[c] : out[c];
+      });
+      for (size_t c = 0; c < channels; ++c) out[c] = clamp_activation(p, out[c]);
+      return;
+    }
     for (int32_t c = 0; c < p.channels; ++c) {
       T max = std::numeric_limits<T>::lowest();
       int64_t max_y = w.y0, max_x = w.x0;
@@ -121,16 +134,21 @@ void maxpool(const PoolParams& p, const T* input, T* output, int64_t* indices, s
 
 void f32_avgpool_minmax__ref(const PoolParams& p, const float* input, float* output, size_t row_begin,
                              size_t row_end) {
+  const auto channels = static_cast<size_t>(p.channels);
   for_each_pixel(p, row_begin, row_end, [&](int64_t b, size_t out_offset, const Window& w) {
-    for (int32_t c = 0; c < p.channels; ++c) {
-      float total = 0.0f;
-      float count = 0.0f;
-      for_each_tap(p, w, [&](int64_t y, int64_t x) {
-        total += input[in_offset(p, b, y, x) + static_cast<size_t>(c)];
-        count += 1.0f;
-      });
-      const float average = count > 0.0f ? total / count : 0.0f;
-      output[out_offset + static_cast<size_t>(c)] = std::min(std::max(average, p.f32_min), p.f32_max);
+    // Channels innermost (one contiguous run per tap); each channel still sums
+    // its taps in window order.
+    float* out = output + out_offset;
+    std::fill(out, out + channels, 0.0f);
+    float count = 0.0f;
+    for_each_tap(p, w, [&](int64_t y, int64_t x) {
+      const float* pixel = input + in_offset(p, b, y, x);
+      for (size_t c = 0; c < channels; ++c) out[c] += pixel[c];
+      count += 1.0f;
+    });
+    for (size_t c = 0; c < channels; ++c) {
+      const float average = count > 0.0f ? out[c] / count : 0.0f;
+      out[c] = std::min(std::max(average, p.f32_min), p.f32_max);
     }
   });
 }
