@@ -118,34 +118,47 @@ class F32GemmKernel final : public Kernel {
   F32Pointwise pw_;
 };
 
-// Any conv: im2col of one output row at a time into per-thread scratch, then the GEMM.
+// Patches one im2col block may hold: the GEMM streams all its weights once
+// per call, so a call covers as many output rows as fit here (ResNet-18's
+// 7x7 layers have 9 MB of weights and 7-pixel rows: one row per call streamed
+// them 7 times). Within the AVX-512 GEMM's whole-A size, so A stays in L2.
+constexpr size_t kIm2colBlockBytes = 512 * 1024;
+
+// Any conv: im2col of a block of output rows into per-thread scratch, then the GEMM.
 class F32Im2colConvKernel final : public Kernel {
  public:
   F32Im2colConvKernel(kernels::F32GemmFn gemm, const kernels::ConvParams& p, PackedFloats packed)
       : gemm_(gemm), p_(p), k_(static_cast<size_t>(p.filter_h) * p.filter_w * p.in_c), packed_(std::move(packed)) {}
 
-  size_t scratch_bytes() const override { return static_cast<size_t>(p_.out_w) * k_ * sizeof(float); }
+  size_t scratch_bytes() const override { return block_rows() * col_floats() * sizeof(float); }
 
   void run(const KernelIO& io) const override {
     const float* in = static_cast<const float*>(io.inputs[0]);
     float* out = static_cast<float*>(io.outputs[0]);
     parallel_rows(io, kernels::conv_rows(p_), 1, [&](size_t begin, size_t end, int thread) {
-      rows(in, begin, end, out + begin * row_floats(), reinterpret_cast<float*>(io.thread_scratch(thread)));
+      rows(in, begin, end, out + begin * row_floats(), reinterpret_cast<float*>(io.thread_scratch(thread)),
+           block_rows());
     });
   }
 
   const kernels::ConvParams& params() const { return p_; }
   size_t row_floats() const { return static_cast<size_t>(p_.out_w) * static_cast<size_t>(p_.out_c); }
   size_t col_floats() const { return static_cast<size_t>(p_.out_w) * k_; }
+  size_t block_rows() const {
+    return std::max<size_t>(1, kIm2colBlockBytes / std::max<size_t>(1, col_floats() * sizeof(float)));
+  }
   size_t weight_bytes() const { return packed_.size() * sizeof(float); }
 
-  // Output rows [begin, end) (of batch * out_h) into dst, row after row; col:
-  // col_floats() of scratch.
-  void rows(const float* in, size_t begin, size_t end, float* dst, float* col) const {
+  // Output rows [begin, end) (of batch * out_h) into dst, col_rows rows per
+  // GEMM; col: col_rows * col_floats() of scratch.
+  void rows(const float* in, size_t begin, size_t end, float* dst, float* col, size_t col_rows) const {
     const size_t out_w = static_cast<size_t>(p_.out_w), out_c = static_cast<size_t>(p_.out_c);
-    for (size_t r = begin; r < end; ++r, dst += out_w * out_c) {
-      im2col_row(in, r, col);
-      gemm_(out_w, out_c, k_, col, k_, packed_.data(), dst, out_c, p_.f32_min, p_.f32_max);
+    for (size_t r = begin; r < end;) {
+      const size_t n = std::min(col_rows, end - r);
+      for (size_t i = 0; i < n; ++i) im2col_row(in, r + i, col + i * col_floats());
+      gemm_(n * out_w, out_c, k_, col, k_, packed_.data(), dst, out_c, p_.f32_min, p_.f32_max);
+      r += n;
+      dst += n * out_w * out_c;
     }
   }
 
@@ -446,7 +459,7 @@ class F32DwChainKernel final : public Kernel {
   void expand_rows(const float* in, int64_t b, int64_t from, int64_t to, float* dst, float* col) const {
     const kernels::ConvParams& p = dw_stage().p;
     if (conv_expand_ != nullptr) {
-      conv_expand_->rows(in, static_cast<size_t>(b * p.in_h + from), static_cast<size_t>(b * p.in_h + to), dst, col);
+      conv_expand_->rows(in, static_cast<size_t>(b * p.in_h + from), static_cast<size_t>(b * p.in_h + to), dst, col, 1);
       return;
     }
     const F32Pointwise& e = pw_stage(expand_);
