@@ -7,7 +7,8 @@
 // AVX-512F and FMA. Compiled with -mavx512f -mfma.
 //
 // Vectorized over channels (NHWC keeps them innermost), 16 per zmm. The
-// generic kernel, and the 3x3 kernel on border pixels (SAME padding), visit
+// generic kernel (but for the interior of a 5x5 filter: dw5x5_run), and the
+// 3x3 kernel on border pixels (SAME padding), visit
 // the in-image taps of each pixel with bounds checks (out-of-image taps are
 // skipped, as the reference does), channels 32 at a time (two independent
 // accumulators), then 16 at a time. The 3x3 kernel finds, per output row, the
@@ -111,6 +112,33 @@ inline void dw3x3_run(const float* in, size_t in_row, size_t in_step, size_t cou
   }
 }
 
+// `count` output pixels of one row whose 5x5 windows (dilation 1) lie inside
+// the image, as dw3x3_run: channel blocks of 16 outside, the block's bias and
+// 25 weight vectors held in registers while the pixels go by, taps in the
+// reference's order. The generic per-pixel path reloads every weight vector
+// per tap (two loads per multiply-add) and checks every tap's bounds.
+// (EfficientNet's 5x5 depthwise convs.)
+inline void dw5x5_run(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
+                      const float* w, float* out, __m512 vmin, __m512 vmax) {
+  for (size_t ch = 0; ch < c; ch += 16) {
+    const __mmask16 mask = lanes(std::min<size_t>(16, c - ch));
+    const __m512 bias = _mm512_maskz_loadu_ps(mask, w + ch);
+    __m512 k[25];
+#pragma GCC unroll 25
+    for (size_t t = 0; t < 25; ++t) k[t] = _mm512_maskz_loadu_ps(mask, w + (1 + t) * c_pad + ch);
+    const float* ip = in + ch;
+    float* op = out + ch;
+    for (size_t i = 0; i < count; ++i, ip += in_step, op += c) {
+      __m512 acc = bias;
+#pragma GCC unroll 25
+      for (size_t t = 0; t < 25; ++t) {
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, ip + t / 5 * in_row + t % 5 * c), k[t], acc);
+      }
+      _mm512_mask_storeu_ps(op, mask, clamp(acc, vmin, vmax));
+    }
+  }
+}
+
 // P adjacent output pixels (windows `in_step` floats apart), every channel
 // block, P independent accumulators. With stride 1 each filter row loads its
 // P + 2 input columns once for all P pixels. Each pixel still sums bias, then
@@ -193,8 +221,9 @@ void dwconv_rows(const ConvParams& p, const float* input, const float* packed, f
   const size_t c_pad = f32_dwconv_padded_channels(c);
   const size_t image = static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w) * c;
   const size_t in_row = static_cast<size_t>(p.in_w) * c;
-  // Output columns [full_begin, full_end) have their whole 3x3 window inside the image width.
-  const ColumnRange full = k3x3 ? conv_interior_columns(p) : ColumnRange{};
+  // Output columns [full_begin, full_end) have their whole 3x3 (or 5x5) window inside the image width.
+  const bool k5x5 = !k3x3 && p.filter_h == 5 && p.filter_w == 5 && p.dilation_h == 1 && p.dilation_w == 1;
+  const ColumnRange full = k3x3 || k5x5 ? conv_interior_columns(p) : ColumnRange{};
   const int64_t full_begin = full.begin, full_end = full.end;
   for (size_t r = row_begin; r < row_end; ++r) {
     const size_t b = r / static_cast<size_t>(p.out_h);
@@ -209,7 +238,14 @@ void dwconv_rows(const ConvParams& p, const float* input, const float* packed, f
                          vmax);
       }
     };
-    if (row_full && full_end > full_begin) {
+    if (k5x5 && iy0 >= 0 && iy0 + 5 <= p.in_h && full_end > full_begin) {
+      generic(0, full_begin);
+      const int64_t ix0 = full_begin * p.stride_w - p.pad_left;
+      dw5x5_run(in + static_cast<size_t>(iy0) * in_row + static_cast<size_t>(ix0) * c, in_row,
+                static_cast<size_t>(p.stride_w) * c, static_cast<size_t>(full_end - full_begin), c, c_pad, packed,
+                out + static_cast<size_t>(full_begin) * c, vmin, vmax);
+      generic(full_end, p.out_w);
+    } else if (row_full && full_end > full_begin) {
       generic(0, full_begin);
       const int64_t ix0 = full_begin * p.stride_w - p.pad_left;
       dw3x3_interior(in + static_cast<size_t>(iy0) * in_row + static_cast<size_t>(ix0) * c, in_row,
