@@ -21,7 +21,7 @@ Runner add_run(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("MODEL", o->model, "Model file (.tflite or .onnx)")->required();
-  cmd->add_option("--input,-i", o->inputs, "One .npy file per model input, in input order")->required();
+  cmd->add_option("--input,-i", o->inputs, "One .npy file per model input, in input order (none for a model without inputs)");
   cmd->add_option("--output,-o", o->output_dir, "Folder for output_<i>.npy files (created if missing)")->required();
   cmd->add_flag("--json", o->json, "Print a JSON summary");
   add_engine_options(cmd, &o->engine);

@@ -2551,7 +2551,6 @@ Result<io::ImportedModel> Importer::run() {
   if (g().outputs.empty()) return InvalidModel("the graph has no outputs");
   std::sort(input_order_.begin(), input_order_.end());
   for (const auto& p : input_order_) g().inputs.push_back(p.second);
-  if (g().inputs.empty()) return Unsupported("the graph has no input that is not a constant");
   return std::move(out_);
 }
 
