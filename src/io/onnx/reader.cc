@@ -2249,8 +2249,17 @@ Status Importer::alias() {
   if (!has_input(0)) return node_error("input 0 is missing");
   const std::string_view op = node_->op_type;
   if (op == "Dropout" && has_input(2)) {
+    // Training mode drops nothing at ratio 0: the same as inference.
     EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* t, constant_input(2));
-    if (t->elements() != 1 || t->int_at(0) != 0) return node_unsupported("training_mode = true is not supported (inference only)");
+    const bool training = t->elements() != 1 || t->int_at(0) != 0;
+    bool zero_ratio = false;
+    if (training && has_input(1)) {
+      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* r, constant_input(1));
+      zero_ratio = r->elements() == 1 && r->dtype == DType::kFloat32 && r->float_at(0) == 0.0f;
+    }
+    if (training && !zero_ratio) {
+      return node_unsupported("training_mode = true with a ratio other than 0 is not supported (it drops at random)");
+    }
   }
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
   // A graph input becomes an IR input once, whichever name reads it.
