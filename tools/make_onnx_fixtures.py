@@ -230,6 +230,22 @@ def main():
         y = sess.run(None, {"x": test_input(shape)})[0].astype(np.float32)
         np.save(args.out_dir / f"{name}.out.npy", y)
         print(f"{name}: {path.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
+    # external/: conv_paths with every initializer in one external data file
+    # (as PyTorch writes large models), and a copy whose locations leave the
+    # folder (must be refused).
+    from onnx import external_data_helper
+    ext_dir = args.out_dir / "external"
+    ext_dir.mkdir(exist_ok=True)
+    m = onnx.load(args.out_dir / "conv_paths.onnx")
+    external_data_helper.convert_model_to_external_data(m, all_tensors_to_one_file=True,
+                                                        location="conv_paths.weights", size_threshold=0)
+    onnx.save_model(m, ext_dir / "conv_paths.onnx")
+    for t in m.graph.initializer:
+        for kv in t.external_data:
+            if kv.key == "location":
+                kv.value = "../conv_paths.weights"
+    (ext_dir / "escaping_location.onnx").write_bytes(m.SerializeToString())
+    print(f"external/conv_paths.onnx + conv_paths.weights ({(ext_dir / 'conv_paths.weights').stat().st_size} bytes)")
     # qlinear_*: the expected output is ORT's own execution of its QLinear kernels.
     for seed, (name, (act, weight)) in enumerate(QLINEAR.items()):
         path = args.out_dir / f"{name}.onnx"

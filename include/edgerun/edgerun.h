@@ -99,6 +99,11 @@ struct LoadOptions {
   // value where the graph needs a constant; an input also read as data stays
   // an input, and one that is not is no longer listed as an input.
   std::vector<InputValue> input_values;
+  // ONNX only: the folder of the files that tensors stored as external data
+  // name (PyTorch writes them for models over 2 GB, or when asked). Empty:
+  // load() uses the model file's folder; load_from_buffer() then rejects
+  // external tensors. File names must stay inside this folder.
+  std::string external_data_dir;
 };
 
 struct SessionOptions {

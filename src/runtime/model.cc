@@ -85,7 +85,8 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
                                            const LoadOptions& options) {
   const bool tflite_file = size >= 8 && std::memcmp(data + 4, "TFL3", 4) == 0;
   if (!tflite_file && onnx::looks_like_onnx(data, size)) {
-    EDGERUN_ASSIGN_OR_RETURN(impl->imported, onnx::import_model(data, size, options.input_values));
+    EDGERUN_ASSIGN_OR_RETURN(impl->imported,
+                             onnx::import_model(data, size, options.input_values, options.external_data_dir));
   } else {
     EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
   }
@@ -158,7 +159,12 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
   impl->file = std::move(file);
   const uint8_t* data = impl->file.data();
   const size_t size = impl->file.size();
-  auto built = build(std::move(impl), data, size, options);
+  LoadOptions opts = options;
+  if (opts.external_data_dir.empty()) {
+    const size_t slash = path.find_last_of('/');
+    opts.external_data_dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  }
+  auto built = build(std::move(impl), data, size, opts);
   if (!built.ok()) return built.status().with_context(path);
   return std::shared_ptr<const Model>(new Model(std::move(built).value()));
 }

@@ -4,6 +4,7 @@
 // and malformed bytes: every truncation and random corruption gives an error
 // or a valid model, never a crash (this suite also runs under ASan/UBSan).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -86,6 +87,49 @@ TEST(OnnxReader, FixturesMatchOnnxRuntime) {
       }
     }
   }
+}
+
+// Initializers in an external data file (tools/make_onnx_fixtures.py: every
+// tensor of conv_paths in external/conv_paths.weights): load() reads them from
+// the model's folder and gives conv_paths' output. Without the folder
+// (load_from_buffer), with the data file missing, or with a location that
+// leaves the folder, loading fails and says why.
+TEST(OnnxReader, ReadsExternalData) {
+  const std::string dir = kFixtures + "external/";
+  Shape shape;
+  const std::vector<float> want = golden(kFixtures + "conv_paths.out.npy", &shape);
+  const std::vector<float> got = run_model(dir + "conv_paths.onnx", KernelChoice::kAuto, 1);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5f + 1e-5f * std::abs(want[i])) << i;
+
+  const std::vector<uint8_t> bytes = read_file_bytes(dir + "conv_paths.onnx");
+  auto from_buffer = Model::load_from_buffer(bytes.data(), bytes.size());
+  ASSERT_FALSE(from_buffer.ok());
+  EXPECT_NE(from_buffer.status().message().find("external_data_dir"), std::string::npos) << from_buffer.status().message();
+  LoadOptions with_dir;
+  with_dir.external_data_dir = dir;
+  EXPECT_TRUE(Model::load_from_buffer(bytes.data(), bytes.size(), with_dir).ok());
+
+  const std::filesystem::path lone =
+      std::filesystem::temp_directory_path() / ("edgerun_external_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(lone);
+  std::filesystem::copy_file(dir + "conv_paths.onnx", lone / "conv_paths.onnx",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto missing = Model::load((lone / "conv_paths.onnx").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("conv_paths.weights"), std::string::npos) << missing.status().message();
+  // A data file cut short: the tensors past its end are refused, not read.
+  std::filesystem::copy_file(dir + "conv_paths.weights", lone / "conv_paths.weights");
+  std::filesystem::resize_file(lone / "conv_paths.weights", std::filesystem::file_size(lone / "conv_paths.weights") / 2);
+  auto truncated = Model::load((lone / "conv_paths.onnx").string());
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.status().message().find("past the end"), std::string::npos) << truncated.status().message();
+  std::filesystem::remove_all(lone);
+
+  auto escaping = Model::load(dir + "escaping_location.onnx");
+  ASSERT_FALSE(escaping.ok());
+  EXPECT_NE(escaping.status().message().find("leaves the model's folder"), std::string::npos)
+      << escaping.status().message();
 }
 
 // ONNX Runtime's static quantizer output (QDQ form, int8 per-channel weights)

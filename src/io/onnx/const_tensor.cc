@@ -91,7 +91,7 @@ Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where) {
 }
 
 Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what) {
-  if (t.external) return Unsupported(what + ": tensors in external data files are not supported yet");
+  if (t.external) return Unsupported(what + ": external data is read for initializers only");
   ConstTensor c;
   EDGERUN_ASSIGN_OR_RETURN(c.dtype, dtype_of_onnx(t.data_type, what));
   int64_t n = 1;

@@ -35,7 +35,8 @@ int32_t onnx_type_of(DType t);
 Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
 
 // Decodes raw_data or the typed field. `what` names the tensor in errors.
-// Initializers in external files are rejected (Unsupported).
+// Tensors marked external are rejected (Unsupported): the importer resolves
+// an initializer's external data into raw_data first.
 Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what);
 
 // A tensor of `dtype` with these dims filled from int64 / float values.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/checked.h"
+#include "core/mapped_file.h"
 #include "io/onnx/const_tensor.h"
 #include "io/onnx/proto.h"
 
@@ -65,7 +66,8 @@ struct QdqMatch {
 
 class Importer {
  public:
-  Importer(const Model& m, const std::vector<InputValue>& input_values) : m_(m), input_values_(input_values) {}
+  Importer(const Model& m, const std::vector<InputValue>& input_values, const std::string& external_dir)
+      : m_(m), input_values_(input_values), external_dir_(external_dir) {}
 
   Result<io::ImportedModel> run();
 
@@ -203,8 +205,12 @@ class Importer {
                                    ir::ExplicitPads* pads);
   Result<Shape> reshape_target(const Shape& in);
 
+  Result<TensorProto> with_external_data(const TensorProto& t, const std::string& what);
+
   const Model& m_;
   const std::vector<InputValue>& input_values_;
+  const std::string& external_dir_;
+  std::map<std::string, MappedFile> external_files_;  // mapped once each, while importing
   int64_t opset_ = 0;
   io::ImportedModel out_;
   std::map<std::string_view, Entry> entries_;
@@ -339,10 +345,68 @@ bool Importer::is_constant(size_t i) {
 
 Result<const ConstTensor*> Importer::constant_of(Entry* e) {
   if (e->constant == nullptr && e->proto != nullptr) {
-    EDGERUN_ASSIGN_OR_RETURN(ConstTensor c, decode_tensor(*e->proto, "initializer '" + str(e->proto->name) + "'"));
+    const std::string what = "initializer '" + str(e->proto->name) + "'";
+    EDGERUN_ASSIGN_OR_RETURN(const TensorProto t, with_external_data(*e->proto, what));
+    EDGERUN_ASSIGN_OR_RETURN(ConstTensor c, decode_tensor(t, what));
     e->constant = std::make_shared<const ConstTensor>(std::move(c));
   }
   return e->constant.get();
+}
+
+// An initializer stored outside the model file (data_location EXTERNAL):
+// the same tensor with raw_data pointing at its bytes in the file named by
+// "location" (relative to external_dir_, never leaving it), from "offset"
+// (default 0) for "length" bytes (default: to the end of the file).
+Result<TensorProto> Importer::with_external_data(const TensorProto& t, const std::string& what) {
+  if (!t.external) return t;
+  std::string_view location;
+  uint64_t offset = 0, length = 0;
+  bool has_length = false;
+  auto number = [&](std::string_view key, std::string_view v, uint64_t* out) -> Status {
+    if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string_view::npos) {
+      return InvalidModel(what + ": external_data " + str(key) + " '" + str(v) + "' is not a byte count");
+    }
+    *out = std::stoull(str(v));
+    return Status::Ok();
+  };
+  for (const auto& [key, value] : t.external_data) {
+    if (key == "location") location = value;
+    if (key == "offset") EDGERUN_RETURN_IF_ERROR(number(key, value, &offset));
+    if (key == "length") {
+      EDGERUN_RETURN_IF_ERROR(number(key, value, &length));
+      has_length = true;
+    }
+  }
+  if (location.empty()) return InvalidModel(what + ": external data without a location");
+  const bool escapes = location.front() == '/' || location.find('\0') != std::string_view::npos ||
+                       location == ".." || location.substr(0, 3) == "../" || location.find("/../") != std::string_view::npos ||
+                       (location.size() >= 3 && location.substr(location.size() - 3) == "/..");
+  if (escapes) {
+    return InvalidModel(what + ": external data location '" + str(location) +
+                        "' leaves the model's folder (expected a relative path inside it)");
+  }
+  if (external_dir_.empty()) {
+    return InvalidArgument(what + ": stored in external file '" + str(location) +
+                           "'; load the model from its file, or set LoadOptions::external_data_dir");
+  }
+  const std::string path = external_dir_ + "/" + str(location);
+  auto it = external_files_.find(path);
+  if (it == external_files_.end()) {
+    auto file = MappedFile::open(path);
+    if (!file.ok()) return InvalidModel(what + ": external data file: " + file.status().message());
+    it = external_files_.emplace(path, std::move(file).value()).first;
+  }
+  const MappedFile& f = it->second;
+  if (offset > f.size() || (has_length && length > f.size() - offset)) {
+    return InvalidModel(what + ": external data [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                        ") lies past the end of '" + str(location) + "' (" + std::to_string(f.size()) + " bytes)");
+  }
+  TensorProto r = t;
+  r.external = false;
+  r.has_raw_data = true;
+  r.raw_data = std::string_view(reinterpret_cast<const char*>(f.data()) + offset,
+                                has_length ? length : f.size() - offset);
+  return r;
 }
 
 Result<const ConstTensor*> Importer::constant_input(size_t i) {
@@ -2565,9 +2629,10 @@ Result<io::ImportedModel> Importer::run() {
 
 }  // namespace
 
-Result<io::ImportedModel> import_model(const uint8_t* data, size_t size, const std::vector<InputValue>& input_values) {
+Result<io::ImportedModel> import_model(const uint8_t* data, size_t size, const std::vector<InputValue>& input_values,
+                                       const std::string& external_dir) {
   EDGERUN_ASSIGN_OR_RETURN(const Model m, parse_model(data, size));
-  Importer imp(m, input_values);
+  Importer imp(m, input_values, external_dir);
   return imp.run();
 }
 

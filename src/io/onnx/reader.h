@@ -21,12 +21,15 @@
 //
 // Every node is checked before the graph is built: unsupported ops are all
 // reported in one error, by op type and node index; attributes outside what
-// the engine implements are named. Initializers stored in external files are
-// not read yet.
+// the engine implements are named. Initializers stored in external files
+// (data_location EXTERNAL) are read from `external_dir`: the file their
+// "location" names, which must lie inside that folder, at "offset" for
+// "length" bytes, all checked against the file.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "edgerun/edgerun.h"
@@ -36,8 +39,10 @@
 namespace edgerun::onnx {
 
 // `input_values`: LoadOptions::input_values (values for graph inputs the
-// graph needs as constants).
+// graph needs as constants); `external_dir`: LoadOptions::external_data_dir
+// (empty: external tensors are an error).
 Result<io::ImportedModel> import_model(const uint8_t* data, size_t size,
-                                       const std::vector<InputValue>& input_values = {});
+                                       const std::vector<InputValue>& input_values = {},
+                                       const std::string& external_dir = {});
 
 }  // namespace edgerun::onnx
