@@ -66,6 +66,7 @@ int run_classify(const ClassifyOptions& o) {
   const TensorInfo& in = model->input_info(0);
   const auto norm = choose_normalization(o, *model);
   if (Status st = vision::check_input_info(in, norm); !st.ok()) return fail(st.with_context(model_path));
+  const vision::ImageInputShape image_shape = vision::image_input_shape(in).value();
   const vision::ResizeMethod method =
       o.resize == "nearest" ? vision::ResizeMethod::kNearest : vision::ResizeMethod::kBilinear;
 
@@ -97,7 +98,7 @@ int run_classify(const ClassifyOptions& o) {
       fail(image.status());
       continue;
     }
-    const vision::Image resized = vision::resize(*image, in.shape[2], in.shape[1], method);
+    const vision::Image resized = vision::resize(*image, image_shape.width, image_shape.height, method);
     if (Status st = vision::fill_input(resized, in, norm, session->input_data(0)); !st.ok()) {
       ++failures;
       fail(st.with_context(path));
@@ -139,7 +140,8 @@ Runner add_classify(CLI::App& app) {
   auto o = std::make_shared<ClassifyOptions>();
   cmd->add_option("IMAGE", o->images, "Images to classify (JPEG, PNG or BMP)")->required();
   cmd->add_option("--model,-m", o->model,
-                  "Model file (.tflite); default: $EDGERUN_MODEL, else the model fetched by scripts/setup.sh");
+                  "Model file (.tflite, or .onnx with an NHWC or NCHW image input); default: $EDGERUN_MODEL, else "
+                  "the model fetched by scripts/setup.sh");
   cmd->add_option("--labels,-l", o->labels,
                   "Label file, one per line (or 'index label' lines); default: labels embedded in the model");
   cmd->add_option("--top-k,-k", o->top_k, "How many classes to print per image")
@@ -151,7 +153,9 @@ Runner add_classify(CLI::App& app) {
                   "Resize method to the model's input size: bilinear (half-pixel centers) or nearest")
       ->check(CLI::IsMember({"bilinear", "nearest"}))
       ->capture_default_str();
-  cmd->add_option("--mean", o->mean, "Input normalization mean, 1 or 3 values: (pixel - mean) / std")
+  cmd->add_option("--mean", o->mean,
+                  "Input normalization mean, 1 or 3 values: (pixel - mean) / std, pixels 0..255 (PyTorch ImageNet "
+                  "models: --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375)")
       ->expected(1, 3)
       ->delimiter(',');
   cmd->add_option("--std", o->std, "Input normalization std, 1 or 3 values")->expected(1, 3)->delimiter(',');

@@ -47,22 +47,31 @@ void quantize_pixels(const Image& img, const float* mean, const float* stdv, flo
 
 }  // namespace
 
-Status check_input_info(const TensorInfo& info, const std::optional<Normalization>& norm) {
+Result<ImageInputShape> image_input_shape(const TensorInfo& info) {
   const std::string where = tensor_label(info);
   if (info.shape.size() != 4) {
-    return InvalidArgument(where + ": expected an NHWC image tensor of rank 4 [1,H,W,3], found rank " +
+    return InvalidArgument(where + ": expected an image tensor of rank 4 ([1,H,W,3] or [1,3,H,W]), found rank " +
                            std::to_string(info.shape.size()));
   }
   if (info.shape[0] != 1) {
     return Unsupported(where + ": expected batch 1, found " + std::to_string(info.shape[0]));
   }
-  if (info.shape[3] != 3) {
-    return Unsupported(where + ": expected 3 channels (RGB) in the last dimension, found " +
-                       std::to_string(info.shape[3]));
+  ImageInputShape s;
+  if (info.shape[3] == 3) {
+    s = {ImageLayout::kNhwc, info.shape[1], info.shape[2]};
+  } else if (info.shape[1] == 3) {
+    s = {ImageLayout::kNchw, info.shape[2], info.shape[3]};
+  } else {
+    return Unsupported(where + ": expected 3 channels (RGB) in the last dimension (NHWC) or the second (NCHW), found " +
+                       shape_string(info.shape));
   }
-  if (info.shape[1] <= 0 || info.shape[2] <= 0) {
-    return InvalidArgument(where + ": expected positive height and width");
-  }
+  if (s.height <= 0 || s.width <= 0) return InvalidArgument(where + ": expected positive height and width");
+  return s;
+}
+
+Status check_input_info(const TensorInfo& info, const std::optional<Normalization>& norm) {
+  const std::string where = tensor_label(info);
+  EDGERUN_RETURN_IF_ERROR(image_input_shape(info).status());
   if (info.dtype != DType::kFloat32 && info.dtype != DType::kUInt8 && info.dtype != DType::kInt8) {
     return Unsupported(where + ": expected an input of dtype float32, uint8 or int8, found " +
                        dtype_name(info.dtype));
@@ -102,20 +111,11 @@ Status check_input_info(const TensorInfo& info, const std::optional<Normalizatio
   return Status::Ok();
 }
 
-Status fill_input(const Image& resized, const TensorInfo& info, const std::optional<Normalization>& norm, void* dst) {
-  EDGERUN_RETURN_IF_ERROR(check_input_info(info, norm));
+namespace {
+
+// The pixels in NHWC order (R, G, B per pixel) into dst, in info's dtype.
+Status fill_nhwc(const Image& resized, const TensorInfo& info, const std::optional<Normalization>& norm, void* dst) {
   const std::string where = tensor_label(info);
-  if (dst == nullptr) return InvalidArgument(where + ": destination buffer is null");
-  if (!resized.valid()) {
-    return InvalidArgument(where + ": image is invalid: " + std::to_string(resized.width) + "x" +
-                           std::to_string(resized.height) + " with " + std::to_string(resized.rgb.size()) +
-                           " bytes, expected width*height*3 bytes");
-  }
-  if (resized.height != info.shape[1] || resized.width != info.shape[2]) {
-    return InvalidArgument(where + ": image is " + std::to_string(resized.width) + "x" +
-                           std::to_string(resized.height) + " (WxH): expected " + std::to_string(info.shape[2]) +
-                           "x" + std::to_string(info.shape[1]) + " to match the tensor; resize it first");
-  }
   const size_t n = resized.rgb.size();
   const uint8_t* px = resized.rgb.data();
   float mean[3], stdv[3];
@@ -160,6 +160,36 @@ Status fill_input(const Image& resized, const TensorInfo& info, const std::optio
   return Internal(where + ": unhandled dtype after validation");
 }
 
+}  // namespace
+
+Status fill_input(const Image& resized, const TensorInfo& info, const std::optional<Normalization>& norm, void* dst) {
+  EDGERUN_RETURN_IF_ERROR(check_input_info(info, norm));
+  EDGERUN_ASSIGN_OR_RETURN(const ImageInputShape shape, image_input_shape(info));
+  const std::string where = tensor_label(info);
+  if (dst == nullptr) return InvalidArgument(where + ": destination buffer is null");
+  if (!resized.valid()) {
+    return InvalidArgument(where + ": image is invalid: " + std::to_string(resized.width) + "x" +
+                           std::to_string(resized.height) + " with " + std::to_string(resized.rgb.size()) +
+                           " bytes, expected width*height*3 bytes");
+  }
+  if (resized.height != shape.height || resized.width != shape.width) {
+    return InvalidArgument(where + ": image is " + std::to_string(resized.width) + "x" +
+                           std::to_string(resized.height) + " (WxH): expected " + std::to_string(shape.width) + "x" +
+                           std::to_string(shape.height) + " to match the tensor; resize it first");
+  }
+  if (shape.layout == ImageLayout::kNhwc) return fill_nhwc(resized, info, norm, dst);
+  // NCHW: the same values, each channel's plane after the other.
+  std::vector<uint8_t> pixels(info.bytes());
+  EDGERUN_RETURN_IF_ERROR(fill_nhwc(resized, info, norm, pixels.data()));
+  const size_t es = dtype_size(info.dtype);
+  const size_t plane = static_cast<size_t>(shape.height) * static_cast<size_t>(shape.width);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (size_t i = 0; i < plane; ++i) {
+    for (size_t c = 0; c < 3; ++c) std::memcpy(out + (c * plane + i) * es, pixels.data() + (i * 3 + c) * es, es);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<uint8_t>> preprocess(const Image& img, const TensorInfo& info,
                                         const std::optional<Normalization>& norm, ResizeMethod method) {
   EDGERUN_RETURN_IF_ERROR(check_input_info(info, norm));
@@ -167,10 +197,11 @@ Result<std::vector<uint8_t>> preprocess(const Image& img, const TensorInfo& info
     return InvalidArgument(tensor_label(info) + ": source image is invalid: " + std::to_string(img.width) + "x" +
                            std::to_string(img.height) + " with " + std::to_string(img.rgb.size()) + " bytes");
   }
-  Image resized = resize(img, info.shape[2], info.shape[1], method);
+  EDGERUN_ASSIGN_OR_RETURN(const ImageInputShape shape, image_input_shape(info));
+  Image resized = resize(img, shape.width, shape.height, method);
   if (resized.empty()) {
-    return InvalidArgument(tensor_label(info) + ": cannot resize to " + std::to_string(info.shape[2]) + "x" +
-                           std::to_string(info.shape[1]) + ": expected at most " + std::to_string(kMaxImagePixels) +
+    return InvalidArgument(tensor_label(info) + ": cannot resize to " + std::to_string(shape.width) + "x" +
+                           std::to_string(shape.height) + ": expected at most " + std::to_string(kMaxImagePixels) +
                            " pixels");
   }
   try {

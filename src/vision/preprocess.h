@@ -1,11 +1,14 @@
-// vision/preprocess.h — write an RGB8 image into a model's NHWC input tensor.
+// vision/preprocess.h — write an RGB8 image into a model's image input tensor.
 //
 //   const TensorInfo& in = session.input_info(0);          // uint8 [1,224,224,3]
-//   Image img = resize(decoded, in.shape[2], in.shape[1], ResizeMethod::kBilinear);
+//   Result<ImageInputShape> s = image_input_shape(in);     // NHWC, 224 x 224
+//   Image img = resize(decoded, s->width, s->height, ResizeMethod::kBilinear);
 //   Status st = fill_input(img, in, std::nullopt, session.input_data(0));
 //
-// The tensor must be NHWC [1, H, W, 3] with H and W equal to the image height and
-// width, of dtype float32, uint8 or int8. Pixel p (0..255) becomes:
+// The tensor must be NHWC [1, H, W, 3] (TFLite models) or NCHW [1, 3, H, W]
+// (ONNX exports of PyTorch models; a tensor whose last dim is 3 counts as
+// NHWC) with H and W equal to the image height and width, of dtype float32,
+// uint8 or int8. Pixel p (0..255) becomes:
 //
 //   float32, no norm:  (p - 127.5) / 127.5                     range [-1, 1]
 //   float32, norm:     (p - mean[c]) / std[c]
@@ -22,7 +25,8 @@
 // With a normalization, a quantized input needs exactly one (per-tensor) scale > 0
 // and zero point. All arithmetic is float32; round() is half away from zero (like
 // TFLite's Quantize). `mean` and `std` hold 1 value (all channels) or 3 (R, G, B);
-// every std must be nonzero and finite.
+// every std must be nonzero and finite. (PyTorch's ImageNet models expect
+// mean 123.675,116.28,103.53 and std 58.395,57.12,57.375 on this 0..255 scale.)
 #pragma once
 
 #include <optional>
@@ -40,7 +44,17 @@ struct Normalization {
   std::vector<float> std;   // 1 or 3 values
 };
 
-// Checks that `info` is an image input this module can fill: NHWC [1, H, W, 3],
+enum class ImageLayout { kNhwc, kNchw };
+struct ImageInputShape {
+  ImageLayout layout = ImageLayout::kNhwc;
+  int32_t height = 0, width = 0;
+};
+
+// The layout and size of an image input: NHWC [1, H, W, 3], else NCHW
+// [1, 3, H, W]; an error naming the tensor for anything else.
+Result<ImageInputShape> image_input_shape(const TensorInfo& info);
+
+// Checks that `info` is an image input this module can fill: NHWC [1, H, W, 3] or NCHW [1, 3, H, W],
 // float32/uint8/int8, and (when `norm` is given) valid normalization and, for a
 // quantized dtype, per-tensor quantization with a scale > 0 and a zero point in
 // the dtype's range. Messages name the tensor.

@@ -12,8 +12,10 @@
 #include <string>
 
 #include "edgerun/edgerun.h"
-#include "io/npy/npy.h"
 #include "cli/cli_runner.h"
+#include "io/npy/npy.h"
+#include "vision/image.h"
+#include "vision/resize.h"
 #include "shared_data.h"
 
 namespace edgerun {
@@ -191,6 +193,32 @@ TEST(Cli, ClassifiesWithAFloatModel) {
   // (p - 0) / 255 maps back to the golden's (p - 127.5) / 127.5 by x01 = (x + 1) / 2.
   EXPECT_NEAR(v[0], (expected_input[0] + 1.0f) / 2.0f, 1e-6);
   EXPECT_NEAR(v[5], (expected_input[5] + 1.0f) / 2.0f, 1e-6);
+}
+
+// An ONNX model with an NCHW input ([1,3,15,13], tests/goldens/onnx/fixtures):
+// classify fills it plane by plane, the same values the NHWC path writes.
+TEST(Cli, ClassifiesWithAnNchwOnnxModel) {
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  const std::string model = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/onnx/fixtures/qdq_float.onnx";
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("edgerun_cli_nchw_" + std::to_string(getpid()));
+  auto r = run_cli("classify -m " + quote(model) + " --resize nearest -k 3 --json --mean 0 --std 255 --dump-inputs " +
+                   quote(dir.string()) + " " + quote(image));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["results"][0]["top_k"].size(), 3u);
+  auto in = npy::read_npy((dir / "0.npy").string());
+  ASSERT_TRUE(in.ok()) << in.status().message();
+  ASSERT_EQ(in->shape, (Shape{1, 3, 15, 13}));
+  auto decoded = vision::decode_image_file(image);
+  ASSERT_TRUE(decoded.ok());
+  const vision::Image small = vision::resize(*decoded, 13, 15, vision::ResizeMethod::kNearest);
+  const auto* v = reinterpret_cast<const float*>(in->data.data());
+  const size_t plane = 15 * 13;
+  for (size_t i : {size_t{0}, size_t{7}, size_t{100}, plane - 1}) {
+    for (size_t c = 0; c < 3; ++c) {
+      EXPECT_FLOAT_EQ(v[c * plane + i], static_cast<float>(small.rgb[i * 3 + c]) / 255.0f) << "pixel " << i << " channel " << c;
+    }
+  }
 }
 
 }  // namespace

@@ -114,6 +114,36 @@ TEST(VisionFillInput, QuantizedRoundsHalfAwayFromZero) {
   EXPECT_EQ(so, (std::vector<int8_t>{-5, -4, -3, -2, -5, -4}));
 }
 
+// NCHW [1, 3, H, W] (PyTorch exports): the same values as NHWC, one channel
+// plane after the other; the shape helper tells the layouts apart.
+TEST(VisionFillInput, NchwPlanesHoldTheNhwcValues) {
+  TensorInfo nchw = nhwc(DType::kFloat32, 1, 2);
+  nchw.shape = {1, 3, 1, 2};
+  const Normalization per{{10.f, 20.f, 30.f}, {2.f, 4.f, 5.f}};
+  std::vector<float> planar(6, -99.f);
+  ASSERT_TRUE(fill_input(two_pixels(), nchw, per, planar.data()).ok());
+  // R plane (0 - 10) / 2, (128 - 10) / 2; G plane (64 - 20) / 4, (1 - 20) / 4; B plane (255 - 30) / 5, (3 - 30) / 5.
+  EXPECT_EQ(planar, (std::vector<float>{-5.f, 59.f, 11.f, -4.75f, 45.f, -5.4f}));
+  TensorInfo u = nchw;
+  u.dtype = DType::kUInt8;
+  std::vector<uint8_t> raw(6, 0xEE);
+  ASSERT_TRUE(fill_input(two_pixels(), u, std::nullopt, raw.data()).ok());
+  EXPECT_EQ(raw, (std::vector<uint8_t>{0, 128, 64, 1, 255, 3}));
+
+  auto shape = image_input_shape(nchw);
+  ASSERT_TRUE(shape.ok());
+  EXPECT_EQ(shape->layout, ImageLayout::kNchw);
+  EXPECT_EQ(shape->height, 1);
+  EXPECT_EQ(shape->width, 2);
+  TensorInfo square = nhwc(DType::kFloat32, 3, 3);  // [1,3,3,3]: the last dim decides, NHWC
+  EXPECT_EQ(image_input_shape(square)->layout, ImageLayout::kNhwc);
+  TensorInfo big = nchw;
+  big.shape = {1, 3, 224, 200};
+  auto preprocessed = preprocess(two_pixels(), big, std::nullopt, ResizeMethod::kNearest);
+  ASSERT_TRUE(preprocessed.ok()) << preprocessed.status().message();
+  EXPECT_EQ(preprocessed->size(), size_t{3} * 224 * 200 * sizeof(float));
+}
+
 TEST(VisionFillInput, RejectsBadTensorsAndNormalizations) {
   Image img = two_pixels();
   std::vector<float> buf(64);
@@ -131,6 +161,8 @@ TEST(VisionFillInput, RejectsBadTensorsAndNormalizations) {
   expect_error(t, std::nullopt, "expected batch 1, found 2", buf.data());
   t.shape = {1, 1, 2, 1};
   expect_error(t, std::nullopt, "expected 3 channels", buf.data());
+  t.shape = {1, 4, 1, 2};
+  expect_error(t, std::nullopt, "or the second (NCHW), found [1,4,1,2]", buf.data());
   t.shape = {1, 2, 2, 3};
   expect_error(t, std::nullopt, "image is 2x1 (WxH): expected 2x2", buf.data());
   t = nhwc(DType::kInt32, 1, 2);
