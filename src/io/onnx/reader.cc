@@ -177,6 +177,7 @@ class Importer {
   Status dequantize_linear();
   Result<QuantParams> read_quant(size_t scale_input, size_t zp_input, DType* dtype);
   Status pool(bool max, const QdqMatch* q = nullptr);
+  Status pool_3d(bool max, Entry* in, const Shape& onnx_in);
   // One MAX_POOL_2D / AVERAGE_POOL_2D of NHWC `xv` with the node's ceil_mode,
   // count_include_pad and storage_order; `pads` are ONNX's. Returns the output
   // and, with `indices`, MaxPool's indices.
@@ -1078,6 +1079,11 @@ Result<std::vector<int32_t>> Importer::pool_2d(int32_t xv, bool max, const std::
 }
 
 Status Importer::pool(bool max, const QdqMatch* q) {
+  if (q == nullptr) {
+    EDGERUN_ASSIGN_OR_RETURN(Entry * x, input_entry(0));
+    EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(x));
+    if (s.size() == 5) return pool_3d(max, x, s);
+  }
   Entry local;  // the quantized input (QDQ) or the lifted 1-D input
   Shape onnx_in;
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, window_input(q, &local, &onnx_in));
@@ -1105,6 +1111,35 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   }
   if (lift_1d_) return define_output(0, lower_1d(out, out_name(0, "pool")), false);
   return define_output(0, out, true);
+}
+
+// A 3-D pool (NCDHW input) as two 2-D pools, max and average being separable
+// over a box: over (H, W) on the input as [N * D, H, W, C], then over D on
+// that as [N, D, H' * W', C]. An average divides by the box's tap count, the
+// product of its per-axis counts (with or without the pads), so averaging
+// per axis is exact up to rounding.
+Status Importer::pool_3d(bool max, Entry* in, const Shape& onnx_in) {
+  if (max && has_output(1)) return node_unsupported("the Indices output of a 3-D MaxPool is not supported");
+  lift_1d_ = false;  // window_pads() reads it
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
+  std::vector<int64_t> kernel, strides, dilations;
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), 3, &kernel, &strides, &dilations));
+  const int32_t n = onnx_in[0], c = onnx_in[1], depth = onnx_in[2], h = onnx_in[3], w = onnx_in[4];
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> p, window_pads(kernel, strides, dilations, {depth, h, w}));
+  const auto pad = [&](size_t i) { return static_cast<int32_t>(p[i]); };  // [d, h, w begin, d, h, w end]
+  const std::string base = out_name(0, "pool");
+  const int32_t hw_in = reshape(transpose(pv, {0, 2, 3, 4, 1}, base + "/ndhwc"), {n * depth, h, w, c}, base + "/hw_in");
+  EDGERUN_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> hw,
+      pool_2d(hw_in, max, {kernel[1], kernel[2]}, {strides[1], strides[2]}, {dilations[1], dilations[2]},
+              {pad(1), pad(2), pad(4), pad(5)}, false, base + "/hw"));
+  const Shape hs = shape_of(hw[0]);
+  const int32_t d_in = reshape(hw[0], {n, depth, hs[1] * hs[2], c}, base + "/d_in");
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int32_t> dp,
+                           pool_2d(d_in, max, {kernel[0], 1}, {strides[0], 1}, {dilations[0], 1},
+                                   {pad(0), 0, pad(3), 0}, false, base + "/d"));
+  const int32_t out = reshape(dp[0], {n, shape_of(dp[0])[1], hs[1], hs[2], c}, base + "/ndhwc_out");
+  return define_output(0, transpose(out, {0, 4, 1, 2, 3}, base), false);
 }
 
 Status Importer::global_average_pool() {
@@ -1416,6 +1451,7 @@ Result<bool> Importer::try_qdq() {
   };
   const std::string base = str(m.out_name);
   if (op == "MaxPool" || op == "AveragePool") {
+    if (shape_of(m.x[0].value).size() == 5) return false;  // a 3-D pool runs in float (pool_3d())
     EDGERUN_RETURN_IF_ERROR(pool(op == "MaxPool", &m));
   } else if (op == "Conv" || op == "Gemm" || op == "MatMul") {
     const Entry* w = quantized_const(1, m.out_dtype);
