@@ -2,12 +2,12 @@
 """Small synthetic ONNX models for the importer's tests, with onnxruntime goldens.
 
 Each fixture exercises one importer path (explicit and asymmetric pads,
-depthwise convs, BatchNormalization folding, Relu / Clip fusion, Gemm, pools,
-Flatten of a map larger than 1x1, Reshape, Concat, broadcasting Mul / Add with
-constants, HardSwish / HardSigmoid, Softmax, Identity, QLinearConv / QLinearMatMul
-with int8 and uint8 activations and weights). Seeded random weights;
-the input is x[i] = ((i * 7919) % 1000) / 500 - 1 (flat index i, float32), the
-same formula tests/ops use in C++.
+depthwise convs, BatchNormalization folding, Relu / Clip fusion, Gemm, 2-D and
+3-D pools, Flatten of a map larger than 1x1, Reshape, Concat, broadcasting
+Mul / Add with constants, HardSwish / HardSigmoid, Softmax, Identity,
+QLinearConv / QLinearMatMul with int8 and uint8 activations and weights).
+Seeded random weights; the input is x[i] = ((i * 7919) % 1000) / 500 - 1 (flat
+index i, float32), the same formula tests/ops use in C++.
 
 Writes tests/goldens/onnx/fixtures/<name>.onnx (a few KB each) and
 <name>.out.npy (onnxruntime CPU, graph optimizations disabled). Committed;
@@ -70,11 +70,11 @@ class Builder:
             self.const(r.normal(0, 0.1, c).astype(np.float32)), self.const(r.uniform(0.5, 1.5, c).astype(np.float32))],
             epsilon=1e-3)
 
-    def model(self, x_shape, out, out_shape):
+    def model(self, x_shape, out, out_shape, opset=OPSET):
         graph = helper.make_graph(self.nodes, "fixture",
                                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
                                   [helper.make_tensor_value_info(out, TensorProto.FLOAT, out_shape)], self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_onnx_fixtures")
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_onnx_fixtures")
         m.ir_version = 8
         m = onnx.shape_inference.infer_shapes(m, strict_mode=True)  # fills the output's shape
         onnx.checker.check_model(m)
@@ -203,6 +203,30 @@ def qlinear(b, act, weight):
     return b.model([1, 3, 15, 13], b.node("DequantizeLinear", [o, *q5]), None)
 
 
+def pools_3d(b):
+    # 3-D MaxPool / AveragePool (NCDHW, batch 2, 3 channels): pads, strides,
+    # dilations, ceil_mode, count_include_pad both ways, auto_pad, and a QDQ
+    # MaxPool (which runs in float). Opset 19 for AveragePool's dilations.
+    q = [b.const(np.float32(0.03)), b.const(np.int8(0))]  # x / 0.03 = k / 15: no rounding ties
+    xq = b.node("DequantizeLinear", [b.node("QuantizeLinear", ["x", *q]), *q])
+    pools = [
+        b.node("MaxPool", ["x"], kernel_shape=[2, 3, 2], strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1], dilations=[1, 2, 1]),
+        b.node("MaxPool", ["x"], kernel_shape=[3, 3, 3], strides=[2, 2, 2], pads=[1, 0, 0, 0, 1, 0], dilations=[2, 1, 1],
+               ceil_mode=1),
+        b.node("AveragePool", ["x"], kernel_shape=[3, 3, 3], strides=[2, 2, 2], pads=[1, 1, 1, 1, 1, 1], ceil_mode=1),
+        b.node("AveragePool", ["x"], kernel_shape=[3, 2, 3], strides=[2, 2, 1], pads=[1, 0, 2, 0, 0, 1], ceil_mode=1,
+               count_include_pad=1),
+        b.node("AveragePool", ["x"], kernel_shape=[2, 2, 2], strides=[1, 2, 2], pads=[1, 1, 0, 1, 0, 1],
+               dilations=[2, 1, 2], count_include_pad=1),
+        b.node("AveragePool", ["x"], kernel_shape=[2, 3, 4], strides=[2, 2, 3], auto_pad="SAME_LOWER"),
+        b.node("MaxPool", ["x"], kernel_shape=[3, 2, 2], strides=[1, 2, 2], auto_pad="SAME_UPPER"),
+        b.node("QuantizeLinear", [b.node("MaxPool", [xq], kernel_shape=[2, 2, 2], strides=[2, 2, 2]), *q]),
+    ]
+    pools[-1] = b.node("DequantizeLinear", [pools[-1], *q])
+    c = b.node("Concat", [b.node("Flatten", [p], axis=1) for p in pools], axis=1)
+    return b.model([2, 3, 5, 6, 7], c, None, opset=19)
+
+
 QLINEAR = {f"qlinear_{a}{w}": (a, w) for a, w in (("s8", "s8"), ("u8", "u8"), ("u8", "s8"))}
 
 FIXTURES = {
@@ -210,6 +234,7 @@ FIXTURES = {
     "pools_and_flatten": (pools_and_flatten, [1, 4, 9, 10]),
     "broadcast_and_hard": (broadcast_and_hard, [1, 5, 6, 7]),
     "qdq_float": (qdq_float, [1, 3, 15, 13]),
+    "pools_3d": (pools_3d, [2, 3, 5, 6, 7]),
 }
 
 

@@ -68,7 +68,7 @@ std::vector<float> golden(const std::string& path, Shape* shape) {
 }
 
 TEST(OnnxReader, FixturesMatchOnnxRuntime) {
-  for (const char* name : {"conv_paths", "pools_and_flatten", "broadcast_and_hard", "qdq_float"}) {
+  for (const char* name : {"conv_paths", "pools_and_flatten", "broadcast_and_hard", "qdq_float", "pools_3d"}) {
     Shape shape;
     const std::vector<float> want = golden(kFixtures + name + ".out.npy", &shape);
     ASSERT_FALSE(want.empty()) << name;

@@ -179,6 +179,13 @@ class Importer {
   Status dequantize_linear();
   Result<QuantParams> read_quant(size_t scale_input, size_t zp_input, DType* dtype);
   Status pool(bool max, const QdqMatch* q = nullptr);
+  Status pool_3d(bool max, Entry* in, const Shape& onnx_in);
+  // One MAX_POOL_2D / AVERAGE_POOL_2D of NHWC `xv` with the node's ceil_mode,
+  // count_include_pad and storage_order; `pads` are ONNX's. Returns the output
+  // and, with `indices`, MaxPool's indices.
+  Result<std::vector<int32_t>> pool_2d(int32_t xv, bool max, const std::vector<int64_t>& kernel,
+                                       const std::vector<int64_t>& strides, const std::vector<int64_t>& dilations,
+                                       ir::ExplicitPads pads, bool indices, const std::string& name);
   Status global_average_pool();
   Status activation(ir::Activation act);
   Status clip();
@@ -200,6 +207,10 @@ class Importer {
                                 const std::vector<int64_t>& step, const std::string& name, bool* out_nhwc);
   Status alias();
   Status constant_node();
+  // ONNX's pads of a window over spatial sizes `in` from auto_pad / pads:
+  // [begin per axis..., end per axis...], zeros where there are none.
+  Result<std::vector<int64_t>> window_pads(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                                           const std::vector<int64_t>& dilations, const std::vector<int64_t>& in);
   Result<ir::Padding> read_padding(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
                                    const std::vector<int64_t>& dilations, int32_t in_h, int32_t in_w,
                                    ir::ExplicitPads* pads);
@@ -793,46 +804,56 @@ Result<bool> Importer::fold() {
 // ---------------------------------------------------------------------------
 // Convolution and pooling
 
+Result<std::vector<int64_t>> Importer::window_pads(const std::vector<int64_t>& kernel,
+                                                   const std::vector<int64_t>& strides,
+                                                   const std::vector<int64_t>& dilations,
+                                                   const std::vector<int64_t>& in) {
+  const size_t dims = in.size();
+  std::vector<int64_t> p(2 * dims, 0);
+  const std::string_view mode = attr_string("auto_pad", "NOTSET");
+  if (mode == "VALID") return p;
+  if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
+    // TFLite's SAME puts the odd pixel at the end (SAME_UPPER); SAME_LOWER at the start.
+    for (size_t d = 0; d < dims; ++d) {
+      const int64_t out = (in[d] + strides[d] - 1) / strides[d];
+      const int64_t eff = (kernel[d] - 1) * dilations[d] + 1;
+      const int64_t total = std::max<int64_t>(0, (out - 1) * strides[d] + eff - in[d]);
+      const int64_t small = total / 2, large = total - total / 2;
+      p[d] = mode == "SAME_UPPER" ? small : large;
+      p[dims + d] = mode == "SAME_UPPER" ? large : small;
+    }
+    return p;
+  }
+  if (mode != "NOTSET") return node_error("auto_pad '" + str(mode) + "': expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+  std::vector<int64_t> a = attr_ints("pads");
+  if (a.empty()) return p;
+  if (lift_1d_ && a.size() == 2) a = {0, a[0], 0, a[1]};
+  if (a.size() != p.size()) {
+    return node_error("pads: expected " + std::to_string(p.size()) + " values (" + std::to_string(dims) +
+                      "-D), found " + std::to_string(a.size()));
+  }
+  for (int64_t v : a) {
+    if (v < 0 || v > std::numeric_limits<int32_t>::max() / 4) return node_error("pads: value " + std::to_string(v) + " out of range");
+  }
+  return a;
+}
+
 Result<ir::Padding> Importer::read_padding(const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
                                            const std::vector<int64_t>& dilations, int32_t in_h, int32_t in_w,
                                            ir::ExplicitPads* pads) {
-  const std::string_view mode = attr_string("auto_pad", "NOTSET");
-  if (mode == "VALID") return ir::Padding::kValid;
-  if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
-    // TFLite's SAME puts the odd pixel at the end (SAME_UPPER); SAME_LOWER at the start.
-    const int32_t in[2] = {in_h, in_w};
-    int32_t begin[2], end[2];
-    for (int d = 0; d < 2; ++d) {
-      const auto D = static_cast<size_t>(d);
-      const int64_t out = (in[d] + strides[D] - 1) / strides[D];
-      const int64_t eff = (kernel[D] - 1) * dilations[D] + 1;
-      const int64_t total = std::max<int64_t>(0, (out - 1) * strides[D] + eff - in[d]);
-      const int64_t small = total / 2, large = total - total / 2;
-      begin[d] = static_cast<int32_t>(mode == "SAME_UPPER" ? small : large);
-      end[d] = static_cast<int32_t>(mode == "SAME_UPPER" ? large : small);
-    }
-    *pads = {begin[0], begin[1], end[0], end[1]};
-    return ir::Padding::kExplicit;
-  }
-  if (mode != "NOTSET") return node_error("auto_pad '" + str(mode) + "': expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
-  std::vector<int64_t> p = attr_ints("pads");
-  if (p.empty()) return ir::Padding::kValid;
-  if (lift_1d_ && p.size() == 2) p = {0, p[0], 0, p[1]};
-  if (p.size() != 4) return node_error("pads: expected 4 values (2-D), found " + std::to_string(p.size()));
-  for (int64_t v : p) {
-    if (v < 0 || v > std::numeric_limits<int32_t>::max() / 4) return node_error("pads: value " + std::to_string(v) + " out of range");
-  }
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> p, window_pads(kernel, strides, dilations, {in_h, in_w}));
   if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) return ir::Padding::kValid;
   *pads = {static_cast<int32_t>(p[0]), static_cast<int32_t>(p[1]), static_cast<int32_t>(p[2]),
            static_cast<int32_t>(p[3])};
   return ir::Padding::kExplicit;
 }
 
-// 2-D window attributes: kernel_shape (or the weights'), strides, dilations.
-// `lift`: a 1-D window, run as 2-D with height 1.
-Status window_attrs(const Node& n, const std::string& where, bool lift, std::vector<int64_t>* kernel,
+// Window attributes of a `dims`-D window (1 to 3): kernel_shape (or the
+// weights'), strides, dilations. A 1-D window is run as 2-D with height 1.
+Status window_attrs(const Node& n, const std::string& where, size_t dims, std::vector<int64_t>* kernel,
                     std::vector<int64_t>* strides, std::vector<int64_t>* dilations) {
-  const std::vector<int64_t> ones(lift ? 1 : 2, 1);
+  const bool lift = dims == 1;
+  const std::vector<int64_t> ones(dims, 1);
   const Attribute* k = n.attribute("kernel_shape");
   if (k != nullptr) *kernel = k->ints;
   const Attribute* s = n.attribute("strides");
@@ -843,8 +864,14 @@ Status window_attrs(const Node& n, const std::string& where, bool lift, std::vec
     for (auto* v : {strides, dilations}) v->insert(v->begin(), 1);
     if (k != nullptr) kernel->insert(kernel->begin(), 1);
   }
-  if (kernel->size() != 2) return Unsupported(where + ": only 1-D and 2-D windows are supported (kernel_shape has " + std::to_string(kernel->size()) + " dims)");
-  if (strides->size() != 2 || dilations->size() != 2) return InvalidModel(where + ": strides / dilations: expected 2 values");
+  const size_t want = lift ? 2 : dims;
+  if (kernel->size() != want) {
+    return InvalidModel(where + ": kernel_shape: expected " + std::to_string(dims) + " values, found " +
+                        std::to_string(lift ? kernel->size() - 1 : kernel->size()));
+  }
+  if (strides->size() != want || dilations->size() != want) {
+    return InvalidModel(where + ": strides / dilations: expected " + std::to_string(dims) + " values");
+  }
   for (const auto* v : {kernel, strides, dilations}) {
     for (int64_t x : *v) {
       if (x < 1 || x > (1 << 16)) return InvalidModel(where + ": kernel_shape / strides / dilations value " + std::to_string(x) + " out of range");
@@ -922,7 +949,7 @@ Status Importer::conv(const QdqMatch* q) {
   }
   const bool depthwise = group > 1 && group == c && cg == 1;
   std::vector<int64_t> kernel{kh, kw}, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_ ? 1 : 2, &kernel, &strides, &dilations));
   if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
   const std::string base = out_name(0, "conv");
   // Bias: float32, or (quantized) int32 with scale input_scale * weight_scale.
@@ -1064,21 +1091,14 @@ Status Importer::batch_norm() {
   return define_output(0, out, out_nhwc);
 }
 
-Status Importer::pool(bool max, const QdqMatch* q) {
-  Entry local;  // the quantized input (QDQ) or the lifted 1-D input
-  Shape onnx_in;
-  EDGERUN_ASSIGN_OR_RETURN(Entry * in, window_input(q, &local, &onnx_in));
-  EDGERUN_ASSIGN_OR_RETURN(int32_t xv, nhwc(in));
+Result<std::vector<int32_t>> Importer::pool_2d(int32_t xv, bool max, const std::vector<int64_t>& kernel,
+                                               const std::vector<int64_t>& strides,
+                                               const std::vector<int64_t>& dilations, ir::ExplicitPads pads,
+                                               bool indices, const std::string& name) {
   const Shape xs = shape_of(xv);
-  std::vector<int64_t> kernel, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
-  const bool indices = max && has_output(1);
   const int64_t storage_order = attr_int("storage_order", 0);
   if (storage_order != 0 && storage_order != 1) return node_error("storage_order: expected 0 or 1, found " + std::to_string(storage_order));
   const bool ceil_mode = attr_int("ceil_mode", 0) != 0;
-  ir::ExplicitPads pads;
-  EDGERUN_ASSIGN_OR_RETURN(ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
-  if (padding == ir::Padding::kValid) pads = {};
   const int64_t oh = window_out(xs[1], kernel[0], strides[0], dilations[0], pads.top, pads.bottom, ceil_mode);
   const int64_t ow = window_out(xs[2], kernel[1], strides[1], dilations[1], pads.left, pads.right, ceil_mode);
   if (oh < 1 || ow < 1) return node_error("the window leaves no output");
@@ -1087,7 +1107,7 @@ Status Importer::pool(bool max, const QdqMatch* q) {
     // ONNX counts the pads in the average but not a ceil_mode overhang: pad
     // with zeros first, then average the padded map (overhang excluded).
     const Shape ps = {xs[0], xs[1] + pads.top + pads.bottom, xs[2] + pads.left + pads.right, xs[3]};
-    const int32_t paddings = add_constant<int32_t>(out_name(0, "pool") + "/pads", DType::kInt32, {4, 2},
+    const int32_t paddings = add_constant<int32_t>(name + "/pads", DType::kInt32, {4, 2},
                                                    {0, 0, pads.top, pads.bottom, pads.left, pads.right, 0, 0});
     const int32_t padded = add_value(info_like(g().values[static_cast<size_t>(xv)], ps));
     add_node(ir::OpType::kPad, {xv, paddings}, {padded});
@@ -1100,9 +1120,8 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   const int64_t eff_h = (kernel[0] - 1) * dilations[0] + 1, eff_w = (kernel[1] - 1) * dilations[1] + 1;
   pads.bottom = static_cast<int32_t>(std::max<int64_t>(pads.bottom, (oh - 1) * strides[0] + eff_h - in_h - pads.top));
   pads.right = static_cast<int32_t>(std::max<int64_t>(pads.right, (ow - 1) * strides[1] + eff_w - in_w - pads.left));
-  padding = (pads.top | pads.left | pads.bottom | pads.right) != 0 ? ir::Padding::kExplicit : ir::Padding::kValid;
   ir::Pool2DAttrs a;
-  a.padding = padding;
+  a.padding = (pads.top | pads.left | pads.bottom | pads.right) != 0 ? ir::Padding::kExplicit : ir::Padding::kValid;
   a.pads = pads;
   a.filter_h = static_cast<int32_t>(kernel[0]);
   a.filter_w = static_cast<int32_t>(kernel[1]);
@@ -1112,8 +1131,7 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   a.dilation_w = static_cast<int32_t>(dilations[1]);
   a.indices_column_major = storage_order == 1;
   const Shape os = {xs[0], static_cast<int32_t>(oh), static_cast<int32_t>(ow), xs[3]};
-  const int32_t out = add_value(info_like(g().values[static_cast<size_t>(xv)], os));
-  std::vector<int32_t> outs = {out};
+  std::vector<int32_t> outs = {add_value(info_like(g().values[static_cast<size_t>(xv)], os))};
   if (indices) {
     TensorInfo info;
     info.dtype = DType::kInt64;
@@ -1121,6 +1139,29 @@ Status Importer::pool(bool max, const QdqMatch* q) {
     outs.push_back(add_value(std::move(info)));
   }
   add_node(max ? ir::OpType::kMaxPool2D : ir::OpType::kAveragePool2D, {xv}, outs, a);
+  return outs;
+}
+
+Status Importer::pool(bool max, const QdqMatch* q) {
+  if (q == nullptr) {
+    EDGERUN_ASSIGN_OR_RETURN(Entry * x, input_entry(0));
+    EDGERUN_ASSIGN_OR_RETURN(const Shape s, onnx_shape(x));
+    if (s.size() == 5) return pool_3d(max, x, s);
+  }
+  Entry local;  // the quantized input (QDQ) or the lifted 1-D input
+  Shape onnx_in;
+  EDGERUN_ASSIGN_OR_RETURN(Entry * in, window_input(q, &local, &onnx_in));
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, nhwc(in));
+  const Shape xs = shape_of(xv);
+  std::vector<int64_t> kernel, strides, dilations;
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_ ? 1 : 2, &kernel, &strides, &dilations));
+  const bool indices = max && has_output(1);
+  ir::ExplicitPads pads;
+  EDGERUN_ASSIGN_OR_RETURN(const ir::Padding padding, read_padding(kernel, strides, dilations, xs[1], xs[2], &pads));
+  if (padding == ir::Padding::kValid) pads = {};
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int32_t> outs,
+                           pool_2d(xv, max, kernel, strides, dilations, pads, indices, out_name(0, "pool")));
+  const int32_t out = outs[0];
   if (indices) {
     // The op numbers the maxima as ONNX does (NCHW) whatever its layout: the
     // indices tensor moves like any NHWC value, its numbers stay.
@@ -1134,6 +1175,35 @@ Status Importer::pool(bool max, const QdqMatch* q) {
   }
   if (lift_1d_) return define_output(0, lower_1d(out, out_name(0, "pool")), false);
   return define_output(0, out, true);
+}
+
+// A 3-D pool (NCDHW input) as two 2-D pools, max and average being separable
+// over a box: over (H, W) on the input as [N * D, H, W, C], then over D on
+// that as [N, D, H' * W', C]. An average divides by the box's tap count, the
+// product of its per-axis counts (with or without the pads), so averaging
+// per axis is exact up to rounding.
+Status Importer::pool_3d(bool max, Entry* in, const Shape& onnx_in) {
+  if (max && has_output(1)) return node_unsupported("the Indices output of a 3-D MaxPool is not supported");
+  lift_1d_ = false;  // window_pads() reads it
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t pv, plain(in));
+  std::vector<int64_t> kernel, strides, dilations;
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), 3, &kernel, &strides, &dilations));
+  const int32_t n = onnx_in[0], c = onnx_in[1], depth = onnx_in[2], h = onnx_in[3], w = onnx_in[4];
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> p, window_pads(kernel, strides, dilations, {depth, h, w}));
+  const auto pad = [&](size_t i) { return static_cast<int32_t>(p[i]); };  // [d, h, w begin, d, h, w end]
+  const std::string base = out_name(0, "pool");
+  const int32_t hw_in = reshape(transpose(pv, {0, 2, 3, 4, 1}, base + "/ndhwc"), {n * depth, h, w, c}, base + "/hw_in");
+  EDGERUN_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> hw,
+      pool_2d(hw_in, max, {kernel[1], kernel[2]}, {strides[1], strides[2]}, {dilations[1], dilations[2]},
+              {pad(1), pad(2), pad(4), pad(5)}, false, base + "/hw"));
+  const Shape hs = shape_of(hw[0]);
+  const int32_t d_in = reshape(hw[0], {n, depth, hs[1] * hs[2], c}, base + "/d_in");
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int32_t> dp,
+                           pool_2d(d_in, max, {kernel[0], 1}, {strides[0], 1}, {dilations[0], 1},
+                                   {pad(0), 0, pad(3), 0}, false, base + "/d"));
+  const int32_t out = reshape(dp[0], {n, shape_of(dp[0])[1], hs[1], hs[2], c}, base + "/ndhwc_out");
+  return define_output(0, transpose(out, {0, 4, 1, 2, 3}, base), false);
 }
 
 Status Importer::global_average_pool() {
@@ -1445,6 +1515,7 @@ Result<bool> Importer::try_qdq() {
   };
   const std::string base = str(m.out_name);
   if (op == "MaxPool" || op == "AveragePool") {
+    if (shape_of(m.x[0].value).size() == 5) return false;  // a 3-D pool runs in float (pool_3d())
     EDGERUN_RETURN_IF_ERROR(pool(op == "MaxPool", &m));
   } else if (op == "Conv" || op == "Gemm" || op == "MatMul") {
     const Entry* w = quantized_const(1, m.out_dtype);
@@ -1651,7 +1722,7 @@ Status Importer::conv_transpose() {
   if (group < 1 || cin != xs[3] || cin % group != 0) return node_error("weights " + dims_string(wt->dims) + " do not fit input channels " + std::to_string(xs[3]) + " and group " + std::to_string(group));
   const int64_t cout = cog * group, cig = cin / group;
   std::vector<int64_t> kernel{kh, kw}, strides, dilations;
-  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_, &kernel, &strides, &dilations));
+  EDGERUN_RETURN_IF_ERROR(window_attrs(*node_, node_where(), lift_1d_ ? 1 : 2, &kernel, &strides, &dilations));
   if (kernel[0] != kh || kernel[1] != kw) return node_error("kernel_shape does not match the weights");
   std::vector<int64_t> out_pad = attr_ints("output_padding");
   if (out_pad.empty()) out_pad = {0, 0};
