@@ -120,10 +120,12 @@ F32VUnaryTable make_f32_vunary_table(const CpuFeatures& f) {
     t.name = "avx512f";
     t.sigmoid = f32_vsigmoid__avx512f;
     t.swish = f32_vswish__avx512f;
+    t.hswish = f32_vhswish__avx512f;
   } else if (f.avx2 && f.fma) {
     t.name = "avx2";
     t.sigmoid = f32_vsigmoid__avx2;
     t.swish = f32_vswish__avx2;
+    t.hswish = f32_vhswish__avx2;
   }
 #else
   (void)f;

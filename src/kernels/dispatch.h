@@ -86,6 +86,7 @@ struct F32VUnaryTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
   F32VUnaryFn sigmoid = nullptr;
   F32VUnaryFn swish = nullptr;
+  F32VUnaryFn hswish = nullptr;
 };
 
 // Every family's table, one set per kernel choice.

@@ -76,11 +76,29 @@ struct F32Pointwise {
   void run(size_t m, const float* a, float* c) const { gemm(m, n, k, a, k, packed.data(), c, n, min, max); }
 };
 
+// A kernel whose output an elementwise function may follow in place, slice
+// by slice as each thread writes it (fuse_f32_post_op): the activation reads
+// the output while it is still in the thread's cache instead of in a pass of
+// its own over memory.
+class F32PostOpKernel : public Kernel {
+ public:
+  kernels::F32VUnaryFn post_op() const { return post_; }
+  void set_post_op(kernels::F32VUnaryFn f) { post_ = f; }
+
+ protected:
+  void post(float* y, size_t n) const {
+    if (post_ != nullptr) post_(n, y, y);
+  }
+
+ private:
+  kernels::F32VUnaryFn post_ = nullptr;
+};
+
 // c [m, n] = clamp(a [m, k] * w^T + bias): pointwise convs and fully connected layers.
 // Threads take whole row tiles (only the last tile has an M tail); when there
 // are too few tiles to go round (7x7 maps, batch-1 fully connected) the columns
 // are split into blocks as well and a task is a run of (block, tile) pairs.
-class F32GemmKernel final : public Kernel {
+class F32GemmKernel final : public F32PostOpKernel {
  public:
   F32GemmKernel(size_t m, F32Pointwise pw) : m_(m), pw_(std::move(pw)) {}
 
@@ -106,6 +124,11 @@ class F32GemmKernel final : public Kernel {
                      n1 = std::min(n, panels * (s + 1) / splits * kernels::kF32GemmNr);
         const float* w = pw_.packed.data() + n0 / kernels::kF32GemmNr * kernels::kF32GemmNr * (k + 1);
         pw_.gemm(m1 - m0, n1 - n0, k, a + m0 * k, k, w, c + m0 * n + n0, n, pw_.min, pw_.max);
+        if (n0 == 0 && n1 == n) {
+          post(c + m0 * n, (m1 - m0) * n);
+        } else {
+          for (size_t r = m0; r < m1; ++r) post(c + r * n + n0, n1 - n0);
+        }
       }
     });
   }
@@ -125,7 +148,7 @@ class F32GemmKernel final : public Kernel {
 constexpr size_t kIm2colBlockBytes = 512 * 1024;
 
 // Any conv: im2col of a block of output rows into per-thread scratch, then the GEMM.
-class F32Im2colConvKernel final : public Kernel {
+class F32Im2colConvKernel final : public F32PostOpKernel {
  public:
   F32Im2colConvKernel(kernels::F32GemmFn gemm, const kernels::ConvParams& p, PackedFloats packed)
       : gemm_(gemm), p_(p), k_(static_cast<size_t>(p.filter_h) * p.filter_w * p.in_c), packed_(std::move(packed)) {}
@@ -157,6 +180,7 @@ class F32Im2colConvKernel final : public Kernel {
       const size_t n = std::min(col_rows, end - r);
       for (size_t i = 0; i < n; ++i) im2col_row(in, r + i, col + i * col_floats());
       gemm_(n * out_w, out_c, k_, col, k_, packed_.data(), dst, out_c, p_.f32_min, p_.f32_max);
+      post(dst, n * out_w * out_c);
       r += n;
       dst += n * out_w * out_c;
     }
@@ -372,15 +396,18 @@ struct F32Depthwise {
   std::vector<float> packed;
 };
 
-class F32DwConvKernel final : public Kernel {
+class F32DwConvKernel final : public F32PostOpKernel {
  public:
   explicit F32DwConvKernel(F32Depthwise dw) : dw_(std::move(dw)) {}
 
   void run(const KernelIO& io) const override {
     const float* in = static_cast<const float*>(io.inputs[0]);
     float* out = static_cast<float*>(io.outputs[0]);
-    parallel_rows(io, kernels::conv_rows(dw_.p), 1,
-                  [&](size_t begin, size_t end, int) { dw_.fn(dw_.p, in, dw_.packed.data(), out, begin, end); });
+    const size_t row = static_cast<size_t>(dw_.p.out_w) * static_cast<size_t>(dw_.p.out_c);
+    parallel_rows(io, kernels::conv_rows(dw_.p), 1, [&](size_t begin, size_t end, int) {
+      dw_.fn(dw_.p, in, dw_.packed.data(), out, begin, end);
+      post(out + begin * row, (end - begin) * row);
+    });
   }
 
   const F32Depthwise& stage() const { return dw_; }
@@ -602,6 +629,10 @@ size_t f32_dw_chain_saving(const Kernel* expand, const Kernel* dw, const Kernel*
                            const F32FusionOptions& options) {
   const auto* d = dynamic_cast<const F32DwConvKernel*>(dw);
   if (d == nullptr || (expand == nullptr && project == nullptr)) return 0;
+  for (const Kernel* k : {expand, dw, project}) {
+    const auto* f = dynamic_cast<const F32PostOpKernel*>(k);
+    if (f != nullptr && f->post_op() != nullptr) return 0;  // the chain would skip it
+  }
   const kernels::ConvParams& p = d->stage().p;
   const size_t batch = static_cast<size_t>(p.batch);
   const size_t in_pixels = batch * static_cast<size_t>(p.in_h) * static_cast<size_t>(p.in_w);
@@ -650,6 +681,13 @@ std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::
   return std::make_unique<F32DwChainKernel>(expand != nullptr ? std::move(*expand) : std::move(none), std::move(*dw),
                                             project != nullptr ? std::move(*project) : std::move(none),
                                             options.band_bytes);
+}
+
+bool fuse_f32_post_op(Kernel* kernel, kernels::F32VUnaryFn post) {
+  auto* k = dynamic_cast<F32PostOpKernel*>(kernel);
+  if (k == nullptr || post == nullptr || k->post_op() != nullptr) return false;
+  k->set_post_op(post);
+  return true;
 }
 
 }  // namespace edgerun::ops

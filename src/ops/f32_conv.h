@@ -60,4 +60,12 @@ size_t f32_dw_chain_saving(const Kernel* expand, const Kernel* dw, const Kernel*
 std::unique_ptr<Kernel> fuse_f32_dw_chain(std::unique_ptr<Kernel>* expand, std::unique_ptr<Kernel>* dw,
                                           std::unique_ptr<Kernel>* project, const F32FusionOptions& options = {});
 
+// Makes the fast float CONV_2D (pointwise or im2col), DEPTHWISE_CONV_2D or
+// FULLY_CONNECTED kernel apply `post` (kernels/f32_vunary.h, in place) to
+// each slice of its output right after computing it: an activation node that
+// follows (HARD_SWISH, or LOGISTIC -> MUL for SiLU) then needs no pass of its
+// own. False, changing nothing, for any other kernel or one that has a
+// post-op already. Results are those of the separate kernels, bit for bit.
+bool fuse_f32_post_op(Kernel* kernel, kernels::F32VUnaryFn post);
+
 }  // namespace edgerun::ops

@@ -3,7 +3,9 @@
 #include <memory>
 #include <string>
 
+#include "kernels/dispatch.h"
 #include "kernels/ref/hard_activation.h"
+#include "ops/activation_fusion.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -12,21 +14,33 @@ namespace {
 
 class HardSwishKernel final : public Kernel {
  public:
-  explicit HardSwishKernel(int64_t count) : count_(count) {}
+  HardSwishKernel(int64_t count, kernels::F32VUnaryFn fast) : count_(count), fast_(fast) {}
   void run(const KernelIO& io) const override {
-    parallel_rows(io, static_cast<size_t>(count_), size_t{1} << 14, [&](size_t begin, size_t end, int) {
-      kernels::ref::f32_hswish__ref(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]),
-                                    static_cast<int64_t>(begin), static_cast<int64_t>(end));
+    const auto* x = static_cast<const float*>(io.inputs[0]);
+    auto* y = static_cast<float*>(io.outputs[0]);
+    parallel_elements(io, count_, [&](int64_t begin, int64_t end) {
+      if (fast_ != nullptr) {
+        fast_(static_cast<size_t>(end - begin), x + begin, y + begin);
+      } else {
+        kernels::ref::f32_hswish__ref(x, y, begin, end);
+      }
     });
   }
+  kernels::F32VUnaryFn fast() const { return fast_; }
 
  private:
   int64_t count_;
+  kernels::F32VUnaryFn fast_;  // the CPU's vector kernel (the same bits); null: the reference
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir::Node& n, const PrepareContext&) {
+kernels::F32VUnaryFn f32_hard_swish_fn(const Kernel& hard_swish) {
+  const auto* k = dynamic_cast<const HardSwishKernel*>(&hard_swish);
+  return k == nullptr ? nullptr : k->fast();
+}
+
+Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
   const ir::Value& in = input(g, n, 0);
   const ir::Value& out = output(g, n, 0);
@@ -36,7 +50,7 @@ Result<std::unique_ptr<Kernel>> prepare_hard_swish(const ir::Graph& g, const ir:
     return node_error(n, "output shape: expected " + shape_string(in.info.shape) + " (the input's), found " +
                              shape_string(out.info.shape));
   }
-  return std::unique_ptr<Kernel>(new HardSwishKernel(in.info.elements()));
+  return std::unique_ptr<Kernel>(new HardSwishKernel(in.info.elements(), ctx.tables->f32_vunary.hswish));
 }
 
 }  // namespace edgerun::ops

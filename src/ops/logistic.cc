@@ -7,7 +7,7 @@
 
 #include "kernels/dispatch.h"
 #include "kernels/ref/logistic.h"
-#include "ops/logistic.h"
+#include "ops/activation_fusion.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
 
@@ -73,10 +73,15 @@ class SwishKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> fuse_f32_swish(const Kernel& logistic) {
+kernels::F32VUnaryFn f32_swish_fn(const Kernel& logistic) {
   const auto* k = dynamic_cast<const LogisticKernel*>(&logistic);
-  if (k == nullptr || k->dtype != DType::kFloat32 || k->swish == nullptr) return nullptr;
-  return std::make_unique<SwishKernel>(k->swish, k->count);
+  return k == nullptr || k->dtype != DType::kFloat32 ? nullptr : k->swish;
+}
+
+std::unique_ptr<Kernel> fuse_f32_swish(const Kernel& logistic) {
+  const kernels::F32VUnaryFn swish = f32_swish_fn(logistic);
+  if (swish == nullptr) return nullptr;
+  return std::make_unique<SwishKernel>(swish, static_cast<const LogisticKernel&>(logistic).count);
 }
 
 Result<std::unique_ptr<Kernel>> prepare_logistic(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {

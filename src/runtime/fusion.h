@@ -1,18 +1,19 @@
 // Kernel fusion: after every node has its kernel, chains of nodes whose fast
 // kernels can run as one (ops::fuse_f32_dw_chain: float pointwise CONV_2D ->
-// DEPTHWISE_CONV_2D -> pointwise CONV_2D; ops::fuse_f32_swish: float
-// LOGISTIC -> MUL by the LOGISTIC's input) are replaced by one kernel at the
-// chain's first node; the other nodes of the chain get a kernel that does
-// nothing. The maps between the fused nodes then have no reader or writer,
+// DEPTHWISE_CONV_2D -> pointwise CONV_2D; ops::fuse_f32_post_op: a float
+// conv, depthwise or fully connected layer -> its HARD_SWISH or SiLU
+// (LOGISTIC -> MUL by the LOGISTIC's input); ops::fuse_f32_swish: a SiLU on
+// its own) are replaced by one kernel at the chain's first node; the other
+// nodes of the chain get a kernel that does nothing. The maps between the fused nodes then have no reader or writer,
 // so the memory planner gives them no arena space.
 //
 //   std::vector<std::unique_ptr<ops::Kernel>> kernels = ...;  // one per node
 //   std::vector<runtime::KernelBinding> bindings = runtime::fuse_kernels(graph, kernels);
 //   // kernels[i] runs with the values bindings[i].inputs / .outputs
 //
-// A chain is fused only when each intermediate value is read by the next node
-// of the chain alone (not a graph output); conv chains' nodes are
-// consecutive, a swish's MUL may come later.
+// A chain is fused only when each intermediate value is read by the chain's
+// own nodes alone (not a graph output); conv chains' nodes are consecutive,
+// an activation's may come later.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 // every buffer ends at a PROT_NONE guard page, so a read or write past the
 // last element faults. Tolerance: 4 float ulp relative (3e-7 of the value
 // times 4, with an absolute floor of 1.2e-38 for results that underflow).
+#include "kernels/f32_vunary.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,7 +20,6 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/dispatch.h"
-#include "kernels/f32_vunary.h"
 #include "kernels/guard_page.h"
 #include "kernels/ref/logistic.h"
 
@@ -33,11 +34,26 @@ bool close(float got, float want) {
 
 std::vector<float> test_values(std::mt19937& rng, size_t n) {
   std::uniform_real_distribution<float> wide(-40.0f, 40.0f), narrow(-10.0f, 18.0f);
-  const float special[] = {0.0f, -0.0f, -9.0f, std::nextafter(-9.0f, -10.0f), std::nextafter(-9.0f, 0.0f),
-                           16.619047164916992188f, std::nextafter(16.619047164916992188f, 20.0f),
-                           std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
-                           std::numeric_limits<float>::quiet_NaN(), 1e-40f, -1e-40f, -87.0f, -88.0f, -104.0f,
-                           -200.0f, 1e30f, -1e30f, 0.5f, -0.5f};
+  const float special[] = {0.0f,
+                           -0.0f,
+                           -9.0f,
+                           std::nextafter(-9.0f, -10.0f),
+                           std::nextafter(-9.0f, 0.0f),
+                           16.619047164916992188f,
+                           std::nextafter(16.619047164916992188f, 20.0f),
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(),
+                           1e-40f,
+                           -1e-40f,
+                           -87.0f,
+                           -88.0f,
+                           -104.0f,
+                           -200.0f,
+                           1e30f,
+                           -1e30f,
+                           0.5f,
+                           -0.5f};
   std::vector<float> v(n);
   for (size_t i = 0; i < n; ++i) {
     const int pick = static_cast<int>(rng() % 8);
@@ -61,13 +77,13 @@ void check_sigmoid(F32VUnaryFn fn, const std::string& name) {
     std::memset(out.data(), 0x5a, n * sizeof(float));
     fn(n, in.data(), out.data());
     for (size_t i = 0; i < n; ++i) {
-      ASSERT_TRUE(close(out.data()[i], want[i]))
-          << name << " n " << n << " i " << i << ": sigmoid(" << x[i] << ") = " << out.data()[i] << ", reference "
-          << want[i];
+      ASSERT_TRUE(close(out.data()[i], want[i])) << name << " n " << n << " i " << i << ": sigmoid(" << x[i]
+                                                 << ") = " << out.data()[i] << ", reference " << want[i];
     }
     // In place, as the op may run it.
     fn(n, in.data(), in.data());
-    for (size_t i = 0; i < n; ++i) ASSERT_TRUE(close(in.data()[i], want[i])) << name << " in place, n " << n << " i " << i;
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_TRUE(close(in.data()[i], want[i])) << name << " in place, n " << n << " i " << i;
   }
 }
 
@@ -76,8 +92,8 @@ void check_sigmoid(F32VUnaryFn fn, const std::string& name) {
 // 5 ulp of the reference x * sigmoid(x).
 void check_swish(F32VUnaryFn swish, F32VUnaryFn sigmoid, const std::string& name) {
   std::mt19937 rng(0x5a15u);
-  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{15}, size_t{16}, size_t{17}, size_t{33},
-                   size_t{1000}, size_t{4099}}) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{15}, size_t{16}, size_t{17},
+                   size_t{33}, size_t{1000}, size_t{4099}}) {
     const std::vector<float> x = test_values(rng, n);
     std::vector<float> sig(n), want(n), ref_want(n);
     sigmoid(n, x.data(), sig.data());
@@ -113,6 +129,32 @@ TEST(F32VUnary, Avx512fSigmoidMatchesReference) {
 
 TEST(F32VUnary, RefSigmoidIsTheReferenceLoop) { check_sigmoid(f32_vsigmoid__ref, "ref"); }
 
+// Hard swish: the reference's bits, every length 0..70 and large ones, special values.
+void check_hswish(F32VUnaryFn fn, const std::string& name) {
+  std::mt19937 rng(0x4a5bu);
+  for (size_t n = 0; n <= 70 + 4099; n += n < 70 ? 1 : 4029) {
+    std::vector<float> x = test_values(rng, n);
+    for (size_t i = 0; i < n; i += 5) x[i] = -3.0f + static_cast<float>(i % 13) * 0.5f;  // the kinks at -3 and 3
+    std::vector<float> want(n);
+    f32_vhswish__ref(n, x.data(), want.data());
+    GuardBuffer<float> in(n), out(n);
+    ASSERT_TRUE(in.ok() && out.ok());
+    in.assign(x);
+    fn(n, in.data(), out.data());
+    for (size_t i = 0; i < n; ++i) {
+      const float got = out.data()[i];
+      ASSERT_TRUE(std::memcmp(&got, &want[i], sizeof(float)) == 0 || (std::isnan(got) && std::isnan(want[i])))
+          << name << " n " << n << " i " << i << ": hswish(" << x[i] << ") = " << got << ", reference " << want[i];
+    }
+  }
+}
+
+TEST(F32VUnary, HardSwishMatchesReferenceBitForBit) {
+  const CpuFeatures& f = cpu_features();
+  if (f.avx2 && f.fma) check_hswish(f32_vhswish__avx2, "avx2");
+  if (f.avx512f && f.fma) check_hswish(f32_vhswish__avx512f, "avx512f");
+}
+
 TEST(F32VUnary, SwishIsXTimesTheSameSigmoid) {
   const CpuFeatures& f = cpu_features();
   check_swish(f32_vswish__ref, f32_vsigmoid__ref, "ref");
@@ -127,6 +169,7 @@ TEST(F32VUnary, DispatchTableFollowsCpuFeatures) {
   EXPECT_EQ(std::string(t.name), avx512 ? "avx512f" : avx2 ? "avx2" : "ref");
   EXPECT_EQ(t.sigmoid != nullptr, avx512 || avx2);
   EXPECT_EQ(t.swish != nullptr, avx512 || avx2);
+  EXPECT_EQ(t.hswish != nullptr, avx512 || avx2);
   EXPECT_EQ(reference_kernel_tables().f32_vunary.sigmoid, nullptr);
   EXPECT_EQ(reference_kernel_tables().f32_vunary.swish, nullptr);
 }

@@ -9,6 +9,8 @@
 // multiplies something else, or the kernels are the reference ones. Graphs are
 // built here with random weights and run value by value through the kernels'
 // bindings.
+#include "runtime/fusion.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -18,10 +20,9 @@
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "ops/f32_conv.h"
 #include "kernels/dispatch.h"
+#include "ops/f32_conv.h"
 #include "ops/op.h"
-#include "runtime/fusion.h"
 
 namespace edgerun {
 namespace {
@@ -89,6 +90,11 @@ struct Builder {
     g.nodes.push_back({ir::OpType::kLogistic, {in}, {out}, {}, static_cast<int32_t>(g.nodes.size())});
     return out;
   }
+  int32_t hard_swish(int32_t in) {
+    const int32_t out = value(shape(in));
+    g.nodes.push_back({ir::OpType::kHardSwish, {in}, {out}, {}, static_cast<int32_t>(g.nodes.size())});
+    return out;
+  }
   int32_t mul(int32_t a, int32_t b, ir::Activation act = ir::Activation::kNone) {
     const int32_t out = value(shape(a));
     ir::ElementwiseAttrs attrs;
@@ -98,8 +104,8 @@ struct Builder {
   }
 };
 
-std::vector<std::unique_ptr<ops::Kernel>> prepare(const ir::Graph& g,
-                                                  const kernels::KernelTables& tables = kernels::detected_kernel_tables()) {
+std::vector<std::unique_ptr<ops::Kernel>> prepare(
+    const ir::Graph& g, const kernels::KernelTables& tables = kernels::detected_kernel_tables()) {
   std::vector<std::unique_ptr<ops::Kernel>> kernels;
   ops::PrepareContext ctx;
   ctx.tables = &tables;
@@ -321,16 +327,17 @@ TEST(F32DwChain, FusesOnlyWhatItMay) {
   }
 }
 
-// x = conv(input); y = x * LOGISTIC(x), both operand orders, maps small and
-// large enough to split over threads.
+// y = x * LOGISTIC(x) on the graph input (no conv to take it), both operand
+// orders, maps small and large enough to split over threads.
 TEST(SwishFusion, MatchesSeparateKernels) {
-  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr) GTEST_SKIP() << "no fast float kernels on this CPU";
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr)
+    GTEST_SKIP() << "no fast float kernels on this CPU";
   for (const Shape& shape : {Shape{1, 13, 11, 37}, Shape{2, 28, 28, 24}}) {
     for (bool sigmoid_first : {false, true}) {
       Builder b;
       const int32_t in = b.value(shape);
       b.g.inputs = {in};
-      const int32_t x = b.conv(in, shape[3]);
+      const int32_t x = in;
       const int32_t s = b.logistic(x);
       b.g.outputs = {sigmoid_first ? b.mul(s, x) : b.mul(x, s)};
       std::mt19937 rng(5);
@@ -341,8 +348,8 @@ TEST(SwishFusion, MatchesSeparateKernels) {
       for (int threads : {1, 2, 3}) {
         auto kernels = prepare(b.g);
         const auto bindings = runtime::fuse_kernels(b.g, kernels);
-        ASSERT_EQ(bindings[1].fused_into, -1);
-        ASSERT_EQ(bindings[2].fused_into, 1) << "MUL not fused";
+        ASSERT_EQ(bindings[0].fused_into, -1);
+        ASSERT_EQ(bindings[1].fused_into, 0) << "MUL not fused";
         const std::vector<float> got = run(b.g, kernels, bindings, input, threads);
         ASSERT_EQ(got.size(), expected.size());
         ASSERT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
@@ -352,8 +359,76 @@ TEST(SwishFusion, MatchesSeparateKernels) {
   }
 }
 
+// A conv, depthwise or 3x3 conv followed by its HARD_SWISH or SiLU: the conv
+// applies the activation to its output slices (one kernel, the activation
+// nodes fused into it), giving the separate kernels' bytes on 1-3 threads.
+TEST(ConvActivationFusion, MatchesSeparateKernels) {
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr)
+    GTEST_SKIP() << "no fast float kernels on this CPU";
+  enum class Conv { kPointwise, kDepthwise, kThreeByThree };
+  // The small map makes the pointwise GEMM split its columns over the threads.
+  for (const Shape& shape : {Shape{2, 19, 13, 24}, Shape{1, 3, 5, 24}}) {
+    for (Conv conv : {Conv::kPointwise, Conv::kDepthwise, Conv::kThreeByThree}) {
+      for (bool silu : {false, true}) {
+        Builder b;
+        const int32_t in = b.value(shape);
+        b.g.inputs = {in};
+        const int32_t x = conv == Conv::kPointwise   ? b.conv(in, 40)
+                          : conv == Conv::kDepthwise ? b.depthwise(in, 3, 2, ir::Padding::kSame)
+                                                     : b.conv(in, 16, 3, 1);
+        b.g.outputs = {silu ? b.mul(b.logistic(x), x) : b.hard_swish(x)};
+        std::mt19937 rng(9);
+        std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+        std::vector<float> input(static_cast<size_t>(b.g.values[static_cast<size_t>(in)].info.elements()));
+        for (float& v : input) v = dist(rng);
+        const std::vector<float> expected = run(b.g, prepare(b.g), runtime::node_bindings(b.g), input, 1);
+        for (int threads : {1, 2, 3}) {
+          auto kernels = prepare(b.g);
+          const auto bindings = runtime::fuse_kernels(b.g, kernels);
+          ASSERT_EQ(bindings[0].fused_into, -1);
+          for (size_t i = 1; i < bindings.size(); ++i) ASSERT_EQ(bindings[i].fused_into, 0) << "node " << i;
+          const std::vector<float> got = run(b.g, kernels, bindings, input, threads);
+          ASSERT_EQ(got.size(), expected.size());
+          ASSERT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
+              << shape_string(shape) << " conv " << static_cast<int>(conv) << ", silu " << silu << ", " << threads
+              << " threads";
+        }
+      }
+    }
+  }
+}
+
+// The conv's output read by anything besides its activation (here a graph
+// output, or a second op) keeps the activation separate; a SiLU then still
+// fuses on its own.
+TEST(ConvActivationFusion, NotWhenTheConvOutputHasOtherReaders) {
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr)
+    GTEST_SKIP() << "no fast float kernels on this CPU";
+  Builder b;
+  const int32_t in = b.value({1, 8, 8, 16});
+  b.g.inputs = {in};
+  const int32_t x = b.conv(in, 16);
+  b.g.outputs = {b.hard_swish(x), x};
+  auto kernels = prepare(b.g);
+  for (const auto& binding : runtime::fuse_kernels(b.g, kernels)) EXPECT_EQ(binding.fused_into, -1);
+
+  Builder c;
+  const int32_t in2 = c.value({1, 8, 8, 16});
+  c.g.inputs = {in2};
+  const int32_t y = c.conv(in2, 16);
+  const int32_t silu = c.mul(y, c.logistic(y));
+  c.g.outputs = {c.mul(silu, y)};  // y has a third reader
+  auto kernels2 = prepare(c.g);
+  const auto bindings = runtime::fuse_kernels(c.g, kernels2);
+  EXPECT_EQ(bindings[1].fused_into, -1);  // the LOGISTIC: a swish kernel of its own
+  EXPECT_EQ(bindings[2].fused_into, 1);   // its MUL
+  EXPECT_EQ(bindings[0].fused_into, -1);
+  EXPECT_EQ(bindings[3].fused_into, -1);
+}
+
 TEST(SwishFusion, FusesOnlyWhatItMay) {
-  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr) GTEST_SKIP() << "no fast float kernels on this CPU";
+  if (kernels::detected_kernel_tables().f32_vunary.swish == nullptr)
+    GTEST_SKIP() << "no fast float kernels on this CPU";
   auto fused_nodes = [](const Builder& b, const kernels::KernelTables& tables) {
     auto kernels = prepare(b.g, tables);
     int fused = 0;

@@ -2,11 +2,14 @@
 
 #include <cstdint>
 
+#include "kernels/ref/hard_activation.h"
 #include "kernels/ref/logistic.h"
 
 namespace edgerun::kernels {
 
 void f32_vsigmoid__ref(size_t n, const float* x, float* y) { ref::f32_logistic__ref(x, y, 0, static_cast<int64_t>(n)); }
+
+void f32_vhswish__ref(size_t n, const float* x, float* y) { ref::f32_hswish__ref(x, y, 0, static_cast<int64_t>(n)); }
 
 void f32_vswish__ref(size_t n, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) {

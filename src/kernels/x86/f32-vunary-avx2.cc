@@ -51,6 +51,14 @@ inline __m256i tail_mask(size_t n) {
 
 inline __m256 swish_ps(__m256 x) { return _mm256_mul_ps(x, sigmoid_ps(x)); }
 
+// x * min(max(x + 3, 0), 6) / 6 as the reference computes it; max / min take x
+// second, so a NaN passes through as it does through std::max / std::min.
+inline __m256 hswish_ps(__m256 x) {
+  const __m256 t =
+      _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(_mm256_setzero_ps(), _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
+  return _mm256_div_ps(_mm256_mul_ps(x, t), _mm256_set1_ps(6.0f));
+}
+
 // y[i] = f(x[i]) 8 at a time, the tail under a mask.
 template <__m256 (*F)(__m256)>
 void map(size_t n, const float* x, float* y) {
@@ -66,5 +74,6 @@ void map(size_t n, const float* x, float* y) {
 
 void f32_vsigmoid__avx2(size_t n, const float* x, float* y) { map<sigmoid_ps>(n, x, y); }
 void f32_vswish__avx2(size_t n, const float* x, float* y) { map<swish_ps>(n, x, y); }
+void f32_vhswish__avx2(size_t n, const float* x, float* y) { map<hswish_ps>(n, x, y); }
 
 }  // namespace edgerun::kernels

@@ -1,6 +1,5 @@
-// f32_vsigmoid__avx512f / f32_vswish__avx512f: LOGISTIC (and x * LOGISTIC(x)) on AVX-512F, 16 floats at a time, the tail
-// through a __mmask16 on the load and store (kernels/f32_vunary.h). Compiled
-// with -mavx512f -mfma.
+// f32_vsigmoid__avx512f / f32_vswish__avx512f: LOGISTIC (and x * LOGISTIC(x)) on AVX-512F, 16 floats at a time, the
+// tail through a __mmask16 on the load and store (kernels/f32_vunary.h). Compiled with -mavx512f -mfma.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -45,6 +44,14 @@ inline __m512 sigmoid_ps(__m512 x) {
 
 inline __m512 swish_ps(__m512 x) { return _mm512_mul_ps(x, sigmoid_ps(x)); }
 
+// x * min(max(x + 3, 0), 6) / 6 as the reference computes it; max / min take x
+// second, so a NaN passes through as it does through std::max / std::min.
+inline __m512 hswish_ps(__m512 x) {
+  const __m512 t =
+      _mm512_min_ps(_mm512_set1_ps(6.0f), _mm512_max_ps(_mm512_setzero_ps(), _mm512_add_ps(x, _mm512_set1_ps(3.0f))));
+  return _mm512_div_ps(_mm512_mul_ps(x, t), _mm512_set1_ps(6.0f));
+}
+
 // y[i] = f(x[i]) 16 at a time, the tail under a mask.
 template <__m512 (*F)(__m512)>
 void map(size_t n, const float* x, float* y) {
@@ -60,5 +67,6 @@ void map(size_t n, const float* x, float* y) {
 
 void f32_vsigmoid__avx512f(size_t n, const float* x, float* y) { map<sigmoid_ps>(n, x, y); }
 void f32_vswish__avx512f(size_t n, const float* x, float* y) { map<swish_ps>(n, x, y); }
+void f32_vhswish__avx512f(size_t n, const float* x, float* y) { map<hswish_ps>(n, x, y); }
 
 }  // namespace edgerun::kernels
