@@ -238,7 +238,25 @@ struct ResizeAttrs {
   float roi_h_begin = 0.0f, roi_h_end = 1.0f, roi_w_begin = 0.0f, roi_w_end = 1.0f;
 };
 
-// Ops without attributes (RESHAPE, PAD, LOGISTIC, QUANTIZE, DEQUANTIZE) carry monostate:
+// QUANTIZE (float32 -> int8 / uint8 / int16 / uint16) and DEQUANTIZE (back):
+// real = scale * (q - zero_point), with the quantized tensor's QuantParams,
+// per tensor or per channel along its `axis` (an IR axis: NHWC-stored ONNX
+// values have theirs moved). Or, for ONNX's blocked quantization, inputs 1
+// and 2: constant float32 scales and int32 zero points of the quantized
+// tensor's shape, one per element (the importer expands the blocks), the
+// quantized tensor then having no QuantParams. QUANTIZE also requantizes
+// int8 / uint8 to int8 / uint8 (per tensor, TFLite's fixed-point Requantize).
+// How QUANTIZE rounds x / scale from float: TFLite's AffineQuantize rounds half
+// away from zero and converts to int32 as x86 does (out of range or NaN:
+// INT32_MIN, then the zero point is added wrapping, then clamped); ONNX's
+// QuantizeLinear rounds half to even and saturates (NaN: the type's minimum,
+// as ONNX's reference gives on x86).
+enum class QuantizeRounding : uint8_t { kHalfAwayFromZero, kHalfToEven };
+struct QuantizeAttrs {  // QUANTIZE; monostate (TFLite) is kHalfAwayFromZero
+  QuantizeRounding rounding = QuantizeRounding::kHalfAwayFromZero;
+};
+
+// Ops without attributes (RESHAPE, PAD, LOGISTIC, DEQUANTIZE) carry monostate:
 // their output shape is the output Value's static shape.
 
 
@@ -247,7 +265,7 @@ struct ResizeAttrs {
 using Attrs = std::variant<std::monostate, Conv2DAttrs, DepthwiseConv2DAttrs, Pool2DAttrs, FullyConnectedAttrs,
                            ElementwiseAttrs, ConcatenationAttrs, SoftmaxAttrs, ReduceAttrs, SqueezeAttrs, L2NormAttrs,
                            HardSigmoidAttrs, LocalResponseNormAttrs, BatchMatMulAttrs, LeakyReluAttrs, ClampAttrs,
-                           StridedSliceAttrs, PadAttrs, ConvTransposeAttrs, ResizeAttrs>;
+                           StridedSliceAttrs, PadAttrs, ConvTransposeAttrs, ResizeAttrs, QuantizeAttrs>;
 
 constexpr int32_t kNoValue = -1;  // an optional input that is absent (e.g. no bias)
 

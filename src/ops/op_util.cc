@@ -1,10 +1,12 @@
 #include "ops/op_util.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
 #include "kernels/quant_util.h"
+#include "ops/conv_util.h"
 
 namespace edgerun::ops {
 
@@ -91,6 +93,86 @@ Status expect_quant8(const ir::Node& n, const std::string& which, const ir::Valu
                              "] for " + dtype_name(v.info.dtype) + ", found " + std::to_string(zp));
   }
   return Status::Ok();
+}
+
+Result<QuantRuns> quant_runs(const ir::Graph& g, const ir::Node& n, const char* which, const ir::Value& q) {
+  const std::string w = which;
+  int64_t lo = 0, hi = 0;
+  switch (q.info.dtype) {
+    case DType::kUInt8: hi = 255; break;
+    case DType::kInt8: lo = -128; hi = 127; break;
+    case DType::kUInt16: hi = 65535; break;
+    case DType::kInt16: lo = -32768; hi = 32767; break;
+    default:
+      return node_error(n, w + " dtype: expected int8, uint8, int16 or uint16, found " + dtype_name(q.info.dtype));
+  }
+  auto check = [&](size_t i, float scale, int64_t zp) -> Status {
+    if (!(scale > 0.0f) || !std::isfinite(scale)) {
+      return node_error(n, w + " quantization scale " + std::to_string(i) + ": expected positive and finite, found " +
+                               std::to_string(scale));
+    }
+    if (zp < lo || zp > hi) {
+      return node_error(n, w + " zero point " + std::to_string(i) + ": expected in [" + std::to_string(lo) + ", " +
+                               std::to_string(hi) + "] for " + dtype_name(q.info.dtype) + ", found " +
+                               std::to_string(zp));
+    }
+    return Status::Ok();
+  };
+  QuantRuns r;
+  if (has_input(n, 1) || has_input(n, 2)) {
+    if (!has_input(n, 1) || !has_input(n, 2)) {
+      return node_error(n, "inputs 1 and 2 (element-wise scales and zero points): expected both, found one");
+    }
+    if (!q.info.quant.empty()) {
+      return node_error(n, w + " quantization: expected none with element-wise scales (inputs 1 and 2), found " +
+                               std::to_string(q.info.quant.scale.size()) + " scales");
+    }
+    const ir::Value& scale = input(g, n, 1);
+    const ir::Value& zp = input(g, n, 2);
+    EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "input 1 (scales)", scale, DType::kFloat32));
+    EDGERUN_RETURN_IF_ERROR(expect_dtype(n, "input 2 (zero points)", zp, DType::kInt32));
+    for (const ir::Value* v : {&scale, &zp}) {
+      const char* name = v == &scale ? "input 1 (scales)" : "input 2 (zero points)";
+      if (v->info.shape != q.info.shape) {
+        return node_error(n, std::string(name) + " shape: expected " + shape_string(q.info.shape) + " (" + w +
+                                 "'s), found " + shape_string(v->info.shape));
+      }
+      EDGERUN_RETURN_IF_ERROR(expect_constant_data(n, name, *v));
+    }
+    const auto count = static_cast<size_t>(q.info.elements());
+    r.scale.resize(count);
+    r.zero_point.resize(count);
+    if (count > 0) {
+      std::memcpy(r.scale.data(), scale.data, count * sizeof(float));
+      std::memcpy(r.zero_point.data(), zp.data, count * sizeof(int32_t));
+    }
+    for (size_t i = 0; i < count; ++i) EDGERUN_RETURN_IF_ERROR(check(i, r.scale[i], r.zero_point[i]));
+    return r;
+  }
+  const QuantParams& qp = q.info.quant;
+  const size_t count = qp.scale.size();
+  if (count == 0 || qp.zero_point.size() != count) {
+    return node_error(n, w + " quantization: expected scales and as many zero points, found " +
+                             std::to_string(count) + " scales and " + std::to_string(qp.zero_point.size()) +
+                             " zero points");
+  }
+  const auto rank = static_cast<int32_t>(q.info.shape.size());
+  r.inner = q.info.elements();
+  if (count > 1) {
+    if (qp.axis < 0 || qp.axis >= rank || q.info.shape[static_cast<size_t>(qp.axis)] != static_cast<int64_t>(count)) {
+      return node_error(n, w + " quantization: expected one scale or one per index of the quantized axis, found " +
+                               std::to_string(count) + " scales along axis " + std::to_string(qp.axis) +
+                               " of shape " + shape_string(q.info.shape));
+    }
+    r.inner = 1;
+    for (int32_t d = qp.axis + 1; d < rank; ++d) r.inner *= q.info.shape[static_cast<size_t>(d)];
+  }
+  for (size_t i = 0; i < count; ++i) {
+    EDGERUN_RETURN_IF_ERROR(check(i, qp.scale[i], qp.zero_point[i]));
+    r.zero_point.push_back(static_cast<int32_t>(qp.zero_point[i]));
+  }
+  r.scale = qp.scale;
+  return r;
 }
 
 QuantRange activation_range_quantized(ir::Activation act, const ir::Value& out) {

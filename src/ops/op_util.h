@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "edgerun/status.h"
 #include "ir/graph.h"
@@ -30,6 +31,20 @@ Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::V
 // Per-tensor quantization with a zero point in the 8-bit dtype's range
 // ([0, 255] for uint8, [-128, 127] for int8).
 Status expect_quant8(const ir::Node& n, const std::string& which, const ir::Value& v);
+
+// The affine quantization of QUANTIZE's output / DEQUANTIZE's input `q` (an
+// int8 / uint8 / int16 / uint16 tensor), validated: element i has
+// scale[(i / inner) % scale.size()] and the zero point at the same index. From
+// q's QuantParams (per tensor: inner = q's elements; per channel along axis:
+// inner = the product of the later dims), or, when the node has inputs 1 and
+// 2, from those: float32 scales and int32 zero points, constants of q's shape
+// (inner = 1), q then having no QuantParams (see ir::QuantizeAttrs).
+struct QuantRuns {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int64_t inner = 1;
+};
+Result<QuantRuns> quant_runs(const ir::Graph& g, const ir::Node& n, const char* which, const ir::Value& q);
 
 // [min, max] of the fused activation in the output's quantized domain, as
 // TFLite's CalculateActivationRangeQuantized computes it.

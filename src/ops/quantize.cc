@@ -1,7 +1,11 @@
-// QUANTIZE: float32 -> uint8/int8 (per-tensor affine), or requantize between
-// uint8/int8 with a new scale and zero point (TFLite's reference Requantize).
+// QUANTIZE: float32 -> int8 / uint8 / int16 / uint16 (per tensor, per
+// channel or element-wise affine; TFLite's or ONNX's rounding, see
+// ir::QuantizeAttrs), or requantize between uint8/int8 with a new scale and
+// zero point (TFLite's reference Requantize).
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "kernels/quant_util.h"
 #include "kernels/ref/quantize.h"
@@ -13,20 +17,26 @@ namespace {
 
 namespace ref = kernels::ref;
 
-// float32 -> uint8 / int8.
+// float32 -> quantized, one parameter set per run of `inner` elements.
 class QuantizeKernel final : public Kernel {
  public:
   DType out_dtype = DType::kUInt8;
   int64_t count = 0;
-  ref::AffineQuantizeParams affine{};
+  int64_t inner = 1;
+  std::vector<ref::AffineQuantizeParams> params;
 
   void run(const KernelIO& io) const override {
     const auto* x = static_cast<const float*>(io.inputs[0]);
     void* y = io.outputs[0];
-    if (out_dtype == DType::kUInt8) {
-      ref::f32_qu8_quantize__ref(x, static_cast<uint8_t*>(y), affine, 0, count);
-    } else {
-      ref::f32_qs8_quantize__ref(x, static_cast<int8_t*>(y), affine, 0, count);
+    for (int64_t begin = 0; begin < count; begin += inner) {
+      const ref::AffineQuantizeParams& p = params[static_cast<size_t>((begin / inner) % params.size())];
+      const int64_t end = begin + inner;
+      switch (out_dtype) {
+        case DType::kUInt8: ref::f32_qu8_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
+        case DType::kInt8: ref::f32_qs8_quantize__ref(x, static_cast<int8_t*>(y), p, begin, end); break;
+        case DType::kUInt16: ref::f32_qu16_quantize__ref(x, static_cast<uint16_t*>(y), p, begin, end); break;
+        default: ref::f32_qs16_quantize__ref(x, static_cast<int16_t*>(y), p, begin, end); break;
+      }
     }
   }
 };
@@ -79,7 +89,13 @@ class RequantizeTableKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
-  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 1, 1));
+  EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 1, 3, 1));
+  ir::QuantizeAttrs attrs;
+  if (const auto* a = std::get_if<ir::QuantizeAttrs>(&n.attrs)) {
+    attrs = *a;
+  } else if (!std::holds_alternative<std::monostate>(n.attrs)) {
+    return node_error(n, "attributes: expected QuantizeAttrs or none");
+  }
   const ir::Value& in = input(g, n, 0);
   const ir::Value& out = output(g, n, 0);
   const DType idt = in.info.dtype;
@@ -87,29 +103,39 @@ Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::N
   if (idt != DType::kFloat32 && idt != DType::kUInt8 && idt != DType::kInt8) {
     return node_error(n, std::string("input 0 dtype: expected float32, uint8 or int8, found ") + dtype_name(idt));
   }
-  if (odt != DType::kUInt8 && odt != DType::kInt8) {
-    return node_error(n, std::string("output dtype: expected uint8 or int8, found ") + dtype_name(odt));
-  }
   if (in.info.shape != out.info.shape) {
     return node_error(n, "output shape: expected " + shape_string(in.info.shape) + " (the input's), found " +
                              shape_string(out.info.shape));
   }
-  if (out.info.quant.per_channel()) {
-    return node_error(n, "output quantization: per-channel QUANTIZE is not supported, expected one scale, found " +
-                             std::to_string(out.info.quant.scale.size()));
-  }
-  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
-
-  const float out_scale = out.info.quant.scale[0];
-  const auto out_zp = static_cast<int32_t>(out.info.quant.zero_point[0]);
   if (idt == DType::kFloat32) {
+    EDGERUN_ASSIGN_OR_RETURN(const QuantRuns runs, quant_runs(g, n, "output", out));
     auto k = std::make_unique<QuantizeKernel>();
     k->out_dtype = odt;
     k->count = in.info.elements();
-    k->affine = {out_scale, out_zp};
+    k->inner = runs.inner;
+    const bool half_to_even = attrs.rounding == ir::QuantizeRounding::kHalfToEven;
+    for (size_t i = 0; i < runs.scale.size(); ++i) {
+      k->params.push_back({runs.scale[i], runs.zero_point[i], half_to_even});
+    }
     return std::unique_ptr<Kernel>(std::move(k));
   }
 
+  // Requantize: TFLite's fixed-point arithmetic, per tensor and 8-bit only, with its own rounding.
+  if (odt != DType::kUInt8 && odt != DType::kInt8) {
+    return node_error(n, std::string("output dtype: expected uint8 or int8 for a ") + dtype_name(idt) +
+                             " input, found " + dtype_name(odt));
+  }
+  if (n.inputs.size() > 1) {
+    return node_error(n, "input count: expected 1 for a " + std::string(dtype_name(idt)) +
+                             " input (requantize), found " + std::to_string(n.inputs.size()));
+  }
+  if (attrs.rounding != ir::QuantizeRounding::kHalfAwayFromZero) {
+    return node_error(n, "rounding: expected half away from zero for a " + std::string(dtype_name(idt)) +
+                             " input (requantize), found half to even");
+  }
+  EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", out));
+  const float out_scale = out.info.quant.scale[0];
+  const auto out_zp = static_cast<int32_t>(out.info.quant.zero_point[0]);
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input 0", in));
   const double real_multiplier =
       static_cast<double>(in.info.quant.scale[0]) / static_cast<double>(out_scale);

@@ -1,6 +1,8 @@
 // TRANSPOSE: output dim i is input dim perm[i]; perm is the second input, a
 // constant int32 vector (TFLite's form; the ONNX importer writes its `perm`
-// attribute the same way). Any dtype, rank 1 to 6.
+// attribute the same way). Any dtype, rank 1 to 6; per-channel quantization
+// moves with its axis.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -36,7 +38,8 @@ Result<std::unique_ptr<Kernel>> prepare_transpose(const ir::Graph& g, const ir::
   const ir::Value& perm = input(g, n, 1);
   const ir::Value& out = output(g, n, 0);
   EDGERUN_RETURN_IF_ERROR(expect_valid_shape(n, "input", in));
-  EDGERUN_RETURN_IF_ERROR(expect_same_quantization(n, in, out));
+  const QuantParams& q = in.info.quant;
+  if (!q.per_channel()) EDGERUN_RETURN_IF_ERROR(expect_same_quantization(n, in, out));
   if (out.info.dtype != in.info.dtype) {
     return node_error(n, std::string("output dtype: expected ") + dtype_name(in.info.dtype) + " (the input's), found " +
                              dtype_name(out.info.dtype));
@@ -74,6 +77,16 @@ Result<std::unique_ptr<Kernel>> prepare_transpose(const ir::Graph& g, const ir::
     kp.in_stride[i] = in_stride[static_cast<size_t>(a)];
   }
   EDGERUN_RETURN_IF_ERROR(expect_output_shape(n, out, expected, "input shape permuted by perm"));
+  if (q.per_channel()) {
+    // Per-channel parameters move with their axis: output axis i is input axis perm[i].
+    const auto axis = static_cast<int32_t>(std::find(p.begin(), p.end(), q.axis) - p.begin());
+    const QuantParams& oq = out.info.quant;
+    if (oq.scale != q.scale || oq.zero_point != q.zero_point || oq.axis != axis) {
+      return node_error(n, "output quantization: expected the input's " + std::to_string(q.scale.size()) +
+                               " scales and zero points along axis " + std::to_string(axis) + ", found " +
+                               std::to_string(oq.scale.size()) + " along axis " + std::to_string(oq.axis));
+    }
+  }
   return std::unique_ptr<Kernel>(new TransposeKernel(kp, static_cast<size_t>(in.info.elements())));
 }
 

@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "edgerun/edgerun.h"
@@ -327,6 +328,43 @@ TEST(OpGoldenCoverage, Base64DecoderRoundTrips) {
   ASSERT_TRUE(base64_decode("AAEC/w==", &out));
   EXPECT_EQ(out, (std::vector<uint8_t>{0, 1, 2, 255}));
   EXPECT_FALSE(base64_decode("AA*A", &out));
+}
+
+// A TFLite QUANTIZE still rounds ties half away from zero (TFLite's
+// AffineQuantize) now that the IR op can also round half to even (ONNX): the
+// golden float32 -> int8 model, run on inputs whose x / scale are exact ties.
+TEST(OpGoldenCoverage, TfliteQuantizeRoundsTiesAwayFromZero) {
+  const json golden = read_json(ops_dir() + "/quantize.json");
+  const json* found = nullptr;
+  for (const json& c : golden["cases"]) {
+    if (c["name"] == "int8/from_float32_to_int8") found = &c;
+  }
+  ASSERT_NE(found, nullptr);
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(base64_decode((*found)["model_base64"].get<std::string>(), &bytes));
+  auto model = Model::load_from_buffer(bytes.data(), bytes.size());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto session = Session::create(*model, SessionOptions{});
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  const TensorInfo& out = (*model)->output_info(0);
+  ASSERT_EQ(out.quant.scale.size(), 1u);
+  const float scale = out.quant.scale[0];
+  const int64_t zp = out.quant.zero_point[0];
+  const int64_t n = (*model)->input_info(0).elements();
+  auto* x = static_cast<float*>(session->input_data(0));
+  std::vector<std::pair<int64_t, int64_t>> ties;  // (element, expected value)
+  for (int64_t i = 0; i < n; ++i) {
+    // (k + 0.5) * scale for k in [-10, 10], checked where x / scale is exactly the tie in float.
+    const double tie = static_cast<double>(i % 21 - 10) + 0.5;
+    x[i] = static_cast<float>(tie * scale);
+    if (x[i] / scale != static_cast<float>(tie)) continue;
+    const int64_t away = tie > 0 ? static_cast<int64_t>(tie) + 1 : static_cast<int64_t>(tie) - 1;
+    ties.emplace_back(i, std::clamp<int64_t>(away + zp, -128, 127));
+  }
+  ASSERT_GE(ties.size(), 10u);
+  ASSERT_TRUE(session->invoke().ok());
+  const auto* y = static_cast<const int8_t*>(session->output_data(0));
+  for (const auto& [i, want] : ties) EXPECT_EQ(y[i], want) << "x[" << i << "] = " << x[i];
 }
 
 }  // namespace

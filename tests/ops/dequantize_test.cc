@@ -1,6 +1,8 @@
-// DEQUANTIZE: uint8 / int8 -> float32, real = scale * (q - zero_point).
+// DEQUANTIZE: uint8 / int8 / uint16 / int16 -> float32, real = scale * (q -
+// zero_point), per tensor, per channel or element-wise.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,119 @@ TEST(DequantizeOp, RejectsBadTypesAndQuantization) {
     t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
     t.output({2}, DType::kInt8, qp(0.5f, 0));
     expect_error(t.run(), {"DEQUANTIZE", "output dtype", "expected float32"});
+  }
+}
+
+TEST(DequantizeOp, SixteenBitExtremes) {
+  {
+    // (q + 1024) * 2, q at both ends of int16 and between (ONNX's test_dequantizelinear_int16 values).
+    OpTester t(ir::OpType::kDequantize);
+    t.input<int16_t>({6}, {-32768, 32767, -300, -30, -1025, 1270}, qp(2.f, -1024));
+    t.output({6}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{-63488.f, 67582.f, 1448.f, 1988.f, -2.f, 4588.f}));
+  }
+  {
+    // (q - 32767) * 0.5: 0 -> -16383.5, 65535 -> 16384.
+    OpTester t(ir::OpType::kDequantize);
+    t.input<uint16_t>({4}, {0, 65535, 32767, 30000}, qp(0.5f, 32767));
+    t.output({4}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{-16383.5f, 16384.f, 0.f, -1383.5f}));
+  }
+}
+
+// Per channel along each axis of rank-2, -3 and -4 tensors, the expected
+// floats from each element's own coordinates (an independent loop; scales are
+// powers of two, so every product is exact).
+TEST(DequantizeOp, PerChannelEveryAxis) {
+  const std::vector<Shape> shapes = {{3, 4}, {2, 3, 4}, {2, 2, 3, 3}};
+  for (const Shape& shape : shapes) {
+    for (int32_t axis = 0; axis < static_cast<int32_t>(shape.size()); ++axis) {
+      SCOPED_TRACE(shape_string(shape) + " axis " + std::to_string(axis));
+      const int32_t c = shape[static_cast<size_t>(axis)];
+      QuantParams q;
+      q.axis = axis;
+      for (int32_t i = 0; i < c; ++i) {
+        q.scale.push_back(std::ldexp(1.0f, i - 2));  // 0.25, 0.5, 1, 2
+        q.zero_point.push_back(3 * i - 4);
+      }
+      const int64_t n = shape_elements(shape);
+      std::vector<int8_t> x(static_cast<size_t>(n));
+      std::vector<float> want(x.size());
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t rest = i, ch = 0;
+        for (int32_t d = static_cast<int32_t>(shape.size()) - 1; d >= 0; --d) {
+          if (d == axis) ch = rest % shape[static_cast<size_t>(d)];
+          rest /= shape[static_cast<size_t>(d)];
+        }
+        const auto v = static_cast<int8_t>((i * 37) % 256 - 128);
+        x[static_cast<size_t>(i)] = v;
+        want[static_cast<size_t>(i)] =
+            static_cast<float>(v - q.zero_point[static_cast<size_t>(ch)]) * q.scale[static_cast<size_t>(ch)];
+      }
+      OpTester t(ir::OpType::kDequantize);
+      t.input<int8_t>(shape, x, q);
+      t.output(shape, DType::kFloat32);
+      ASSERT_TRUE(t.run().ok());
+      EXPECT_EQ(t.result<float>(0), want);
+    }
+  }
+}
+
+// Element-wise scales and zero points (ONNX's blocked quantization, expanded):
+// ONNX's test_dequantizelinear_blocked, x [1, 4, 3, 2] with blocks of 2 along
+// axis 1, so channels 0-1 share scale [:, 0] and 2-3 scale [:, 1].
+TEST(DequantizeOp, ElementWiseParameters) {
+  const std::vector<float> block_scale = {3, 2, 4, 1, 2, 2, 5, 2, 4, 3, 5, 2};   // [1, 2, 3, 2]
+  const std::vector<int32_t> block_zp = {1, 0, 0, 1, 2, 20, 3, 2, 4, 3, 15, 2};  // [1, 2, 3, 2]
+  std::vector<float> scale;
+  std::vector<int32_t> zp;
+  for (int c = 0; c < 4; ++c) {
+    for (int j = 0; j < 6; ++j) {
+      scale.push_back(block_scale[static_cast<size_t>(c / 2 * 6 + j)]);
+      zp.push_back(block_zp[static_cast<size_t>(c / 2 * 6 + j)]);
+    }
+  }
+  OpTester t(ir::OpType::kDequantize);
+  t.input<uint8_t>({1, 4, 3, 2}, {3, 89, 34, 200, 74, 59, 5, 24, 24, 87, 32, 13,
+                                  5, 12, 12, 33, 65, 42, 245, 99, 4, 142, 121, 102});
+  t.constant<float>({1, 4, 3, 2}, scale);
+  t.constant<int32_t>({1, 4, 3, 2}, zp);
+  t.output({1, 4, 3, 2}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<float>(0), (std::vector<float>{6, 178, 136, 199, 144, 78, 12, 48, 96, 86, 60, -14,
+                                                    10, 20, 32, 90, 250, 80, 1210, 194, 0, 417, 530, 200}));
+}
+
+TEST(DequantizeOp, RejectsBadParameters) {
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input<int8_t>({2, 3}, {1, 2, 3, 4, 5, 6}, QuantParams{{0.5f, 0.25f, 1.f}, {0, 0, 0}, 0});  // axis 0 has 2
+    t.output({2, 3}, DType::kFloat32);
+    expect_error(t.run(), {"DEQUANTIZE", "input 0 quantization", "3 scales along axis 0 of shape [2,3]"});
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input<uint16_t>({2}, {1, 2}, qp(0.5f, -1));
+    t.output({2}, DType::kFloat32);
+    expect_error(t.run(), {"DEQUANTIZE", "input 0 zero point 0", "[0, 65535] for uint16, found -1"});
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input<int8_t>({2}, {1, 2});
+    t.constant<float>({2}, {1, 1});
+    t.constant<int64_t>({2}, {0, 0});
+    t.output({2}, DType::kFloat32);
+    expect_error(t.run(), {"DEQUANTIZE", "input 2 (zero points) dtype: expected int32, found int64"});
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
+    t.constant<float>({2}, {1, 1});
+    t.constant<int32_t>({2}, {0, 0});
+    t.output({2}, DType::kFloat32);
+    expect_error(t.run(), {"DEQUANTIZE", "input 0 quantization: expected none with element-wise scales"});
   }
 }
 

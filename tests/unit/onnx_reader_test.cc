@@ -13,6 +13,8 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "edgerun/edgerun.h"
@@ -304,6 +306,162 @@ TEST(OnnxReader, SurvivesRandomCorruption) {
     }
   }
   EXPECT_GT(rejected, 0);
+}
+
+// Protobuf wire format, enough to write small ONNX models here.
+class ProtoWriter {
+ public:
+  ProtoWriter& integer(int field, int64_t v) {
+    key(field, 0);
+    varint(static_cast<uint64_t>(v));
+    return *this;
+  }
+  ProtoWriter& bytes(int field, const void* data, size_t size) {
+    key(field, 2);
+    varint(size);
+    const auto* p = static_cast<const uint8_t*>(data);
+    out_.insert(out_.end(), p, p + size);
+    return *this;
+  }
+  ProtoWriter& string(int field, const std::string& s) { return bytes(field, s.data(), s.size()); }
+  ProtoWriter& message(int field, const ProtoWriter& m) { return bytes(field, m.out_.data(), m.out_.size()); }
+  const std::vector<uint8_t>& data() const { return out_; }
+
+ private:
+  void key(int field, int wire) { varint(static_cast<uint64_t>(field) << 3 | static_cast<uint64_t>(wire)); }
+  void varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out_.push_back(static_cast<uint8_t>(v | 0x80));
+    out_.push_back(static_cast<uint8_t>(v));
+  }
+  std::vector<uint8_t> out_;
+};
+
+// TensorProto (ONNX elem_type: 1 float, 2 uint8, 3 int8).
+template <typename T>
+ProtoWriter onnx_tensor(const std::string& name, int elem_type, const std::vector<int64_t>& dims,
+                        const std::vector<T>& values) {
+  ProtoWriter t;
+  for (int64_t d : dims) t.integer(1, d);
+  t.integer(2, elem_type).string(8, name).bytes(9, values.data(), values.size() * sizeof(T));
+  return t;
+}
+
+// NodeProto with int attributes.
+ProtoWriter onnx_node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output,
+                      const std::vector<std::pair<std::string, int64_t>>& attrs = {}) {
+  ProtoWriter n;
+  for (const std::string& i : inputs) n.string(1, i);
+  n.string(2, output).string(3, op + "_" + output).string(4, op);
+  for (const auto& [name, v] : attrs) n.message(5, ProtoWriter().string(1, name).integer(3, v).integer(20, 2));
+  return n;
+}
+
+// ValueInfoProto of a tensor.
+ProtoWriter onnx_value(const std::string& name, int elem_type, const std::vector<int64_t>& dims) {
+  ProtoWriter shape;
+  for (int64_t d : dims) shape.message(1, ProtoWriter().integer(1, d));
+  ProtoWriter tensor;
+  tensor.integer(1, elem_type).message(2, shape);
+  return ProtoWriter().string(1, name).message(2, ProtoWriter().message(1, tensor));
+}
+
+// Per-axis and blocked QuantizeLinear / DequantizeLinear of an activation
+// the importer stores NHWC (a 1x1 identity Conv's output, ONNX [1, 3, 2, 2]):
+//   q = QuantizeLinear(c, s, zp), per axis 1 (ONNX's default): uint8
+//   r = QuantizeLinear(Add(d, d), 1, 128), d = DequantizeLinear(q, s, zp): the
+//       QDQ Add must not run as int8 (its inputs are per-axis), so in float
+//   b = QuantizeLinear(c, sb, zb, axis 1, block_size 2): int8, channels 0-1
+//       share sb[:, 0], channel 2 has sb[:, 1]
+// Expected values from an independent loop: x / scale is k / 2 exactly, and
+// ONNX rounds the ties to even.
+TEST(OnnxReader, PerAxisAndBlockedQdqOfNhwcActivations) {
+  const std::vector<float> s = {0.5f, 1.f, 2.f};
+  const std::vector<uint8_t> zp = {10, 20, 30};
+  const std::vector<float> sb = {0.5f, 0.5f, 0.125f, 0.5f, 2.f, 2.f, 0.5f, 2.f};  // [1, 2, 2, 2]
+  const std::vector<int8_t> zb = {-3, 0, 3, 6, -6, 1, 2, -1};                  // [1, 2, 2, 2]
+  std::vector<float> w(9, 0.f);
+  for (int i = 0; i < 3; ++i) w[static_cast<size_t>(i * 3 + i)] = 1.f;
+  ProtoWriter graph;
+  graph.message(1, onnx_node("Conv", {"x", "w"}, "c"))
+      .message(1, onnx_node("QuantizeLinear", {"c", "s", "zp"}, "q"))
+      .message(1, onnx_node("DequantizeLinear", {"q", "s", "zp"}, "d"))
+      .message(1, onnx_node("Add", {"d", "d"}, "a"))
+      .message(1, onnx_node("QuantizeLinear", {"a", "s1", "zp1"}, "r"))
+      .message(1, onnx_node("QuantizeLinear", {"c", "sb", "zb"}, "b", {{"axis", 1}, {"block_size", 2}}))
+      .string(2, "qdq")
+      .message(5, onnx_tensor<float>("w", 1, {3, 3, 1, 1}, w))
+      .message(5, onnx_tensor<float>("s", 1, {3}, s))
+      .message(5, onnx_tensor<uint8_t>("zp", 2, {3}, zp))
+      .message(5, onnx_tensor<float>("s1", 1, {}, {1.f}))
+      .message(5, onnx_tensor<uint8_t>("zp1", 2, {}, {128}))
+      .message(5, onnx_tensor<float>("sb", 1, {1, 2, 2, 2}, sb))
+      .message(5, onnx_tensor<int8_t>("zb", 3, {1, 2, 2, 2}, zb))
+      .message(11, onnx_value("x", 1, {1, 3, 2, 2}))
+      .message(12, onnx_value("q", 2, {1, 3, 2, 2}))
+      .message(12, onnx_value("r", 2, {1, 3, 2, 2}))
+      .message(12, onnx_value("b", 3, {1, 3, 2, 2}));
+  ProtoWriter model;
+  model.integer(1, 8).message(8, ProtoWriter().string(1, "").integer(2, 21)).message(7, graph);
+  const std::vector<uint8_t>& bytes = model.data();
+
+  auto imported = onnx::import_model(bytes.data(), bytes.size());
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  int quantize = 0;
+  for (const ir::Node& n : imported->graph.nodes) {
+    const ir::Value& out = imported->graph.values[static_cast<size_t>(n.outputs[0])];
+    if (n.op == ir::OpType::kAdd) {
+      EXPECT_EQ(out.info.dtype, DType::kFloat32);  // not fused as int8
+    }
+    if (n.op != ir::OpType::kQuantize) continue;
+    ++quantize;
+    const auto* attrs = std::get_if<ir::QuantizeAttrs>(&n.attrs);
+    ASSERT_NE(attrs, nullptr);
+    EXPECT_EQ(attrs->rounding, ir::QuantizeRounding::kHalfToEven);
+    if (out.info.quant.per_channel()) {
+      EXPECT_EQ(out.info.quant.axis, 3);  // ONNX axis 1 of an NHWC value
+    }
+  }
+  EXPECT_EQ(quantize, 3);
+
+  auto m = Model::load_from_buffer(bytes.data(), bytes.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const QuantParams& q_out = (*m)->output_info(0).quant;  // back in ONNX's layout, so on ONNX's axis
+  EXPECT_EQ(q_out.scale, s);
+  EXPECT_EQ(q_out.zero_point, (std::vector<int64_t>{10, 20, 30}));
+  EXPECT_EQ(q_out.axis, 1);
+  auto session = Session::create(*m);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  // x[c, h, w] = k / 2 * s[c] with k = i % 11 - 5 (so x / s[c] covers -2.5 .. 2.5, ties included).
+  constexpr int kN = 12;
+  auto* x = static_cast<float*>(session->input_data(0));
+  std::vector<int> halves(kN);
+  for (int i = 0; i < kN; ++i) {
+    halves[static_cast<size_t>(i)] = i % 11 - 5;
+    x[i] = static_cast<float>(halves[static_cast<size_t>(i)]) * 0.5f * s[static_cast<size_t>(i / 4)];
+  }
+  ASSERT_TRUE(session->invoke().ok());
+  // k / 2 rounded half to even, for an integer k.
+  auto round_halves = [](int k) {
+    const int t = k / 2;  // toward zero
+    return k % 2 != 0 && t % 2 != 0 ? t + (k > 0 ? 1 : -1) : t;
+  };
+  const auto* q = static_cast<const uint8_t*>(session->output_data(0));
+  const auto* r = static_cast<const uint8_t*>(session->output_data(1));
+  const auto* b = static_cast<const int8_t*>(session->output_data(2));
+  for (int i = 0; i < kN; ++i) {
+    const int c = i / 4, hw = i % 4;
+    SCOPED_TRACE("element " + std::to_string(i) + ", x " + std::to_string(x[i]));
+    const int qi = round_halves(halves[static_cast<size_t>(i)]) + zp[static_cast<size_t>(c)];
+    EXPECT_EQ(q[i], qi);
+    // a = 2 * (q - zp) * s, a whole number here (s >= 0.5 and q - zp whole).
+    const float a = 2.f * static_cast<float>(qi - zp[static_cast<size_t>(c)]) * s[static_cast<size_t>(c)];
+    EXPECT_EQ(r[i], static_cast<int>(a) + 128);
+    const size_t blk = static_cast<size_t>(c / 2 * 4 + hw);
+    const float ratio = x[i] / sb[blk];  // exact: both are powers of two times small integers
+    const int k = static_cast<int>(ratio * 2);
+    ASSERT_EQ(static_cast<float>(k) / 2, ratio);
+    EXPECT_EQ(b[i], std::clamp(round_halves(k) + zb[blk], -128, 127));
+  }
 }
 
 TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {

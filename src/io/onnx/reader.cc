@@ -23,7 +23,8 @@ namespace {
 
 constexpr int64_t kMinOpset = 7;
 // 22-28 add data types (bfloat16, float8, int4, ...) and Q / DQ attributes to the
-// ops read here, not new meanings; the importer rejects those types and attributes.
+// ops read here, not new meanings; the importer rejects those types and the
+// attribute values it does not implement (a precision or DQ output_dtype other than float32).
 constexpr int64_t kMaxOpset = 28;
 constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
 // ConstantOfShape may make weights (ONNX's light/ test models do): up to 1 GiB of float32.
@@ -62,6 +63,13 @@ struct QdqMatch {
   DType out_dtype = DType::kInt8;
   QuantParams out_quant;
   std::string_view out_name;     // the QuantizeLinear's output
+};
+
+// A QuantizeLinear / DequantizeLinear's scale and zero point.
+struct QdqParams {
+  DType dtype = DType::kUInt8;  // the zero point's (uint8 when absent)
+  QuantParams q;                // per tensor, or per axis along q.axis (an ONNX axis)
+  bool blocked = false;         // q instead holds one pair per element of the input, in ONNX order
 };
 
 class Importer {
@@ -177,7 +185,14 @@ class Importer {
   Status batch_matmul();
   Status quantize_linear();
   Status dequantize_linear();
-  Result<QuantParams> read_quant(size_t scale_input, size_t zp_input, DType* dtype);
+  Result<QdqParams> read_qdq(const std::vector<int64_t>& x);
+  // A Q / DQ of an activation: an 8- or 16-bit integer type, positive finite scales.
+  Status check_activation_quant(const QdqParams& p);
+  // The IR inputs of the QUANTIZE / DEQUANTIZE of `in` with parameters `p`:
+  // per tensor / per axis, `in` as stored, `q` its quantization (the axis moved
+  // when stored NHWC); blocked, `in` in ONNX order and the constant
+  // element-wise scales and zero points, `q` empty.
+  Result<std::vector<int32_t>> qdq_inputs(Entry* in, const QdqParams& p, QuantParams* q, bool* out_nhwc);
   Status pool(bool max, const QdqMatch* q = nullptr);
   Status pool_3d(bool max, Entry* in, const Shape& onnx_in);
   // One MAX_POOL_2D / AVERAGE_POOL_2D of NHWC `xv` with the node's ceil_mode,
@@ -304,6 +319,9 @@ int32_t Importer::transpose(int32_t value, const std::vector<int32_t>& perm, con
   info.name = name;
   info.shape.clear();
   for (int32_t p : perm) info.shape.push_back(s[static_cast<size_t>(p)]);
+  if (info.quant.per_channel()) {
+    info.quant.axis = static_cast<int32_t>(std::find(perm.begin(), perm.end(), info.quant.axis) - perm.begin());
+  }
   const int32_t p = add_int32s(name + "/perm", perm);
   const int32_t out = add_value(std::move(info));
   add_node(ir::OpType::kTranspose, {value, p}, {out});
@@ -449,7 +467,6 @@ Result<int32_t> Importer::data(Entry* e) {
     TensorInfo info = g().values[static_cast<size_t>(e->dq_value)].info;
     info.name += "/dequantized";
     info.dtype = DType::kFloat32;
-    info.quant = {};
     e->value = add_value(std::move(info));
     add_node(ir::OpType::kDequantize, {e->dq_value}, {e->value});
     return e->value;
@@ -1362,102 +1379,187 @@ Status Importer::binary(ir::OpType op) {
   return define_output(0, out, use_nhwc);
 }
 
-// Per-tensor scale and zero point from a Q / DQ node's inputs; `dtype` is the
-// zero point's (uint8 when absent).
-Result<QuantParams> Importer::read_quant(size_t scale_input, size_t zp_input, DType* dtype) {
-  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(scale_input));
+// The scale (input 1) and zero point (input 2) of a Q / DQ node whose input 0
+// has ONNX dims `x`: one pair, one per index of `axis` (x[axis] values), or
+// blocked (`block_size`: the scale has x's rank, ceil(dim / block_size) at
+// `axis`), expanded to one pair per element as ONNX's reference replicates them.
+Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
+  EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(1));
   if (sc->dtype != DType::kFloat32) return node_unsupported("scale: data type " + std::string(dtype_name(sc->dtype)) + ", expected float32");
-  if (sc->elements() != 1) return node_unsupported("per-axis / blocked quantization (" + std::to_string(sc->elements()) + " scales) is not supported yet");
-  QuantParams q;
-  q.scale = {sc->float_at(0)};
-  if (!(q.scale[0] > 0.0f) || !std::isfinite(q.scale[0])) return node_error("scale must be positive and finite");
-  *dtype = DType::kUInt8;
-  int64_t zp = 0;
-  if (has_input(zp_input)) {
-    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* z, constant_input(zp_input));
-    if (z->elements() != 1) return node_unsupported("per-axis zero points are not supported yet");
-    *dtype = z->dtype;
-    zp = z->int_at(0);
+  const int64_t ns = sc->elements();
+  QdqParams p;
+  p.q.scale = sc->floats();
+  p.q.zero_point.assign(static_cast<size_t>(ns), 0);
+  if (has_input(2)) {
+    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* z, constant_input(2));
+    if (z->elements() != ns || (ns != 1 && z->dims != sc->dims)) {
+      return node_error("zero point dims " + dims_string(z->dims) + ": expected the scale's, " + dims_string(sc->dims));
+    }
+    p.dtype = z->dtype;
+    p.q.zero_point = z->ints();
   }
-  const int64_t to = attr_int("output_dtype", 0);
-  if (to != 0) {
-    EDGERUN_ASSIGN_OR_RETURN(*dtype, dtype_of_onnx(static_cast<int32_t>(to), node_where() + " output_dtype"));
+  if (ns == 1) return p;  // per tensor, whatever axis and block_size say (as ONNX's reference)
+  const auto rank = static_cast<int64_t>(x.size());
+  const int64_t axis = normalize_axis(attr_int("axis", 1), rank);
+  const int64_t block = attr_int("block_size", 0);
+  if (axis < 0 || axis >= rank) return node_error("axis " + std::to_string(attr_int("axis", 1)) + ": expected in [-" + std::to_string(rank) + ", " + std::to_string(rank) + ") for input dims " + dims_string(x));
+  const auto a = static_cast<size_t>(axis);
+  if (block == 0) {
+    if (ns != x[a]) {
+      return node_error("scale of " + std::to_string(ns) + " values: expected " + std::to_string(x[a]) + " (per axis " + std::to_string(axis) + " of input dims " + dims_string(x) + ")");
+    }
+    p.q.axis = static_cast<int32_t>(axis);
+    return p;
   }
-  if (*dtype != DType::kUInt8 && *dtype != DType::kInt8) {
-    return node_unsupported(std::string("quantized data type ") + dtype_name(*dtype) + " is not supported (uint8, int8)");
+  if (block < 0) return node_error("block_size " + std::to_string(block) + ": expected positive");
+  std::vector<int64_t> want = x;
+  want[a] = (x[a] + block - 1) / block;
+  if (sc->dims != want) {
+    return node_error("scale dims " + dims_string(sc->dims) + ": expected " + dims_string(want) + " (blocks of " + std::to_string(block) + " along axis " + std::to_string(axis) + " of input dims " + dims_string(x) + ")");
   }
-  q.zero_point = {zp};
-  return q;
+  int64_t inner = 1, count = 1;
+  for (size_t d = 0; d < x.size(); ++d) {
+    count *= x[d];
+    if (d > a) inner *= x[d];
+  }
+  QuantParams expanded;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t outer = i / (inner * x[a]), along = i / inner % x[a];
+    const auto k = static_cast<size_t>((outer * want[a] + along / block) * inner + i % inner);
+    expanded.scale.push_back(p.q.scale[k]);
+    expanded.zero_point.push_back(p.q.zero_point[k]);
+  }
+  p.q = std::move(expanded);
+  p.blocked = true;
+  return p;
+}
+
+Status Importer::check_activation_quant(const QdqParams& p) {
+  const DType t = p.dtype;
+  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16) {
+    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16)");
+  }
+  for (float s : p.q.scale) {
+    if (!(s > 0.0f) || !std::isfinite(s)) return node_error("scale must be positive and finite, found " + std::to_string(s));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<int32_t>> Importer::qdq_inputs(Entry* in, const QdqParams& p, QuantParams* q, bool* out_nhwc) {
+  if (p.blocked) {
+    EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, plain(in));
+    *q = {};
+    *out_nhwc = false;
+    const Shape s = shape_of(xv);
+    const std::string name = out_name(0, "quantized");
+    const std::vector<int32_t> zp(p.q.zero_point.begin(), p.q.zero_point.end());
+    return std::vector<int32_t>{xv, add_constant<float>(name + "/scale", DType::kFloat32, s, p.q.scale),
+                                add_constant<int32_t>(name + "/zero_point", DType::kInt32, s, zp)};
+  }
+  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
+  *q = p.q;
+  if (q->per_channel() && in->nhwc) q->axis = kNhwcAxis[q->axis];
+  *out_nhwc = in->nhwc;
+  return std::vector<int32_t>{xv};
 }
 
 Status Importer::quantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
-  DType dt;
-  EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
-  if (in->value < 0 && in->dq_value >= 0) {
-    // QuantizeLinear(DequantizeLinear(x)): x itself, or x requantized.
-    return define_output(0, requantized(in->dq_value, dt, q), in->nhwc);
+  EDGERUN_ASSIGN_OR_RETURN(const Shape xs, onnx_shape(in));
+  EDGERUN_ASSIGN_OR_RETURN(QdqParams p, read_qdq(std::vector<int64_t>(xs.begin(), xs.end())));
+  if (const int64_t to = attr_int("output_dtype", 0); to != 0) {
+    EDGERUN_ASSIGN_OR_RETURN(const DType t, dtype_of_onnx(static_cast<int32_t>(to), node_where() + " output_dtype"));
+    if (has_input(2) && t != p.dtype) return node_error(std::string("output_dtype ") + dtype_name(t) + " differs from the zero point's " + dtype_name(p.dtype));
+    p.dtype = t;
   }
-  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
-  if (value_dtype(xv) != DType::kFloat32) return node_unsupported("expected a float32 input");
-  TensorInfo info = info_like(g().values[static_cast<size_t>(xv)], shape_of(xv));
-  info.dtype = dt;
+  if (const int64_t precision = attr_int("precision", 0); precision != 0 && precision != onnx_type_of(DType::kFloat32)) {
+    return node_unsupported("precision " + std::to_string(precision) + " is not supported (float32 only)");
+  }
+  EDGERUN_RETURN_IF_ERROR(check_activation_quant(p));
+  if (in->value < 0 && in->dq_value >= 0 && !p.blocked) {
+    // QuantizeLinear(DequantizeLinear(x)): x itself, or x requantized with
+    // TFLite's 8-bit per-tensor arithmetic; otherwise dequantized and quantized below.
+    QuantParams q = p.q;
+    if (q.per_channel() && in->nhwc) q.axis = kNhwcAxis[q.axis];
+    const TensorInfo& have = g().values[static_cast<size_t>(in->dq_value)].info;
+    const bool same = have.dtype == p.dtype && have.quant.scale == q.scale && have.quant.zero_point == q.zero_point &&
+                      (!q.per_channel() || have.quant.axis == q.axis);
+    auto is8 = [](DType t) { return t == DType::kUInt8 || t == DType::kInt8; };
+    if (same || (is8(have.dtype) && is8(p.dtype) && !have.quant.per_channel() && !q.per_channel())) {
+      return define_output(0, requantized(in->dq_value, p.dtype, q), in->nhwc);
+    }
+  }
+  QuantParams q;
+  bool out_nhwc = false;
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int32_t> ins, qdq_inputs(in, p, &q, &out_nhwc));
+  if (value_dtype(ins[0]) != DType::kFloat32) return node_unsupported("expected a float32 input");
+  TensorInfo info = info_like(g().values[static_cast<size_t>(ins[0])], shape_of(ins[0]));
+  info.dtype = p.dtype;
   info.quant = q;
   const int32_t out = add_value(std::move(info));
-  add_node(ir::OpType::kQuantize, {xv}, {out});
-  return define_output(0, out, in->nhwc);
+  add_node(ir::OpType::kQuantize, ins, {out}, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven});
+  return define_output(0, out, out_nhwc);
 }
 
 Status Importer::dequantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
+  if (const int64_t to = attr_int("output_dtype", 0); to != 0 && to != onnx_type_of(DType::kFloat32)) {
+    return node_unsupported("output_dtype " + std::to_string(to) + " is not supported (float32 only)");
+  }
   if (is_constant(0) || const_input_) {
-    // Quantized weights / bias: dequantized here (per-tensor or per-axis), the
-    // quantized tensor kept for an op that runs quantized (QDQ form).
+    // Quantized weights / bias: dequantized here (per-tensor, per-axis or
+    // blocked), the quantized tensor kept for an op that runs quantized (QDQ
+    // form) unless blocked.
     EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(0));
-    EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(1));
-    const auto rank = static_cast<int64_t>(c->dims.size());
-    const int64_t axis = normalize_axis(attr_int("axis", 1), rank);
-    const int64_t ns = sc->elements();
-    if (ns != 1 && (axis < 0 || axis >= rank || c->dims[static_cast<size_t>(axis)] != ns || attr_int("block_size", 0) != 0)) {
-      return node_unsupported("scale of " + std::to_string(ns) + " values does not fit per-tensor or per-axis quantization of " + dims_string(c->dims));
-    }
-    std::vector<int64_t> zp(static_cast<size_t>(ns), 0);
-    if (has_input(2)) {
-      EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* z, constant_input(2));
-      if (z->elements() != ns || z->dtype != c->dtype) return node_error("zero point does not match the scale / input type");
-      zp = z->ints();
-    }
+    EDGERUN_ASSIGN_OR_RETURN(const QdqParams p, read_qdq(c->dims));
+    if (has_input(2) && p.dtype != c->dtype) return node_error("zero point does not match the scale / input type");
+    const QuantParams& q = p.q;
+    const auto ns = static_cast<int64_t>(q.scale.size());
     int64_t inner = 1;
-    for (int64_t d = axis + 1; d < rank; ++d) inner *= c->dims[static_cast<size_t>(d)];
+    for (size_t d = static_cast<size_t>(q.axis) + 1; d < c->dims.size(); ++d) inner *= c->dims[d];
     std::vector<float> f(static_cast<size_t>(c->elements()));
     for (int64_t i = 0; i < c->elements(); ++i) {
-      const int64_t k = ns == 1 ? 0 : (i / inner) % ns;
-      f[static_cast<size_t>(i)] = static_cast<float>(c->int_at(i) - zp[static_cast<size_t>(k)]) * sc->float_at(k);
+      const auto k = static_cast<size_t>(p.blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
+      f[static_cast<size_t>(i)] = static_cast<float>(c->int_at(i) - q.zero_point[k]) * q.scale[k];
     }
     EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f)));
+    if (p.blocked) return Status::Ok();
     Entry& e = entries_.at(node_->outputs[0]);
     e.q_const = in->constant;
     if (e.q_const == nullptr) return node_error("input has no value");
-    e.q_params.scale = sc->floats();
-    e.q_params.zero_point = zp;
-    e.q_params.axis = static_cast<int32_t>(ns == 1 ? 0 : axis);
+    e.q_params = q;
     return Status::Ok();
   }
-  EDGERUN_ASSIGN_OR_RETURN(const int32_t xv, data(in));
-  DType dt;
-  EDGERUN_ASSIGN_OR_RETURN(QuantParams q, read_quant(1, 2, &dt));
-  ir::Value& x = g().values[static_cast<size_t>(xv)];
-  if (x.info.dtype != dt) return node_error(std::string("input data type ") + dtype_name(x.info.dtype) + " differs from the zero point's " + dtype_name(dt));
+  EDGERUN_ASSIGN_OR_RETURN(const Shape xs, onnx_shape(in));
+  EDGERUN_ASSIGN_OR_RETURN(const DType xdt, dtype_of(in));
+  EDGERUN_ASSIGN_OR_RETURN(QdqParams p, read_qdq(std::vector<int64_t>(xs.begin(), xs.end())));
+  if (!has_input(2)) p.dtype = xdt;  // zero point 0 of the input's type
+  if (xdt != p.dtype) return node_error(std::string("input data type ") + dtype_name(xdt) + " differs from the zero point's " + dtype_name(p.dtype));
+  EDGERUN_RETURN_IF_ERROR(check_activation_quant(p));
+  QuantParams q;
+  bool out_nhwc = false;
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<int32_t> ins, qdq_inputs(in, p, &q, &out_nhwc));
+  if (p.blocked) {
+    if (!g().values[static_cast<size_t>(ins[0])].info.quant.empty()) return node_unsupported("the input is already quantized with other parameters");
+    TensorInfo info = info_like(g().values[static_cast<size_t>(ins[0])], shape_of(ins[0]));
+    info.dtype = DType::kFloat32;
+    info.quant = {};
+    const int32_t out = add_value(std::move(info));
+    add_node(ir::OpType::kDequantize, ins, {out});
+    return define_output(0, out, out_nhwc);
+  }
+  ir::Value& x = g().values[static_cast<size_t>(ins[0])];
   if (x.info.quant.empty()) {
-    x.info.quant = q;  // a plain uint8 / int8 tensor: these are its quantization parameters
-  } else if (x.info.quant.scale != q.scale || x.info.quant.zero_point != q.zero_point) {
+    x.info.quant = q;  // a plain integer tensor: these are its quantization parameters
+  } else if (x.info.quant.scale != q.scale || x.info.quant.zero_point != q.zero_point ||
+             (q.per_channel() && x.info.quant.axis != q.axis)) {
     return node_unsupported("the input is already quantized with other parameters");
   }
   // The float value is made only if an op reads it as float (see data()).
   if (node_->outputs.empty() || entries_.count(node_->outputs[0]) != 0) return node_error("output missing or defined twice");
   Entry e;
-  e.dq_value = xv;
-  e.nhwc = in->nhwc;
+  e.dq_value = ins[0];
+  e.nhwc = out_nhwc;
   entries_.emplace(node_->outputs[0], e);
   return Status::Ok();
 }
@@ -1504,6 +1606,7 @@ Result<bool> Importer::try_qdq() {
     auto it = entries_.find(node_->inputs[i]);
     if (it == entries_.end() || it->second.dq_value < 0) return false;
     if (value_dtype(it->second.dq_value) != m.out_dtype) return false;
+    if (g().values[static_cast<size_t>(it->second.dq_value)].info.quant.per_channel()) return false;  // per-axis: run in float
     m.x[i].value = it->second.dq_value;
     m.x[i].nhwc = it->second.nhwc;
   }

@@ -13,6 +13,17 @@ template <typename T>
 void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_t begin, int64_t end) {
   constexpr int32_t kMin = std::numeric_limits<T>::min();
   constexpr int32_t kMax = std::numeric_limits<T>::max();
+  if (p.round_half_to_even) {
+    constexpr auto kMinD = static_cast<double>(kMin), kMaxD = static_cast<double>(kMax);
+    for (int64_t i = begin; i < end; ++i) {
+      // ONNX: rint in float (the default rounding mode is to nearest, ties to
+      // even), then the zero point added and clamped in double, where it is exact.
+      const float r = std::nearbyint(x[i] / p.scale);
+      const double q = static_cast<double>(r) + p.zero_point;
+      y[i] = std::isnan(q) ? static_cast<T>(kMin) : static_cast<T>(std::min(std::max(q, kMinD), kMaxD));
+    }
+    return;
+  }
   for (int64_t i = begin; i < end; ++i) {
     // TFLite: static_cast<int32_t>(round(x / scale)) + zero_point, then clamp.
     // Out-of-range and NaN conversions are undefined in C++; x86 (where LiteRT
@@ -55,6 +66,15 @@ void f32_qs8_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams
   affine_quantize(x, y, params, begin, end);
 }
 
+void f32_qu16_quantize__ref(const float* x, uint16_t* y, const AffineQuantizeParams& params, int64_t begin,
+                            int64_t end) {
+  affine_quantize(x, y, params, begin, end);
+}
+void f32_qs16_quantize__ref(const float* x, int16_t* y, const AffineQuantizeParams& params, int64_t begin,
+                            int64_t end) {
+  affine_quantize(x, y, params, begin, end);
+}
+
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
                              int64_t end) {
   requantize(x, y, params, begin, end);
@@ -78,6 +98,15 @@ void qu8_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams&
 }
 void qs8_f32_dequantize__ref(const int8_t* x, float* y, const DequantizeParams& params, int64_t begin,
                              int64_t end) {
+  dequantize(x, y, params, begin, end);
+}
+
+void qu16_f32_dequantize__ref(const uint16_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                              int64_t end) {
+  dequantize(x, y, params, begin, end);
+}
+void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                              int64_t end) {
   dequantize(x, y, params, begin, end);
 }
 

@@ -1,6 +1,7 @@
 // Reference QUANTIZE / requantize / DEQUANTIZE kernels, bit exact with TFLite's
 // reference_ops::AffineQuantize, reference_ops::Requantize and
-// reference_ops::Dequantize. Each computes elements [begin, end).
+// reference_ops::Dequantize (and with ONNX's QuantizeLinear / DequantizeLinear
+// under round_half_to_even). Each computes elements [begin, end).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +10,13 @@ namespace edgerun::kernels::ref {
 
 // float -> quantized: q = clamp(int32(round_half_away(x / scale)) + zero_point),
 // in float like TFLite (out-of-int32-range values and NaN follow x86: INT32_MIN).
+// round_half_to_even: ONNX's QuantizeLinear instead, q = saturate(rint(x / scale)
+// + zero_point), saturating whatever the magnitude; NaN gives the type's
+// minimum, as ONNX's reference does on x86.
 struct AffineQuantizeParams {
   float scale;
   int32_t zero_point;
+  bool round_half_to_even = false;
 };
 
 // quantized -> quantized: q = clamp(MultiplyByQuantizedMultiplier(x - in_zp) + out_zp),
@@ -33,6 +38,10 @@ void f32_qu8_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParam
                            int64_t end);
 void f32_qs8_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin,
                            int64_t end);
+void f32_qu16_quantize__ref(const float* x, uint16_t* y, const AffineQuantizeParams& params, int64_t begin,
+                            int64_t end);
+void f32_qs16_quantize__ref(const float* x, int16_t* y, const AffineQuantizeParams& params, int64_t begin,
+                            int64_t end);
 
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
                              int64_t end);
@@ -47,5 +56,9 @@ void qu8_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams&
                              int64_t end);
 void qs8_f32_dequantize__ref(const int8_t* x, float* y, const DequantizeParams& params, int64_t begin,
                              int64_t end);
+void qu16_f32_dequantize__ref(const uint16_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                              int64_t end);
+void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                              int64_t end);
 
 }  // namespace edgerun::kernels::ref
