@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edgerun/edgerun.h"
+#include "core/float_types.h"
 #include "io/onnx/const_tensor.h"
 #include "io/onnx/proto.h"
 
@@ -85,7 +86,7 @@ std::string compare(const TensorInfo& info, const void* got, const onnx::ConstTe
   int64_t bad = 0, first_bad = -1;
   double worst = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (want.dtype == DType::kFloat32) {
+    if (is_float_dtype(want.dtype)) {
       const double a = g.float_at(i), b = want.float_at(i);
       if (std::isnan(a) && std::isnan(b)) continue;
       if (std::isinf(b) && a == b) continue;
@@ -104,7 +105,7 @@ std::string compare(const TensorInfo& info, const void* got, const onnx::ConstTe
   std::ostringstream s;
   s << bad << " of " << n << " values differ; first at " << first_bad << ": " << g.float_at(first_bad) << " vs "
     << want.float_at(first_bad);
-  if (want.dtype == DType::kFloat32) s << "; max abs diff " << worst;
+  if (is_float_dtype(want.dtype)) s << "; max abs diff " << worst;
   return s.str();
 }
 

@@ -13,7 +13,12 @@
 namespace edgerun {
 
 // New types go at the end, so that existing ones keep their values.
-enum class DType : uint8_t { kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool, kUInt16, kUInt32, kUInt64 };
+// kFloat16: IEEE half bits; kFloat8E4M3FN / kFloat8E5M2: the 8-bit floats
+// of ONNX (and OCP), see core/float_types.h.
+enum class DType : uint8_t {
+  kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool, kUInt16, kUInt32, kUInt64,
+  kFloat16, kFloat8E4M3FN, kFloat8E5M2
+};
 
 const char* dtype_name(DType t);
 size_t dtype_size(DType t);

@@ -14,6 +14,9 @@ const char* dtype_name(DType t) {
     case DType::kUInt16: return "uint16";
     case DType::kUInt32: return "uint32";
     case DType::kUInt64: return "uint64";
+    case DType::kFloat16: return "float16";
+    case DType::kFloat8E4M3FN: return "float8e4m3fn";
+    case DType::kFloat8E5M2: return "float8e5m2";
   }
   return "unknown";
 }
@@ -30,6 +33,9 @@ size_t dtype_size(DType t) {
     case DType::kUInt16: return 2;
     case DType::kUInt32: return 4;
     case DType::kUInt64: return 8;
+    case DType::kFloat16: return 2;
+    case DType::kFloat8E4M3FN: return 1;
+    case DType::kFloat8E5M2: return 1;
   }
   return 0;
 }

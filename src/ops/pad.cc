@@ -144,6 +144,9 @@ Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint
     case DType::kUInt32: lo = 0, hi = std::numeric_limits<uint32_t>::max(); break;
     case DType::kUInt64: lo = 0, hi = std::numeric_limits<int64_t>::max(); break;  // all an int64 v reaches
     case DType::kFloat32: break;
+    case DType::kFloat16:
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E5M2: return unsupported(n, std::string("constant padding of ") + dtype_name(t) + " is not supported");
   }
   if (v < lo || v > hi) {
     return node_error(n, "pad value " + str(v) + " is out of range for " + dtype_name(t));

@@ -19,6 +19,9 @@ namespace fs = std::filesystem;
 
 // Bytes written by numpy 2.4 (np.save, or np.lib.format.write_array with an
 // explicit version), copied verbatim; the data follows the header's '\n' (\012).
+constexpr char kF16_4[] =  // np.array([1, -2.5, 65504, 6e-8], np.float16)
+    "\223NUMPY\001\000v\000"
+    "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }                                                            \012\000<\000\301\377{\001\000";
 constexpr char kF32_2x3[] =  // np.array([[0, 1.5, -2], [3.25, 1e-3, -0.0]], np.float32)
     "\223NUMPY\001\000v\000"
     "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }                                                          \012\000\000\000\000\000\000\300?\000\000\000\300\000\000P@o\022\203:\000\000\000\200";
@@ -131,6 +134,7 @@ TEST(Npy, ReadsFilesWrittenByNumpy) {
   };
   const std::vector<Case> cases = {
       {"f32.npy", bytes_of(kF32_2x3), DType::kFloat32, {2, 3}},
+      {"f16.npy", bytes_of(kF16_4), DType::kFloat16, {4}},
       {"i64.npy", bytes_of(kI64_scalar), DType::kInt64, {}},
       {"u8_empty.npy", bytes_of(kU8_empty), DType::kUInt8, {0}},
       {"bool.npy", bytes_of(kBool_2), DType::kBool, {2}},
@@ -153,6 +157,7 @@ TEST(Npy, ReadsFilesWrittenByNumpy) {
     EXPECT_EQ(a->data.size(), static_cast<size_t>(shape_elements(c.shape)) * dtype_size(c.dtype));
   }
   EXPECT_EQ(values<float>(*read_npy(dir.file("f32.npy"))), (std::vector<float>{0.f, 1.5f, -2.f, 3.25f, 1e-3f, -0.f}));
+  EXPECT_EQ(values<uint16_t>(*read_npy(dir.file("f16.npy"))), (std::vector<uint16_t>{0x3C00, 0xC100, 0x7BFF, 0x0001}));
   EXPECT_EQ(values<int64_t>(*read_npy(dir.file("i64.npy"))), (std::vector<int64_t>{-5}));
   EXPECT_EQ(values<uint8_t>(*read_npy(dir.file("bool.npy"))), (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(values<int8_t>(*read_npy(dir.file("i8.npy"))), (std::vector<int8_t>{-128, 0, 127}));
@@ -171,6 +176,7 @@ TEST(Npy, EncodesExactlyLikeNumpySave) {
     return r.ok() ? *r : std::vector<uint8_t>{};
   };
   EXPECT_EQ(enc(DType::kFloat32, {2, 3}, std::vector<float>{0.f, 1.5f, -2.f, 3.25f, 1e-3f, -0.f}), bytes_of(kF32_2x3));
+  EXPECT_EQ(enc(DType::kFloat16, {4}, std::vector<uint16_t>{0x3C00, 0xC100, 0x7BFF, 0x0001}), bytes_of(kF16_4));
   EXPECT_EQ(enc(DType::kInt64, {}, std::vector<int64_t>{-5}), bytes_of(kI64_scalar));
   EXPECT_EQ(enc(DType::kUInt8, {0}, std::vector<uint8_t>{}), bytes_of(kU8_empty));
   EXPECT_EQ(enc(DType::kBool, {2}, std::vector<uint8_t>{1, 0}), bytes_of(kBool_2));
@@ -202,6 +208,7 @@ TEST(Npy, RoundTripsEveryDtypeThroughAFile) {
       {DType::kFloat32, raw(std::vector<float>{-0.f, 1e-38f, 3.4e38f, -1.25f, 0.5f, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                                                15, 16, 17, 18, 19, 20, 21, 22, 23, 24})},
       {DType::kBool, raw(std::vector<uint8_t>{1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1})},
+      {DType::kFloat16, raw(std::vector<uint16_t>(24, 0xFBFF))},  // -65504
   };
   for (const auto& [dtype, data] : arrays) {
     SCOPED_TRACE(dtype_name(dtype));
@@ -354,8 +361,8 @@ TEST(Npy, RejectsUnsupportedDtypesAndLayouts) {
   expect_error(make_npy(dict("|O", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported, "object array");
   expect_error(make_npy(dict(">u8", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported, "big-endian");
   expect_error(make_npy(dict("<f8", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported,
-               "expected one of |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 |b1");
-  expect_error(make_npy(dict("<f2", "(1,)"), std::vector<uint8_t>(2)), StatusCode::kUnsupported, "'<f2'");
+               "expected one of |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f2 <f4 |b1");
+  expect_error(make_npy(dict("<c8", "(1,)"), std::vector<uint8_t>(8)), StatusCode::kUnsupported, "'<c8'");
   expect_error(make_npy(dict("|f4", "(1,)"), std::vector<uint8_t>(4)), StatusCode::kUnsupported, "'|f4'");
   expect_error(make_npy(dict("", "(1,)"), std::vector<uint8_t>(4)), StatusCode::kUnsupported, "''");
   expect_error(make_npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", std::vector<uint8_t>(4)),
@@ -382,6 +389,14 @@ TEST(Npy, RejectsBoolBytesOtherThanZeroOrOne) {
                "bool element 2 is 2; expected 0 or 1");
   const uint8_t bad[] = {0, 7};
   EXPECT_FALSE(encode_npy(DType::kBool, {2}, bad).ok());
+}
+
+TEST(Npy, RejectsFloat8OnWrite) {
+  const uint8_t v[] = {0x38};
+  auto r = encode_npy(DType::kFloat8E4M3FN, {1}, v);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("dtype float8e4m3fn has no npy descr"), std::string::npos) << r.status().message();
 }
 
 TEST(Npy, RandomCorruptionNeverCrashes) {

@@ -566,5 +566,49 @@ TEST(OnnxConstTensor, DecodesUnsignedTypesFromEachField) {
   EXPECT_EQ(onnx::onnx_type_of(DType::kUInt64), onnx::kUint64);
 }
 
+TEST(OnnxConstTensor, DecodesFloat16AndFloat8) {
+  // float16 and float8 travel as bit patterns in int32_data, or as raw bytes.
+  onnx::TensorProto t;
+  t.dims = {3};
+  t.data_type = onnx::kFloat16;
+  t.int32_data = {0x3C00, 0xC200, 0x0001};  // 1, -3, 2^-24
+  auto h = onnx::decode_tensor(t, "f16");
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  EXPECT_EQ(h->dtype, DType::kFloat16);
+  EXPECT_EQ(const_values<uint16_t>(*h), (std::vector<uint16_t>{0x3C00, 0xC200, 0x0001}));
+  EXPECT_EQ(h->floats(), (std::vector<float>{1.f, -3.f, 0x1p-24f}));
+  EXPECT_EQ(h->int_at(1), -3);
+
+  const uint8_t raw[] = {0x00, 0x7C, 0x00, 0x80, 0xFF, 0x7B};  // inf, -0, 65504
+  t.raw_data = std::string_view(reinterpret_cast<const char*>(raw), sizeof(raw));
+  t.has_raw_data = true;
+  auto h_raw = onnx::decode_tensor(t, "f16 raw");
+  ASSERT_TRUE(h_raw.ok()) << h_raw.status().message();
+  EXPECT_EQ(h_raw->floats(), (std::vector<float>{INFINITY, -0.f, 65504.f}));
+  EXPECT_TRUE(std::signbit(h_raw->float_at(1)));
+
+  onnx::TensorProto f8;
+  f8.dims = {2};
+  f8.data_type = onnx::kFloat8E4M3FN;
+  f8.int32_data = {0x7E, 0xB0};  // 448, -0.5
+  auto e4 = onnx::decode_tensor(f8, "e4m3fn");
+  ASSERT_TRUE(e4.ok()) << e4.status().message();
+  EXPECT_EQ(e4->dtype, DType::kFloat8E4M3FN);
+  EXPECT_EQ(e4->floats(), (std::vector<float>{448.f, -0.5f}));
+  f8.data_type = onnx::kFloat8E5M2;
+  f8.int32_data = {0x3C, 0xB8};  // 1, -0.5
+  auto e5 = onnx::decode_tensor(f8, "e5m2");
+  ASSERT_TRUE(e5.ok()) << e5.status().message();
+  EXPECT_EQ(e5->floats(), (std::vector<float>{1.f, -0.5f}));
+
+  for (DType d : {DType::kFloat16, DType::kFloat8E4M3FN, DType::kFloat8E5M2}) {
+    auto back = onnx::dtype_of_onnx(onnx::onnx_type_of(d), "round trip");
+    ASSERT_TRUE(back.ok()) << dtype_name(d);
+    EXPECT_EQ(*back, d);
+  }
+  EXPECT_EQ(onnx::make_ints(DType::kFloat16, {2}, {1, -3}).bytes, (std::vector<uint8_t>{0x00, 0x3C, 0x00, 0xC2}));
+  EXPECT_EQ(onnx::make_ints(DType::kFloat8E4M3FN, {1}, {1000}).bytes, (std::vector<uint8_t>{0x7E}));
+}
+
 }  // namespace
 }  // namespace edgerun

@@ -45,6 +45,12 @@ TEST(Tensor, ShapeHelpers) {
   EXPECT_STREQ(dtype_name(DType::kUInt16), "uint16");
   EXPECT_STREQ(dtype_name(DType::kUInt32), "uint32");
   EXPECT_STREQ(dtype_name(DType::kUInt64), "uint64");
+  EXPECT_EQ(dtype_size(DType::kFloat16), 2u);
+  EXPECT_EQ(dtype_size(DType::kFloat8E4M3FN), 1u);
+  EXPECT_EQ(dtype_size(DType::kFloat8E5M2), 1u);
+  EXPECT_STREQ(dtype_name(DType::kFloat16), "float16");
+  EXPECT_STREQ(dtype_name(DType::kFloat8E4M3FN), "float8e4m3fn");
+  EXPECT_STREQ(dtype_name(DType::kFloat8E5M2), "float8e5m2");
 }
 
 }  // namespace

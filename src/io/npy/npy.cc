@@ -18,7 +18,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 constexpr size_t kAlign = 64;           // numpy's ARRAY_ALIGN
 constexpr size_t kGrowthDigits = 21;    // numpy's GROWTH_AXIS_MAX_DIGITS
-constexpr const char* kSupported = "|u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 |b1";
+constexpr const char* kSupported = "|u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f2 <f4 |b1";
 
 const char* descr_of(DType t) {
   switch (t) {
@@ -32,6 +32,9 @@ const char* descr_of(DType t) {
     case DType::kUInt16: return "<u2";
     case DType::kUInt32: return "<u4";
     case DType::kUInt64: return "<u8";
+    case DType::kFloat16: return "<f2";
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E5M2: return nullptr;  // numpy has no float8
   }
   return nullptr;
 }
@@ -77,6 +80,7 @@ Result<DType> dtype_from_descr(std::string_view d) {
       if (code == "u4") return DType::kUInt32;
       if (code == "u8") return DType::kUInt64;
       if (code == "f4") return DType::kFloat32;
+      if (code == "f2") return DType::kFloat16;
     }
     if (order == '>') {
       return Unsupported("descr " + quote(d) + " is big-endian; expected a little-endian ('<') dtype, one of " +
@@ -357,7 +361,10 @@ Result<Array> read_npy(const std::string& path) {
 
 Result<std::vector<uint8_t>> encode_npy(DType dtype, const Shape& shape, const void* data) {
   const char* descr = descr_of(dtype);
-  if (descr == nullptr) return InvalidArgument("write_npy: unknown dtype " + std::to_string(static_cast<int>(dtype)));
+  if (descr == nullptr) {
+    return InvalidArgument(std::string("write_npy: dtype ") + dtype_name(dtype) + " has no npy descr; expected one of " +
+                           kSupported);
+  }
   if (shape.size() > kMaxRank) {
     return InvalidArgument("write_npy: shape " + shape_string(shape) + " has rank " + std::to_string(shape.size()) +
                            "; expected at most " + std::to_string(kMaxRank));

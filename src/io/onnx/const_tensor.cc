@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/checked.h"
+#include "core/float_types.h"
 
 namespace edgerun::onnx {
 namespace {
@@ -35,12 +36,15 @@ int64_t ConstTensor::int_at(int64_t i) const {
     case DType::kUInt16: return load<uint16_t>(*this, i);
     case DType::kUInt32: return load<uint32_t>(*this, i);
     case DType::kUInt64: return static_cast<int64_t>(load<uint64_t>(*this, i));
+    case DType::kFloat16:
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E5M2: return static_cast<int64_t>(float_at(i));
   }
   return 0;
 }
 
 float ConstTensor::float_at(int64_t i) const {
-  if (dtype == DType::kFloat32) return load<float>(*this, i);
+  if (is_float_dtype(dtype)) return load_float(dtype, bytes.data(), i);
   if (dtype == DType::kUInt64) return static_cast<float>(load<uint64_t>(*this, i));  // int_at wraps above 2^63
   return static_cast<float>(int_at(i));
 }
@@ -69,6 +73,9 @@ int32_t onnx_type_of(DType t) {
     case DType::kUInt16: return kUint16;
     case DType::kUInt32: return kUint32;
     case DType::kUInt64: return kUint64;
+    case DType::kFloat16: return kFloat16;
+    case DType::kFloat8E4M3FN: return kFloat8E4M3FN;
+    case DType::kFloat8E5M2: return kFloat8E5M2;
   }
   return kUndefined;
 }
@@ -85,6 +92,9 @@ Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where) {
     case kUint16: return DType::kUInt16;
     case kUint32: return DType::kUInt32;
     case kUint64: return DType::kUInt64;
+    case kFloat16: return DType::kFloat16;
+    case kFloat8E4M3FN: return DType::kFloat8E4M3FN;
+    case kFloat8E5M2: return DType::kFloat8E5M2;
     default: break;
   }
   return Unsupported(where + ": data type " + data_type_name(onnx_type) + " is not supported");
@@ -137,7 +147,7 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
         }
       }
       break;
-    default:  // int8 / uint8 / int16 / uint16 / int32 / bool travel in int32_data
+    default:  // int8 / uint8 / int16 / uint16 / int32 / bool, and float16 / float8 bits, travel in int32_data
       if (t.int32_data.size() != count) return mismatch("int32_data", t.int32_data.size());
       for (size_t i = 0; i < count; ++i) {
         const int32_t v = t.int32_data[i];
@@ -147,7 +157,10 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
           case DType::kUInt8: store(&c, k, static_cast<uint8_t>(v)); break;
           case DType::kBool: store(&c, k, static_cast<uint8_t>(v != 0)); break;
           case DType::kInt16: store(&c, k, static_cast<int16_t>(v)); break;
-          case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
+          case DType::kUInt16:
+          case DType::kFloat16: store(&c, k, static_cast<uint16_t>(v)); break;
+          case DType::kFloat8E4M3FN:
+          case DType::kFloat8E5M2: store(&c, k, static_cast<uint8_t>(v)); break;
           default: store(&c, k, v); break;
         }
       }
@@ -175,17 +188,28 @@ ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<
       case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
       case DType::kUInt32: store(&c, k, static_cast<uint32_t>(v)); break;
       case DType::kUInt64: store(&c, k, static_cast<uint64_t>(v)); break;
+      case DType::kFloat16: store(&c, k, float_to_half(static_cast<float>(v))); break;
+      case DType::kFloat8E4M3FN: store(&c, k, float_to_float8e4m3fn(static_cast<float>(v))); break;
+      case DType::kFloat8E5M2: store(&c, k, float_to_float8e5m2(static_cast<float>(v))); break;
     }
   }
   return c;
 }
 
-ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values) {
+ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values, DType dtype, bool saturate) {
   ConstTensor c;
-  c.dtype = DType::kFloat32;
+  c.dtype = dtype;
   c.dims = std::move(dims);
-  c.bytes.resize(values.size() * sizeof(float));
-  if (!values.empty()) std::memcpy(c.bytes.data(), values.data(), c.bytes.size());
+  c.bytes.resize(values.size() * dtype_size(dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto k = static_cast<int64_t>(i);
+    switch (dtype) {
+      case DType::kFloat16: store(&c, k, float_to_half(values[i])); break;
+      case DType::kFloat8E4M3FN: store(&c, k, float_to_float8e4m3fn(values[i], saturate)); break;
+      case DType::kFloat8E5M2: store(&c, k, float_to_float8e5m2(values[i], saturate)); break;
+      default: store(&c, k, values[i]); break;  // float32
+    }
+  }
   return c;
 }
 

@@ -20,7 +20,8 @@ struct ConstTensor {
   std::vector<uint8_t> bytes;
 
   int64_t elements() const { return static_cast<int64_t>(bytes.size() / dtype_size(dtype)); }
-  // Element i converted to int64 / float (any dtype). uint64 values above
+  // Element i converted to int64 / float (any dtype; float16 and float8
+  // exactly to float, truncated to int64). uint64 values above
   // INT64_MAX wrap to negative int64s (two's complement), so int_at and
   // make_ints round-trip them.
   int64_t int_at(int64_t i) const;
@@ -30,7 +31,7 @@ struct ConstTensor {
 };
 
 // The ONNX data type for an engine dtype, and back (Unsupported for types
-// the engine has no dtype for: float16, double, strings, ...).
+// the engine has no dtype for: double, bfloat16, strings, ...).
 int32_t onnx_type_of(DType t);
 Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
 
@@ -41,6 +42,9 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
 
 // A tensor of `dtype` with these dims filled from int64 / float values.
 ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<int64_t>& values);
-ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values);
+// make_floats: float32, or float16 / float8 rounded to nearest even (float8
+// out of range: saturated, or else infinity / NaN, see core/float_types.h).
+ConstTensor make_floats(std::vector<int64_t> dims, const std::vector<float>& values, DType dtype = DType::kFloat32,
+                        bool saturate = true);
 
 }  // namespace edgerun::onnx

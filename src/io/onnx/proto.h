@@ -44,6 +44,8 @@ enum DataType : int32_t {
   kDouble = 11,
   kUint32 = 12,
   kUint64 = 13,
+  kFloat8E4M3FN = 17,
+  kFloat8E5M2 = 19,
 };
 const char* data_type_name(int32_t type);
 
@@ -54,7 +56,7 @@ struct TensorProto {
   std::string_view raw_data;
   bool has_raw_data = false;
   std::vector<float> float_data;
-  std::vector<int32_t> int32_data;  // also int8 / uint8 / int16 / uint16 / bool / float16 bits
+  std::vector<int32_t> int32_data;  // also int8 / uint8 / int16 / uint16 / bool / float16 / float8 bits
   std::vector<int64_t> int64_data;
   std::vector<double> double_data;
   std::vector<uint64_t> uint64_data;  // also uint32

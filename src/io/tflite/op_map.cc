@@ -501,6 +501,10 @@ Result<float> padv2_value(const OpContext& ctx) {
       raw = static_cast<int64_t>(x);
       break;
     }
+    case DType::kFloat16:
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E5M2:
+      return tensor_unsupported(ctx, std::string("constant value of ") + dtype_name(c.info.dtype) + " is not supported");
   }
   if (!in.info.quant.empty()) {
     // TFLite pads with the raw value, which must share the input's quantization.
