@@ -250,10 +250,14 @@ struct ResizeAttrs {
 // away from zero and converts to int32 as x86 does (out of range or NaN:
 // INT32_MIN, then the zero point is added wrapping, then clamped); ONNX's
 // QuantizeLinear rounds half to even and saturates (NaN: the type's minimum,
-// as ONNX's reference gives on x86).
+// as ONNX's reference gives on x86). To float8 (ONNX only), x / scale rounds
+// to nearest even; `saturate` clamps out-of-range values (infinities
+// included) to the largest finite value, else they become infinity (E5M2)
+// or NaN (E4M3FN, which has no infinity).
 enum class QuantizeRounding : uint8_t { kHalfAwayFromZero, kHalfToEven };
 struct QuantizeAttrs {  // QUANTIZE; monostate (TFLite) is kHalfAwayFromZero
   QuantizeRounding rounding = QuantizeRounding::kHalfAwayFromZero;
+  bool saturate = true;
 };
 
 // Ops without attributes (RESHAPE, PAD, LOGISTIC, DEQUANTIZE) carry monostate:

@@ -103,8 +103,11 @@ Result<QuantRuns> quant_runs(const ir::Graph& g, const ir::Node& n, const char* 
     case DType::kInt8: lo = -128; hi = 127; break;
     case DType::kUInt16: hi = 65535; break;
     case DType::kInt16: lo = -32768; hi = 32767; break;
+    case DType::kFloat8E4M3FN:
+    case DType::kFloat8E5M2: break;  // scale only: the zero point must be 0
     default:
-      return node_error(n, w + " dtype: expected int8, uint8, int16 or uint16, found " + dtype_name(q.info.dtype));
+      return node_error(n, w + " dtype: expected int8, uint8, int16, uint16, float8e4m3fn or float8e5m2, found " +
+                               dtype_name(q.info.dtype));
   }
   auto check = [&](size_t i, float scale, int64_t zp) -> Status {
     if (!(scale > 0.0f) || !std::isfinite(scale)) {

@@ -1,5 +1,5 @@
-// QUANTIZE: float32 -> int8 / uint8 / int16 / uint16 (per tensor, per
-// channel or element-wise affine; TFLite's or ONNX's rounding, see
+// QUANTIZE: float32 -> int8 / uint8 / int16 / uint16 / float8 (per tensor,
+// per channel or element-wise affine; TFLite's or ONNX's rounding, see
 // ir::QuantizeAttrs), or requantize between uint8/int8 with a new scale and
 // zero point (TFLite's reference Requantize).
 #include <memory>
@@ -23,6 +23,7 @@ class QuantizeKernel final : public Kernel {
   DType out_dtype = DType::kUInt8;
   int64_t count = 0;
   int64_t inner = 1;
+  bool saturate = true;  // float8 only
   std::vector<ref::AffineQuantizeParams> params;
 
   void run(const KernelIO& io) const override {
@@ -31,7 +32,10 @@ class QuantizeKernel final : public Kernel {
     for (int64_t begin = 0; begin < count; begin += inner) {
       const ref::AffineQuantizeParams& p = params[static_cast<size_t>((begin / inner) % params.size())];
       const int64_t end = begin + inner;
+      const ref::Float8QuantizeParams f8{p.scale, saturate};
       switch (out_dtype) {
+        case DType::kFloat8E4M3FN: ref::f32_f8e4m3fn_quantize__ref(x, static_cast<uint8_t*>(y), f8, begin, end); break;
+        case DType::kFloat8E5M2: ref::f32_f8e5m2_quantize__ref(x, static_cast<uint8_t*>(y), f8, begin, end); break;
         case DType::kUInt8: ref::f32_qu8_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
         case DType::kInt8: ref::f32_qs8_quantize__ref(x, static_cast<int8_t*>(y), p, begin, end); break;
         case DType::kUInt16: ref::f32_qu16_quantize__ref(x, static_cast<uint16_t*>(y), p, begin, end); break;
@@ -113,6 +117,7 @@ Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::N
     k->out_dtype = odt;
     k->count = in.info.elements();
     k->inner = runs.inner;
+    k->saturate = attrs.saturate;
     const bool half_to_even = attrs.rounding == ir::QuantizeRounding::kHalfToEven;
     for (size_t i = 0; i < runs.scale.size(); ++i) {
       k->params.push_back({runs.scale[i], runs.zero_point[i], half_to_even});

@@ -1,11 +1,12 @@
-// DEQUANTIZE: uint8 / int8 / uint16 / int16 -> float32, real = scale * (q -
-// zero_point), per tensor, per channel or element-wise.
+// DEQUANTIZE: uint8 / int8 / uint16 / int16 / float8 -> float32 or float16,
+// real = scale * (q - zero_point), per tensor, per channel or element-wise.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "core/float_types.h"
 #include "ops/op_tester.h"
 
 namespace edgerun {
@@ -62,8 +63,55 @@ TEST(DequantizeOp, RejectsBadTypesAndQuantization) {
     OpTester t(ir::OpType::kDequantize);
     t.input<int8_t>({2}, {1, 2}, qp(0.5f, 0));
     t.output({2}, DType::kInt8, qp(0.5f, 0));
-    expect_error(t.run(), {"DEQUANTIZE", "output dtype", "expected float32"});
+    expect_error(t.run(), {"DEQUANTIZE", "output dtype", "expected float32 or float16", "found int8"});
   }
+}
+
+TEST(DequantizeOp, Float8PerTensorAndPerChannel) {
+  // E4M3FN 0x38 = 1, 0xC4 = -3, 0x7E = 448, 0x01 = 2^-9, 0x7F = NaN; E5M2 0x7C = inf, 0x7B = 57344.
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input_bytes({5}, DType::kFloat8E4M3FN, {0x38, 0xC4, 0x7E, 0x01, 0x7F}, qp(2.f, 0));
+    t.output({5}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    const std::vector<float> y = t.result<float>(0);
+    EXPECT_EQ(std::vector<float>(y.begin(), y.begin() + 4), (std::vector<float>{2.f, -6.f, 896.f, 1.f / 256}));
+    EXPECT_TRUE(std::isnan(y[4]));
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input_bytes({2, 2}, DType::kFloat8E5M2, {0x7C, 0x7B, 0x3C, 0xBC}, QuantParams{{1.f, 0.5f}, {0, 0}, 0});
+    t.output({2, 2}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), (std::vector<float>{INFINITY, 57344.f, 0.5f, -0.5f}));
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input_bytes({1}, DType::kFloat8E4M3FN, {0x38}, qp(2.f, 1));
+    t.output({1}, DType::kFloat32);
+    expect_error(t.run(), {"DEQUANTIZE", "input 0 zero point 0", "[0, 0] for float8e4m3fn, found 1"});
+  }
+}
+
+TEST(DequantizeOp, Float16OutputRoundsTheFloatResult) {
+  // 2049 * 1 is exact in float but halfway between the halves 2048 and 2050:
+  // rounded to even, 2048; uint16 65535 * 2 overflows half to infinity; the
+  // per-channel runs continue across the 1024-element blocks of the kernel.
+  OpTester t(ir::OpType::kDequantize);
+  std::vector<uint16_t> x(2 * 1500, 3);
+  x[0] = 2049;
+  x[1] = 65535;
+  x[1500] = 1;
+  t.input<uint16_t>({2, 1500}, x, QuantParams{{1.f, 2.f}, {0, 1}, 0});
+  t.output({2, 1500}, DType::kFloat16);
+  ASSERT_TRUE(t.run().ok());
+  const std::vector<uint16_t> y = t.result<uint16_t>(0);
+  ASSERT_EQ(y.size(), x.size());
+  EXPECT_EQ(half_to_float(y[0]), 2048.f);
+  EXPECT_EQ(y[1], float_to_half(65535.f));
+  EXPECT_EQ(half_to_float(y[1499]), 3.f);
+  EXPECT_EQ(half_to_float(y[1500]), 0.f);
+  EXPECT_EQ(half_to_float(y[2999]), 4.f);
 }
 
 TEST(DequantizeOp, SixteenBitExtremes) {

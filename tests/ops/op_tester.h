@@ -54,6 +54,11 @@ class OpTester {
   int constant(Shape shape, const std::vector<T>& data, QuantParams quant = {}) {
     return input<T>(std::move(shape), data, std::move(quant), true);
   }
+  // An input of a dtype with no C++ type (float16, float8): its raw element bytes.
+  int input_bytes(Shape shape, DType dtype, std::vector<uint8_t> bytes, QuantParams quant = {}) {
+    return add_input(TensorInfo{"in" + std::to_string(node_.inputs.size()), dtype, std::move(shape), std::move(quant)},
+                     std::move(bytes), false);
+  }
   void absent_input() { node_.inputs.push_back(ir::kNoValue); }
 
   int output(Shape shape, DType dtype, QuantParams quant = {}) {

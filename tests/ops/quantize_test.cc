@@ -1,4 +1,4 @@
-// QUANTIZE: float32 -> uint8 / int8 / uint16 / int16 (per tensor, per channel
+// QUANTIZE: float32 -> uint8 / int8 / uint16 / int16 / float8 (per tensor, per channel
 // or element-wise; TFLite's rounding, half away from zero, or ONNX's, half to
 // even) and requantize between uint8/int8 (TFLite's Requantize: Q31
 // multiplier, ties of the doubling high multiply toward +infinity).
@@ -340,6 +340,41 @@ TEST(QuantizeOp, RequantizeKeepsTfliteRounding) {
   t.input<uint8_t>({2}, {1, 2}, qp(1.f, 0));
   t.output({2}, DType::kInt8, qp(0.5f, 0));
   expect_error(t.run(), {"QUANTIZE", "rounding: expected half away from zero for a uint8 input (requantize)"});
+}
+
+TEST(QuantizeOp, Float8SaturatesOrNot) {
+  // x / 2 in float, then to float8, ties to even: 2.125 / 2 = 1.0625 is halfway
+  // between 1 (0x38) and 1.125 (0x39) in E4M3FN; 1000 / 2 = 500 is past 448.
+  const std::vector<float> x{0.f, 2.125f, -3.f, 1000.f, INFINITY, NAN};
+  for (bool saturate : {true, false}) {
+    OpTester t(ir::OpType::kQuantize, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven, saturate});
+    t.input<float>({6}, x);
+    t.output({6}, DType::kFloat8E4M3FN, qp(2.f, 0));
+    ASSERT_TRUE(t.run().ok());
+    const uint8_t big = saturate ? 0x7E : 0x7F;
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{0x00, 0x38, 0xBC, big, big, 0x7F})) << saturate;
+  }
+  for (bool saturate : {true, false}) {
+    OpTester t(ir::OpType::kQuantize, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven, saturate});
+    t.input<float>({2, 2}, {1e6f, -INFINITY, 1.f, 3.f});
+    t.output({2, 2}, DType::kFloat8E5M2, QuantParams{{1.f, 0.5f}, {0, 0}, 0});  // per row
+    ASSERT_TRUE(t.run().ok());
+    const uint8_t big = saturate ? 0x7B : 0x7C;
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{big, static_cast<uint8_t>(0x80 | big), 0x40, 0x46}))
+        << saturate;
+  }
+  {
+    OpTester t(ir::OpType::kQuantize);
+    t.input<float>({1}, {1.f});
+    t.output({1}, DType::kFloat8E5M2, qp(1.f, 3));
+    expect_error(t.run(), {"QUANTIZE", "output zero point 0", "[0, 0] for float8e5m2, found 3"});
+  }
+  {
+    OpTester t(ir::OpType::kQuantize);
+    t.input_bytes({1}, DType::kFloat16, {0x00, 0x3C});
+    t.output({1}, DType::kInt8, qp(1.f, 0));
+    expect_error(t.run(), {"QUANTIZE", "input 0 dtype", "found float16"});
+  }
 }
 
 }  // namespace

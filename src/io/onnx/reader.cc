@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/checked.h"
+#include "core/float_types.h"
 #include "core/mapped_file.h"
 #include "io/onnx/const_tensor.h"
 #include "io/onnx/proto.h"
@@ -68,6 +69,7 @@ struct QdqMatch {
 // A QuantizeLinear / DequantizeLinear's scale and zero point.
 struct QdqParams {
   DType dtype = DType::kUInt8;  // the zero point's (uint8 when absent)
+  DType scale_dtype = DType::kFloat32;  // float32, or float16 (q.scale holds it widened exactly)
   QuantParams q;                // per tensor, or per axis along q.axis (an ONNX axis)
   bool blocked = false;         // q instead holds one pair per element of the input, in ONNX order
 };
@@ -675,8 +677,8 @@ Result<bool> Importer::fold() {
   }
   if (op == "Cast") {
     EDGERUN_ASSIGN_OR_RETURN(const DType to, dtype_of_onnx(static_cast<int32_t>(attr_int("to", kFloat)), node_where()));
-    if (to == DType::kFloat32) {
-      EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(x.dims, x.floats())));
+    if (is_float_dtype(to)) {
+      EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(x.dims, x.floats(), to, attr_int("saturate", 1) != 0)));
     } else {
       EDGERUN_RETURN_IF_ERROR(define_constant(0, make_ints(to, x.dims, x.ints())));
     }
@@ -1385,9 +1387,12 @@ Status Importer::binary(ir::OpType op) {
 // `axis`), expanded to one pair per element as ONNX's reference replicates them.
 Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
   EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* sc, constant_input(1));
-  if (sc->dtype != DType::kFloat32) return node_unsupported("scale: data type " + std::string(dtype_name(sc->dtype)) + ", expected float32");
+  if (sc->dtype != DType::kFloat32 && sc->dtype != DType::kFloat16) {
+    return node_unsupported("scale: data type " + std::string(dtype_name(sc->dtype)) + ", expected float32 or float16");
+  }
   const int64_t ns = sc->elements();
   QdqParams p;
+  p.scale_dtype = sc->dtype;
   p.q.scale = sc->floats();
   p.q.zero_point.assign(static_cast<size_t>(ns), 0);
   if (has_input(2)) {
@@ -1397,6 +1402,12 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
     }
     p.dtype = z->dtype;
     p.q.zero_point = z->ints();
+    if (z->dtype == DType::kFloat8E4M3FN || z->dtype == DType::kFloat8E5M2) {
+      // ints() truncates: a float8 zero point must be exactly 0 (ONNX).
+      for (int64_t i = 0; i < ns; ++i) {
+        if (z->float_at(i) != 0.0f) return node_error("zero point " + std::to_string(z->float_at(i)) + " at " + std::to_string(i) + ": expected 0 for " + dtype_name(z->dtype));
+      }
+    }
   }
   if (ns == 1) return p;  // per tensor, whatever axis and block_size say (as ONNX's reference)
   const auto rank = static_cast<int64_t>(x.size());
@@ -1436,8 +1447,9 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
 
 Status Importer::check_activation_quant(const QdqParams& p) {
   const DType t = p.dtype;
-  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16) {
-    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16)");
+  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16 && t != DType::kFloat8E4M3FN &&
+      t != DType::kFloat8E5M2) {
+    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16, float8e4m3fn, float8e5m2)");
   }
   for (float s : p.q.scale) {
     if (!(s > 0.0f) || !std::isfinite(s)) return node_error("scale must be positive and finite, found " + std::to_string(s));
@@ -1497,33 +1509,39 @@ Status Importer::quantize_linear() {
   info.dtype = p.dtype;
   info.quant = q;
   const int32_t out = add_value(std::move(info));
-  add_node(ir::OpType::kQuantize, ins, {out}, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven});
+  add_node(ir::OpType::kQuantize, ins, {out}, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven, attr_int("saturate", 1) != 0});
   return define_output(0, out, out_nhwc);
 }
 
+// The output is float32 or float16: output_dtype, else the scale's type (a
+// float16 result is the float32 one rounded, as ONNX's reference computes it).
 Status Importer::dequantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(Entry * in, input_entry(0));
-  if (const int64_t to = attr_int("output_dtype", 0); to != 0 && to != onnx_type_of(DType::kFloat32)) {
-    return node_unsupported("output_dtype " + std::to_string(to) + " is not supported (float32 only)");
+  const int64_t to = attr_int("output_dtype", 0);
+  if (to != 0 && to != onnx_type_of(DType::kFloat32) && to != onnx_type_of(DType::kFloat16)) {
+    return node_unsupported("output_dtype " + std::to_string(to) + " is not supported (float32 or float16)");
   }
   if (is_constant(0) || const_input_) {
     // Quantized weights / bias: dequantized here (per-tensor, per-axis or
     // blocked), the quantized tensor kept for an op that runs quantized (QDQ
-    // form) unless blocked.
+    // form) unless blocked or float16.
     EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* c, constant_input(0));
     EDGERUN_ASSIGN_OR_RETURN(const QdqParams p, read_qdq(c->dims));
     if (has_input(2) && p.dtype != c->dtype) return node_error("zero point does not match the scale / input type");
+    const DType out_dtype = to != 0 ? (to == onnx_type_of(DType::kFloat16) ? DType::kFloat16 : DType::kFloat32) : p.scale_dtype;
     const QuantParams& q = p.q;
     const auto ns = static_cast<int64_t>(q.scale.size());
     int64_t inner = 1;
     for (size_t d = static_cast<size_t>(q.axis) + 1; d < c->dims.size(); ++d) inner *= c->dims[d];
+    const bool float8 = c->dtype == DType::kFloat8E4M3FN || c->dtype == DType::kFloat8E5M2;
     std::vector<float> f(static_cast<size_t>(c->elements()));
     for (int64_t i = 0; i < c->elements(); ++i) {
       const auto k = static_cast<size_t>(p.blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
-      f[static_cast<size_t>(i)] = static_cast<float>(c->int_at(i) - q.zero_point[k]) * q.scale[k];
+      const float x = float8 ? c->float_at(i) : static_cast<float>(c->int_at(i) - q.zero_point[k]);
+      f[static_cast<size_t>(i)] = x * q.scale[k];
     }
-    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f)));
-    if (p.blocked) return Status::Ok();
+    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f, out_dtype)));
+    if (p.blocked || out_dtype == DType::kFloat16) return Status::Ok();
     Entry& e = entries_.at(node_->outputs[0]);
     e.q_const = in->constant;
     if (e.q_const == nullptr) return node_error("input has no value");
@@ -1533,6 +1551,7 @@ Status Importer::dequantize_linear() {
   EDGERUN_ASSIGN_OR_RETURN(const Shape xs, onnx_shape(in));
   EDGERUN_ASSIGN_OR_RETURN(const DType xdt, dtype_of(in));
   EDGERUN_ASSIGN_OR_RETURN(QdqParams p, read_qdq(std::vector<int64_t>(xs.begin(), xs.end())));
+  const DType out_dtype = to != 0 ? (to == onnx_type_of(DType::kFloat16) ? DType::kFloat16 : DType::kFloat32) : p.scale_dtype;
   if (!has_input(2)) p.dtype = xdt;  // zero point 0 of the input's type
   if (xdt != p.dtype) return node_error(std::string("input data type ") + dtype_name(xdt) + " differs from the zero point's " + dtype_name(p.dtype));
   EDGERUN_RETURN_IF_ERROR(check_activation_quant(p));
@@ -1542,7 +1561,7 @@ Status Importer::dequantize_linear() {
   if (p.blocked) {
     if (!g().values[static_cast<size_t>(ins[0])].info.quant.empty()) return node_unsupported("the input is already quantized with other parameters");
     TensorInfo info = info_like(g().values[static_cast<size_t>(ins[0])], shape_of(ins[0]));
-    info.dtype = DType::kFloat32;
+    info.dtype = out_dtype;
     info.quant = {};
     const int32_t out = add_value(std::move(info));
     add_node(ir::OpType::kDequantize, ins, {out});
@@ -1554,6 +1573,15 @@ Status Importer::dequantize_linear() {
   } else if (x.info.quant.scale != q.scale || x.info.quant.zero_point != q.zero_point ||
              (q.per_channel() && x.info.quant.axis != q.axis)) {
     return node_unsupported("the input is already quantized with other parameters");
+  }
+  if (out_dtype == DType::kFloat16) {
+    TensorInfo info = info_like(x, x.info.shape);
+    info.name += "/dequantized";
+    info.dtype = DType::kFloat16;
+    info.quant = {};
+    const int32_t out = add_value(std::move(info));
+    add_node(ir::OpType::kDequantize, {ins[0]}, {out});
+    return define_output(0, out, out_nhwc);
   }
   // The float value is made only if an op reads it as float (see data()).
   if (node_->outputs.empty() || entries_.count(node_->outputs[0]) != 0) return node_error("output missing or defined twice");
@@ -2633,14 +2661,21 @@ void Importer::expand_qlinear() {
     axis.name = "axis";
     axis.type = AttrType::kInt;
     axis.i = conv ? 0 : -1;
+    // The op runs in float32 whatever the scales' type: float16 scales are
+    // widened exactly (ONNX's reference multiplies the scales in float16 and
+    // the product in float64; the two round differently only near ties).
+    Attribute f32;
+    f32.name = "output_dtype";
+    f32.type = AttrType::kInt;
+    f32.i = onnx_type_of(DType::kFloat32);
     const std::string_view x = name("x"), w = name("w"), y = name("y");
-    add("DequantizeLinear", {n.inputs[0], n.inputs[1], n.inputs[2]}, x);
-    add("DequantizeLinear", {n.inputs[3], n.inputs[4], n.inputs[5]}, w, {axis}, true);
+    add("DequantizeLinear", {n.inputs[0], n.inputs[1], n.inputs[2]}, x, {f32});
+    add("DequantizeLinear", {n.inputs[3], n.inputs[4], n.inputs[5]}, w, {axis, f32}, true);
     std::vector<std::string_view> op_inputs{x, w};
     if (conv && n.inputs.size() == 9 && !n.inputs[8].empty()) {
       const std::string_view scale = name("bias_scale"), bias = name("bias");
       add("Mul", {n.inputs[1], n.inputs[4]}, scale);
-      add("DequantizeLinear", {n.inputs[8], scale}, bias, {axis}, true);
+      add("DequantizeLinear", {n.inputs[8], scale}, bias, {axis, f32}, true);
       op_inputs.push_back(bias);
     }
     add(conv ? "Conv" : "MatMul", op_inputs, y, conv ? n.attributes : std::vector<Attribute>{});

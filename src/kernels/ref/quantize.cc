@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/float_types.h"
 #include "kernels/quant_util.h"
 
 namespace edgerun::kernels::ref {
@@ -36,6 +37,11 @@ void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_
   }
 }
 
+template <uint8_t (*Encode)(float, bool)>
+void float8_quantize(const float* x, uint8_t* y, const Float8QuantizeParams& p, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = Encode(x[i] / p.scale, p.saturate);
+}
+
 template <typename In, typename Out>
 void requantize(const In* x, Out* y, const RequantizeParams& p, int64_t begin, int64_t end) {
   constexpr int32_t kMin = std::numeric_limits<Out>::min();
@@ -53,6 +59,11 @@ void dequantize(const T* x, float* y, const DequantizeParams& p, int64_t begin, 
     const int32_t v = static_cast<int32_t>(x[i]);
     y[i] = static_cast<float>(p.scale * (v - p.zero_point));
   }
+}
+
+template <float (*Decode)(uint8_t)>
+void float8_dequantize(const uint8_t* x, float* y, const DequantizeParams& p, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = static_cast<float>(p.scale * (static_cast<double>(Decode(x[i])) - p.zero_point));
 }
 
 }  // namespace
@@ -73,6 +84,15 @@ void f32_qu16_quantize__ref(const float* x, uint16_t* y, const AffineQuantizePar
 void f32_qs16_quantize__ref(const float* x, int16_t* y, const AffineQuantizeParams& params, int64_t begin,
                             int64_t end) {
   affine_quantize(x, y, params, begin, end);
+}
+
+void f32_f8e4m3fn_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
+                                int64_t end) {
+  float8_quantize<float_to_float8e4m3fn>(x, y, params, begin, end);
+}
+void f32_f8e5m2_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
+                              int64_t end) {
+  float8_quantize<float_to_float8e5m2>(x, y, params, begin, end);
 }
 
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
@@ -108,6 +128,14 @@ void qu16_f32_dequantize__ref(const uint16_t* x, float* y, const DequantizeParam
 void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams& params, int64_t begin,
                               int64_t end) {
   dequantize(x, y, params, begin, end);
+}
+void f8e4m3fn_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                                  int64_t end) {
+  float8_dequantize<float8e4m3fn_to_float>(x, y, params, begin, end);
+}
+void f8e5m2_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                                int64_t end) {
+  float8_dequantize<float8e5m2_to_float>(x, y, params, begin, end);
 }
 
 }  // namespace edgerun::kernels::ref

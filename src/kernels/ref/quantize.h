@@ -19,6 +19,13 @@ struct AffineQuantizeParams {
   bool round_half_to_even = false;
 };
 
+// float -> float8: q = float8(x / scale), the division in float, rounded to
+// nearest even; `saturate` as ONNX's QuantizeLinear (see core/float_types.h).
+struct Float8QuantizeParams {
+  float scale;
+  bool saturate = true;
+};
+
 // quantized -> quantized: q = clamp(MultiplyByQuantizedMultiplier(x - in_zp) + out_zp),
 // multiplier = input_scale / output_scale.
 struct RequantizeParams {
@@ -28,7 +35,8 @@ struct RequantizeParams {
   int shift;
 };
 
-// quantized -> float: y = float(double(scale) * (x - zero_point)).
+// quantized -> float: y = float(double(scale) * (x - zero_point)); float8 x
+// is converted to float exactly first.
 struct DequantizeParams {
   double scale;
   int32_t zero_point;
@@ -42,6 +50,10 @@ void f32_qu16_quantize__ref(const float* x, uint16_t* y, const AffineQuantizePar
                             int64_t end);
 void f32_qs16_quantize__ref(const float* x, int16_t* y, const AffineQuantizeParams& params, int64_t begin,
                             int64_t end);
+void f32_f8e4m3fn_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
+                                int64_t end);
+void f32_f8e5m2_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
+                              int64_t end);
 
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
                              int64_t end);
@@ -60,5 +72,9 @@ void qu16_f32_dequantize__ref(const uint16_t* x, float* y, const DequantizeParam
                               int64_t end);
 void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams& params, int64_t begin,
                               int64_t end);
+void f8e4m3fn_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                                  int64_t end);
+void f8e5m2_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
+                                int64_t end);
 
 }  // namespace edgerun::kernels::ref
