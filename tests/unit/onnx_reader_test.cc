@@ -464,14 +464,21 @@ TEST(OnnxReader, PerAxisAndBlockedQdqOfNhwcActivations) {
   }
 }
 
-TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
-  // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
-  // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
-  const std::vector<uint8_t> tensor = {0x08, 2, 0x08, 3, 0x0a, 1, 4, 0x10, 7, 0x3a, 3, 1, 0xac, 0x02, 0x42, 1, 'w'};
+// ModelProto { ir_version 8, graph { initializer <tensor> } }, encoded by hand
+// (tensor under 128 bytes).
+std::vector<uint8_t> model_with_initializer(const std::vector<uint8_t>& tensor) {
   std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
   graph.insert(graph.end(), tensor.begin(), tensor.end());
   std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
   model.insert(model.end(), graph.begin(), graph.end());
+  return model;
+}
+
+TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
+  // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
+  // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
+  const std::vector<uint8_t> tensor = {0x08, 2, 0x08, 3, 0x0a, 1, 4, 0x10, 7, 0x3a, 3, 1, 0xac, 0x02, 0x42, 1, 'w'};
+  const std::vector<uint8_t> model = model_with_initializer(tensor);
   auto m = onnx::parse_model(model.data(), model.size());
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->ir_version, 8);
@@ -484,7 +491,7 @@ TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
 
   // A length that runs past the end of its message is named.
   std::vector<uint8_t> bad = model;
-  bad[3] = static_cast<uint8_t>(graph.size() + 5);
+  bad[3] = static_cast<uint8_t>(model[3] + 5);  // the graph's length
   auto e = onnx::parse_model(bad.data(), bad.size());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("ModelProto: field 7 declares"), std::string::npos) << e.status().message();
@@ -503,10 +510,7 @@ TEST(OnnxConstTensor, DecodesUnsignedTypesFromEachField) {
   // the 10-byte varint of 2^64 - 1 read from the wire.
   const std::vector<uint8_t> tensor = {0x08, 2,    0x10, 13,   0x5a, 11,   0xff, 0xff, 0xff, 0xff,
                                        0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01, 0x42, 1,    'u'};
-  std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
-  graph.insert(graph.end(), tensor.begin(), tensor.end());
-  std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
-  model.insert(model.end(), graph.begin(), graph.end());
+  const std::vector<uint8_t> model = model_with_initializer(tensor);
   auto m = onnx::parse_model(model.data(), model.size());
   ASSERT_TRUE(m.ok()) << m.status().message();
   ASSERT_EQ(m->graph.initializers.size(), 1u);
