@@ -566,5 +566,96 @@ TEST(OnnxConstTensor, DecodesUnsignedTypesFromEachField) {
   EXPECT_EQ(onnx::onnx_type_of(DType::kUInt64), onnx::kUint64);
 }
 
+// Sub-byte types: ONNX packs 2 (4-bit) or 4 (2-bit) to a byte, low bits first,
+// in raw_data or one byte per int32_data entry; odd counts leave the last byte
+// part used. They decode to one element per byte, signed ones sign-extended.
+TEST(OnnxConstTensor, UnpacksSubByteTypes) {
+  std::vector<std::vector<uint8_t>> keep;  // raw_data is a view; moving the vectors keeps their buffers
+  auto raw = [&keep](onnx::TensorProto* t, const std::vector<uint8_t>& bytes) {
+    keep.push_back(bytes);
+    t->raw_data = std::string_view(reinterpret_cast<const char*>(keep.back().data()), keep.back().size());
+    t->has_raw_data = true;
+  };
+  struct Case {
+    int32_t onnx_type;
+    DType dtype;
+    std::vector<uint8_t> packed;
+    std::vector<uint8_t> want;  // the unpacked bytes
+  };
+  // int4 -8, 7, -1, 0, 3: nibbles 8, 7, f, 0, 3. int2 -2, 1, -1, 0, 1: pairs 2, 1, 3, 0, 1.
+  // float4e2m1 codes 1, f, 8 (0.5, -6, -0).
+  const std::vector<Case> cases = {
+      {onnx::kInt4, DType::kInt4, {0x78, 0x0f, 0x03}, {0xf8, 7, 0xff, 0, 3}},
+      {onnx::kUint4, DType::kUInt4, {0x78, 0x0f, 0x03}, {8, 7, 15, 0, 3}},
+      {onnx::kInt2, DType::kInt2, {0x36, 0x01}, {0xfe, 1, 0xff, 0, 1}},
+      {onnx::kUint2, DType::kUInt2, {0x36, 0x01}, {2, 1, 3, 0, 1}},
+      {onnx::kFloat4E2M1, DType::kFloat4E2M1, {0xf1, 0x08}, {1, 15, 8}},
+  };
+  for (const Case& c : cases) {
+    for (const bool use_raw : {true, false}) {
+      SCOPED_TRACE(std::string(dtype_name(c.dtype)) + (use_raw ? " raw_data" : " int32_data"));
+      onnx::TensorProto t;
+      t.dims = {static_cast<int64_t>(c.want.size())};
+      t.data_type = c.onnx_type;
+      if (use_raw) {
+        raw(&t, c.packed);
+      } else {
+        t.int32_data.assign(c.packed.begin(), c.packed.end());
+      }
+      auto d = onnx::decode_tensor(t, "sub");
+      ASSERT_TRUE(d.ok()) << d.status().message();
+      EXPECT_EQ(d->dtype, c.dtype);
+      EXPECT_EQ(d->bytes, c.want);
+      EXPECT_EQ(d->dims, t.dims);
+    }
+    auto back = onnx::dtype_of_onnx(onnx::onnx_type_of(c.dtype), "round trip");
+    ASSERT_TRUE(back.ok()) << dtype_name(c.dtype);
+    EXPECT_EQ(*back, c.dtype);
+    EXPECT_EQ(onnx::onnx_type_of(c.dtype), c.onnx_type);
+  }
+
+  onnx::TensorProto t;
+  t.dims = {5};
+  t.data_type = onnx::kInt4;
+  raw(&t, {0x78, 0x0f, 0x03});
+  auto i4 = onnx::decode_tensor(t, "i4");
+  ASSERT_TRUE(i4.ok()) << i4.status().message();
+  EXPECT_EQ(i4->ints(), (std::vector<int64_t>{-8, 7, -1, 0, 3}));
+  EXPECT_EQ(onnx::make_ints(DType::kInt4, {5}, i4->ints()).bytes, i4->bytes);
+
+  t.data_type = onnx::kFloat4E2M1;
+  t.dims = {3};
+  raw(&t, {0xf1, 0x08});
+  auto f4 = onnx::decode_tensor(t, "f4");
+  ASSERT_TRUE(f4.ok()) << f4.status().message();
+  EXPECT_EQ(f4->floats(), (std::vector<float>{0.5f, -6.f, 0.f}));
+  EXPECT_TRUE(std::signbit(f4->float_at(2)));
+  EXPECT_EQ(f4->int_at(1), -6);
+
+  // 5 int4 take 3 bytes; 5 int2, 2.
+  t.data_type = onnx::kInt4;
+  t.dims = {5};
+  raw(&t, {0x78, 0x0f});
+  auto short_raw = onnx::decode_tensor(t, "i4 raw");
+  ASSERT_FALSE(short_raw.ok());
+  EXPECT_EQ(short_raw.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(short_raw.status().message().find("i4 raw: raw_data holds 2 bytes, expected 3 for dims [5] of INT4"),
+            std::string::npos)
+      << short_raw.status().message();
+  t.has_raw_data = false;
+  t.data_type = onnx::kUint2;
+  t.int32_data = {0x36, 0x01, 0x00};
+  auto long_i32 = onnx::decode_tensor(t, "u2");
+  ASSERT_FALSE(long_i32.ok());
+  EXPECT_NE(long_i32.status().message().find("int32_data holds 3 bytes, expected 2"), std::string::npos)
+      << long_i32.status().message();
+  t.int32_data = {0x36, 256};
+  auto wide = onnx::decode_tensor(t, "u2");
+  ASSERT_FALSE(wide.ok());
+  EXPECT_EQ(wide.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(wide.status().message().find("int32_data[1] = 256: expected a packed byte in [0, 255]"), std::string::npos)
+      << wide.status().message();
+}
+
 }  // namespace
 }  // namespace edgerun
