@@ -464,6 +464,45 @@ TEST(OnnxReader, PerAxisAndBlockedQdqOfNhwcActivations) {
   }
 }
 
+// QuantizeLinear to int4 with a packed int4 zero point, end to end: the
+// output comes out unpacked (one int8 per element). A float4e2m1 zero point
+// other than 0 is declined: QuantizeLinear adds it, DequantizeLinear ignores it.
+TEST(OnnxReader, QuantizeLinearToSubByteTypes) {
+  auto model_with = [](int zp_type, uint8_t zp_packed) {
+    ProtoWriter graph;
+    graph.message(1, onnx_node("QuantizeLinear", {"x", "s", "zp"}, "y"))
+        .string(2, "q")
+        .message(5, onnx_tensor<float>("s", 1, {}, {2.f}))
+        .message(5, onnx_tensor<uint8_t>("zp", zp_type, {}, {zp_packed}))
+        .message(11, onnx_value("x", 1, {5}))
+        .message(12, onnx_value("y", zp_type, {5}));
+    ProtoWriter model;
+    model.integer(1, 8).message(8, ProtoWriter().string(1, "").integer(2, 21)).message(7, graph);
+    return model.data();
+  };
+  const std::vector<uint8_t> int4 = model_with(onnx::kInt4, 0x0e);  // zero point -2 (high nibble unused)
+  auto m = Model::load_from_buffer(int4.data(), int4.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->output_info(0).dtype, DType::kInt4);
+  auto session = Session::create(*m);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto* x = static_cast<float*>(session->input_data(0));
+  // x / 2 - 2: 1 -> 0.5 -> 0 -> -2; 3 -> 1.5 -> 2 -> 0; 40 -> 18 -> 7; -40 -> -22 -> -8; 17 -> 8.5 -> 8 -> 6.
+  const float in[5] = {1.f, 3.f, 40.f, -40.f, 17.f};
+  std::copy(in, in + 5, x);
+  ASSERT_TRUE(session->invoke().ok());
+  const auto* y = static_cast<const int8_t*>(session->output_data(0));
+  EXPECT_EQ(std::vector<int8_t>(y, y + 5), (std::vector<int8_t>{-2, 0, 7, -8, 6}));
+
+  const std::vector<uint8_t> fp4 = model_with(onnx::kFloat4E2M1, 0x01);  // zero point 0.5
+  auto declined = onnx::import_model(fp4.data(), fp4.size());
+  ASSERT_FALSE(declined.ok());
+  EXPECT_EQ(declined.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(declined.status().message().find("float4e2m1 zero point 0.500000 is not supported (0 only)"),
+            std::string::npos)
+      << declined.status().message();
+}
+
 TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
   // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
   // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
