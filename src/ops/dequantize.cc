@@ -1,5 +1,6 @@
-// DEQUANTIZE: int8 / uint8 / int16 / uint16 (per tensor, per channel or
-// element-wise affine, see ir::QuantizeAttrs) -> float32, computed in double
+// DEQUANTIZE: int8 / uint8 / int16 / uint16, int4 / uint4 / int2 / uint2 or
+// float4e2m1 (per tensor, per channel or element-wise affine, see
+// ir::QuantizeAttrs) -> float32, computed in double
 // as TFLite's reference Dequantize does (for these types the same float as
 // ONNX's float32 (x - zero_point) * scale: both are the exact product rounded once).
 #include <memory>
@@ -30,8 +31,13 @@ class DequantizeKernel final : public Kernel {
       const ref::DequantizeParams& p = params[static_cast<size_t>((begin / inner) % params.size())];
       const int64_t end = begin + inner;
       switch (in_dtype) {
-        case DType::kUInt8: ref::qu8_f32_dequantize__ref(static_cast<const uint8_t*>(x), y, p, begin, end); break;
-        case DType::kInt8: ref::qs8_f32_dequantize__ref(static_cast<const int8_t*>(x), y, p, begin, end); break;
+        case DType::kUInt8:
+        case DType::kUInt4:
+        case DType::kUInt2: ref::qu8_f32_dequantize__ref(static_cast<const uint8_t*>(x), y, p, begin, end); break;
+        case DType::kInt8:
+        case DType::kInt4:
+        case DType::kInt2: ref::qs8_f32_dequantize__ref(static_cast<const int8_t*>(x), y, p, begin, end); break;
+        case DType::kFloat4E2M1: ref::fp4_f32_dequantize__ref(static_cast<const uint8_t*>(x), y, p, begin, end); break;
         case DType::kUInt16: ref::qu16_f32_dequantize__ref(static_cast<const uint16_t*>(x), y, p, begin, end); break;
         default: ref::qs16_f32_dequantize__ref(static_cast<const int16_t*>(x), y, p, begin, end); break;
       }

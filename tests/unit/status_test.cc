@@ -45,6 +45,12 @@ TEST(Tensor, ShapeHelpers) {
   EXPECT_STREQ(dtype_name(DType::kUInt16), "uint16");
   EXPECT_STREQ(dtype_name(DType::kUInt32), "uint32");
   EXPECT_STREQ(dtype_name(DType::kUInt64), "uint64");
+  for (DType d : {DType::kInt4, DType::kUInt4, DType::kInt2, DType::kUInt2, DType::kFloat4E2M1}) {
+    EXPECT_EQ(dtype_size(d), 1u) << dtype_name(d);  // unpacked
+  }
+  EXPECT_STREQ(dtype_name(DType::kInt4), "int4");
+  EXPECT_STREQ(dtype_name(DType::kUInt2), "uint2");
+  EXPECT_STREQ(dtype_name(DType::kFloat4E2M1), "float4e2m1");
 }
 
 }  // namespace

@@ -32,6 +32,11 @@ const char* descr_of(DType t) {
     case DType::kUInt16: return "<u2";
     case DType::kUInt32: return "<u4";
     case DType::kUInt64: return "<u8";
+    case DType::kInt4:
+    case DType::kUInt4:
+    case DType::kInt2:
+    case DType::kUInt2:
+    case DType::kFloat4E2M1: break;  // numpy has no such dtype
   }
   return nullptr;
 }
@@ -357,7 +362,10 @@ Result<Array> read_npy(const std::string& path) {
 
 Result<std::vector<uint8_t>> encode_npy(DType dtype, const Shape& shape, const void* data) {
   const char* descr = descr_of(dtype);
-  if (descr == nullptr) return InvalidArgument("write_npy: unknown dtype " + std::to_string(static_cast<int>(dtype)));
+  if (descr == nullptr) {
+    return InvalidArgument(std::string("write_npy: dtype ") + dtype_name(dtype) + " has no npy type; expected one of " +
+                           kSupported);
+  }
   if (shape.size() > kMaxRank) {
     return InvalidArgument("write_npy: shape " + shape_string(shape) + " has rank " + std::to_string(shape.size()) +
                            "; expected at most " + std::to_string(kMaxRank));

@@ -44,6 +44,11 @@ enum DataType : int32_t {
   kDouble = 11,
   kUint32 = 12,
   kUint64 = 13,
+  kUint4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23,
+  kUint2 = 25,
+  kInt2 = 26,
 };
 const char* data_type_name(int32_t type);
 

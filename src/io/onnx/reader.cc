@@ -1397,6 +1397,12 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
     }
     p.dtype = z->dtype;
     p.q.zero_point = z->ints();
+    if (z->dtype == DType::kFloat4E2M1) {
+      // QuantizeLinear adds a float zero point, DequantizeLinear ignores it: only 0 means the same to both.
+      for (float v : z->floats()) {
+        if (v != 0.0f) return node_unsupported("float4e2m1 zero point " + std::to_string(v) + " is not supported (0 only)");
+      }
+    }
   }
   if (ns == 1) return p;  // per tensor, whatever axis and block_size say (as ONNX's reference)
   const auto rank = static_cast<int64_t>(x.size());
@@ -1436,8 +1442,9 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
 
 Status Importer::check_activation_quant(const QdqParams& p) {
   const DType t = p.dtype;
-  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16) {
-    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16)");
+  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16 && t != DType::kUInt4 &&
+      t != DType::kInt4 && t != DType::kUInt2 && t != DType::kInt2 && t != DType::kFloat4E2M1) {
+    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16, uint4, int4, uint2, int2, float4e2m1)");
   }
   for (float s : p.q.scale) {
     if (!(s > 0.0f) || !std::isfinite(s)) return node_error("scale must be positive and finite, found " + std::to_string(s));
@@ -1520,7 +1527,8 @@ Status Importer::dequantize_linear() {
     std::vector<float> f(static_cast<size_t>(c->elements()));
     for (int64_t i = 0; i < c->elements(); ++i) {
       const auto k = static_cast<size_t>(p.blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
-      f[static_cast<size_t>(i)] = static_cast<float>(c->int_at(i) - q.zero_point[k]) * q.scale[k];
+      const float v = c->dtype == DType::kFloat4E2M1 ? c->float_at(i) : static_cast<float>(c->int_at(i) - q.zero_point[k]);
+      f[static_cast<size_t>(i)] = v * q.scale[k];
     }
     EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f)));
     if (p.blocked) return Status::Ok();

@@ -4,15 +4,15 @@
 #include <cmath>
 #include <limits>
 
+#include "core/float4.h"
 #include "kernels/quant_util.h"
 
 namespace edgerun::kernels::ref {
 namespace {
 
-template <typename T>
+// Saturates to [kMin, kMax]: T's range, or a sub-byte type's.
+template <typename T, int32_t kMin = std::numeric_limits<T>::min(), int32_t kMax = std::numeric_limits<T>::max()>
 void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_t begin, int64_t end) {
-  constexpr int32_t kMin = std::numeric_limits<T>::min();
-  constexpr int32_t kMax = std::numeric_limits<T>::max();
   if (p.round_half_to_even) {
     constexpr auto kMinD = static_cast<double>(kMin), kMaxD = static_cast<double>(kMax);
     for (int64_t i = begin; i < end; ++i) {
@@ -75,6 +75,24 @@ void f32_qs16_quantize__ref(const float* x, int16_t* y, const AffineQuantizePara
   affine_quantize(x, y, params, begin, end);
 }
 
+void f32_qs4_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<int8_t, -8, 7>(x, y, params, begin, end);
+}
+void f32_qu4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<uint8_t, 0, 15>(x, y, params, begin, end);
+}
+void f32_qs2_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<int8_t, -2, 1>(x, y, params, begin, end);
+}
+void f32_qu2_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<uint8_t, 0, 3>(x, y, params, begin, end);
+}
+
+void f32_fp4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  const auto zero_point = static_cast<float>(params.zero_point);
+  for (int64_t i = begin; i < end; ++i) y[i] = float_to_float4e2m1(x[i] / params.scale + zero_point);
+}
+
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
                              int64_t end) {
   requantize(x, y, params, begin, end);
@@ -108,6 +126,13 @@ void qu16_f32_dequantize__ref(const uint16_t* x, float* y, const DequantizeParam
 void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams& params, int64_t begin,
                               int64_t end) {
   dequantize(x, y, params, begin, end);
+}
+
+void fp4_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const double v = static_cast<double>(float4e2m1_to_float(x[i])) - params.zero_point;
+    y[i] = static_cast<float>(params.scale * v);
+  }
 }
 
 }  // namespace edgerun::kernels::ref
