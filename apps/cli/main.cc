@@ -37,7 +37,8 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
       ->check(CLI::IsMember({"auto", "avx2", "reference"}));
   cmd->add_flag("--no-fuse", o->no_fuse,
                 "Run every op as its own kernel (by default chains such as float pointwise -> depthwise -> "
-                "pointwise convs run as one, band by band; results are identical)");
+                "pointwise convs run as one, band by band, and a float conv applies its HARD_SWISH or SiLU as "
+                "it writes its output; results are identical)");
 }
 
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {

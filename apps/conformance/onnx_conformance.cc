@@ -7,7 +7,7 @@
 //
 // A test passes when every output matches the expected one in dtype, shape and
 // values (|got - want| <= atol + rtol * |want|, ONNX's own tolerances from the
-// test case; NaN matches NaN). "unsupported" means edgerun declined the model
+// test case; NaN matches NaN; other types exactly). "unsupported" means edgerun declined the model
 // with an Unsupported error (an op, attribute or data type it does not
 // implement); "fail" is anything else: a wrong value, or any other error.
 // Inputs that the graph needs as constants (shapes, axes, weights) are given
@@ -96,7 +96,8 @@ std::string compare(const TensorInfo& info, const void* got, const onnx::ConstTe
         ++bad;
         worst = std::max(worst, std::isnan(diff) ? INFINITY : diff);
       }
-    } else if (g.int_at(i) != want.int_at(i)) {
+    } else if (want.dtype == DType::kFloat4E2M1 ? g.bytes[static_cast<size_t>(i)] != want.bytes[static_cast<size_t>(i)]
+                                                : g.int_at(i) != want.int_at(i)) {  // float4e2m1: the exact code
       if (first_bad < 0) first_bad = i;
       ++bad;
     }

@@ -13,11 +13,34 @@
 namespace edgerun {
 
 // New types go at the end, so that existing ones keep their values.
+//
+// Sub-byte types are stored unpacked, one element per byte (dtype_size 1), so
+// kernels index them like 8-bit types; only readers pack / unpack:
+//   kInt4  int8 in [-8, 7]     kUInt4  uint8 in [0, 15]
+//   kInt2  int8 in [-2, 1]     kUInt2  uint8 in [0, 3]
+//   kFloat4E2M1  the 4-bit code (sign, 2 exponent bits, 1 mantissa bit) in the
+//                low nibble of a uint8, high nibble zero
 // kFloat16: IEEE half bits; kFloat8E4M3FN / kFloat8E5M2: the 8-bit floats
 // of ONNX (and OCP), see core/float_types.h.
 enum class DType : uint8_t {
-  kFloat32, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool, kUInt16, kUInt32, kUInt64,
-  kFloat16, kFloat8E4M3FN, kFloat8E5M2
+  kFloat32,
+  kInt8,
+  kUInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kBool,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kInt4,
+  kUInt4,
+  kInt2,
+  kUInt2,
+  kFloat4E2M1,
+  kFloat16,
+  kFloat8E4M3FN,
+  kFloat8E5M2,
 };
 
 const char* dtype_name(DType t);

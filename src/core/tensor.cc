@@ -14,6 +14,11 @@ const char* dtype_name(DType t) {
     case DType::kUInt16: return "uint16";
     case DType::kUInt32: return "uint32";
     case DType::kUInt64: return "uint64";
+    case DType::kInt4: return "int4";
+    case DType::kUInt4: return "uint4";
+    case DType::kInt2: return "int2";
+    case DType::kUInt2: return "uint2";
+    case DType::kFloat4E2M1: return "float4e2m1";
     case DType::kFloat16: return "float16";
     case DType::kFloat8E4M3FN: return "float8e4m3fn";
     case DType::kFloat8E5M2: return "float8e5m2";
@@ -33,6 +38,11 @@ size_t dtype_size(DType t) {
     case DType::kUInt16: return 2;
     case DType::kUInt32: return 4;
     case DType::kUInt64: return 8;
+    case DType::kInt4:
+    case DType::kUInt4:
+    case DType::kInt2:
+    case DType::kUInt2:
+    case DType::kFloat4E2M1: return 1;  // unpacked, see tensor.h
     case DType::kFloat16: return 2;
     case DType::kFloat8E4M3FN: return 1;
     case DType::kFloat8E5M2: return 1;

@@ -1,9 +1,9 @@
-// DEQUANTIZE: int8 / uint8 / int16 / uint16 / float8 (per tensor, per
-// channel or element-wise affine, see ir::QuantizeAttrs) -> float32 or
-// float16, computed in double as TFLite's reference Dequantize does (for these
-// types the same float as ONNX's float32 (x - zero_point) * scale: both are
-// the exact product rounded once); float16 is that float rounded again, as
-// ONNX's reference casts it.
+// DEQUANTIZE: int8 / uint8 / int16 / uint16, int4 / uint4 / int2 / uint2,
+// float4e2m1 or float8 (per tensor, per channel or element-wise affine, see
+// ir::QuantizeAttrs) -> float32 or float16, computed in double as TFLite's
+// reference Dequantize does (for these types the same float as ONNX's float32
+// (x - zero_point) * scale: both are the exact product rounded once); float16
+// is that float rounded again, as ONNX's reference casts it.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -54,9 +54,14 @@ class DequantizeKernel final : public Kernel {
       const void* xs = static_cast<const uint8_t*>(x) + static_cast<size_t>(begin) * es;
       float* ys = y + (begin - from);
       switch (in_dtype) {
-        case DType::kUInt8: ref::qu8_f32_dequantize__ref(static_cast<const uint8_t*>(xs), ys, p, 0, n); break;
-        case DType::kInt8: ref::qs8_f32_dequantize__ref(static_cast<const int8_t*>(xs), ys, p, 0, n); break;
+        case DType::kUInt8:
+        case DType::kUInt4:
+        case DType::kUInt2: ref::qu8_f32_dequantize__ref(static_cast<const uint8_t*>(xs), ys, p, 0, n); break;
+        case DType::kInt8:
+        case DType::kInt4:
+        case DType::kInt2: ref::qs8_f32_dequantize__ref(static_cast<const int8_t*>(xs), ys, p, 0, n); break;
         case DType::kUInt16: ref::qu16_f32_dequantize__ref(static_cast<const uint16_t*>(xs), ys, p, 0, n); break;
+        case DType::kFloat4E2M1: ref::fp4_f32_dequantize__ref(static_cast<const uint8_t*>(xs), ys, p, 0, n); break;
         case DType::kFloat8E4M3FN: ref::f8e4m3fn_f32_dequantize__ref(static_cast<const uint8_t*>(xs), ys, p, 0, n); break;
         case DType::kFloat8E5M2: ref::f8e5m2_f32_dequantize__ref(static_cast<const uint8_t*>(xs), ys, p, 0, n); break;
         default: ref::qs16_f32_dequantize__ref(static_cast<const int16_t*>(xs), ys, p, 0, n); break;

@@ -103,10 +103,16 @@ Result<QuantRuns> quant_runs(const ir::Graph& g, const ir::Node& n, const char* 
     case DType::kInt8: lo = -128; hi = 127; break;
     case DType::kUInt16: hi = 65535; break;
     case DType::kInt16: lo = -32768; hi = 32767; break;
+    case DType::kUInt4: hi = 15; break;
+    case DType::kInt4: lo = -8; hi = 7; break;
+    case DType::kUInt2: hi = 3; break;
+    case DType::kInt2: lo = -2; hi = 1; break;
+    case DType::kFloat4E2M1:  // zero point 0: ONNX's DequantizeLinear ignores it
     case DType::kFloat8E4M3FN:
     case DType::kFloat8E5M2: break;  // scale only: the zero point must be 0
     default:
-      return node_error(n, w + " dtype: expected int8, uint8, int16, uint16, float8e4m3fn or float8e5m2, found " +
+      return node_error(n, w + " dtype: expected int8, uint8, int16, uint16, int4, uint4, int2, uint2, float4e2m1, "
+                               "float8e4m3fn or float8e5m2, found " +
                                dtype_name(q.info.dtype));
   }
   auto check = [&](size_t i, float scale, int64_t zp) -> Status {

@@ -33,7 +33,8 @@ Status expect_per_tensor_quant(const ir::Node& n, const char* which, const ir::V
 Status expect_quant8(const ir::Node& n, const std::string& which, const ir::Value& v);
 
 // The affine quantization of QUANTIZE's output / DEQUANTIZE's input `q` (an
-// int8 / uint8 / int16 / uint16 tensor, or float8 with zero points 0), validated: element i has
+// int8 / uint8 / int16 / uint16 / int4 / uint4 / int2 / uint2 tensor, or
+// float4e2m1 / float8e4m3fn / float8e5m2 with zero points 0), validated: element i has
 // scale[(i / inner) % scale.size()] and the zero point at the same index. From
 // q's QuantParams (per tensor: inner = q's elements; per channel along axis:
 // inner = the product of the later dims), or, when the node has inputs 1 and

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/float4.h"
 #include "kernels/ref/pad.h"
 #include "ops/conv_util.h"
 #include "ops/op_list.h"
@@ -117,6 +118,13 @@ Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint
     std::memcpy(bytes, &value, sizeof(value));
     return Status::Ok();
   }
+  if (t == DType::kFloat4E2M1) {
+    *bytes = float_to_float4e2m1(value);
+    if (float4e2m1_to_float(*bytes) != value) {
+      return node_error(n, "constant_value " + std::to_string(value) + " is not a float4e2m1 value");
+    }
+    return Status::Ok();
+  }
   int64_t v = 0;
   if (!out.info.quant.empty()) {
     EDGERUN_RETURN_IF_ERROR(expect_per_tensor_quant(n, "output", out));
@@ -143,7 +151,12 @@ Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint
     case DType::kUInt16: lo = 0, hi = 65535; break;
     case DType::kUInt32: lo = 0, hi = std::numeric_limits<uint32_t>::max(); break;
     case DType::kUInt64: lo = 0, hi = std::numeric_limits<int64_t>::max(); break;  // all an int64 v reaches
-    case DType::kFloat32: break;
+    case DType::kInt4: lo = -8, hi = 7; break;
+    case DType::kUInt4: lo = 0, hi = 15; break;
+    case DType::kInt2: lo = -2, hi = 1; break;
+    case DType::kUInt2: lo = 0, hi = 3; break;
+    case DType::kFloat32:
+    case DType::kFloat4E2M1: break;  // handled above
     case DType::kFloat16:
     case DType::kFloat8E4M3FN:
     case DType::kFloat8E5M2: return unsupported(n, std::string("constant padding of ") + dtype_name(t) + " is not supported");

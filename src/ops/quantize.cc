@@ -1,5 +1,6 @@
-// QUANTIZE: float32 -> int8 / uint8 / int16 / uint16 / float8 (per tensor,
-// per channel or element-wise affine; TFLite's or ONNX's rounding, see
+// QUANTIZE: float32 -> int8 / uint8 / int16 / uint16, int4 / uint4 / int2 /
+// uint2, float4e2m1 or float8 (per tensor, per channel or element-wise affine;
+// TFLite's or ONNX's rounding, see
 // ir::QuantizeAttrs), or requantize between uint8/int8 with a new scale and
 // zero point (TFLite's reference Requantize).
 #include <memory>
@@ -39,6 +40,11 @@ class QuantizeKernel final : public Kernel {
         case DType::kUInt8: ref::f32_qu8_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
         case DType::kInt8: ref::f32_qs8_quantize__ref(x, static_cast<int8_t*>(y), p, begin, end); break;
         case DType::kUInt16: ref::f32_qu16_quantize__ref(x, static_cast<uint16_t*>(y), p, begin, end); break;
+        case DType::kInt4: ref::f32_qs4_quantize__ref(x, static_cast<int8_t*>(y), p, begin, end); break;
+        case DType::kUInt4: ref::f32_qu4_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
+        case DType::kInt2: ref::f32_qs2_quantize__ref(x, static_cast<int8_t*>(y), p, begin, end); break;
+        case DType::kUInt2: ref::f32_qu2_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
+        case DType::kFloat4E2M1: ref::f32_fp4_quantize__ref(x, static_cast<uint8_t*>(y), p, begin, end); break;
         default: ref::f32_qs16_quantize__ref(x, static_cast<int16_t*>(y), p, begin, end); break;
       }
     }

@@ -1,9 +1,11 @@
-// DEQUANTIZE: uint8 / int8 / uint16 / int16 / float8 -> float32 or float16,
-// real = scale * (q - zero_point), per tensor, per channel or element-wise.
+// DEQUANTIZE: uint8 / int8 / uint16 / int16, the sub-byte integer types,
+// float4e2m1 and float8 -> float32 or float16, real = scale * (q -
+// zero_point), per tensor, per channel or element-wise.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/float_types.h"
@@ -225,6 +227,51 @@ TEST(DequantizeOp, RejectsBadParameters) {
     t.output({2}, DType::kFloat32);
     expect_error(t.run(), {"DEQUANTIZE", "input 0 quantization: expected none with element-wise scales"});
   }
+}
+
+// An input of a sub-byte dtype, stored one element per byte like T (see DType).
+template <typename T>
+void sub_byte_input(OpTester* t, DType dtype, Shape shape, const std::vector<T>& data, QuantParams quant) {
+  const int i = t->input<T>(std::move(shape), data, std::move(quant));
+  t->graph().values[static_cast<size_t>(t->node().inputs[static_cast<size_t>(i)])].info.dtype = dtype;
+}
+
+TEST(DequantizeOp, SubByteIntegers) {
+  struct Case {
+    DType dtype;
+    std::vector<int8_t> q;  // the stored bytes
+    QuantParams quant;
+    std::vector<float> want;
+  };
+  const std::vector<Case> cases = {
+      {DType::kInt4, {-8, 7, -1}, qp(2.f, -1), {-14.f, 16.f, 0.f}},
+      {DType::kUInt4, {0, 15, 3}, qp(0.5f, 3), {-1.5f, 6.f, 0.f}},
+      {DType::kInt2, {-2, 1, 0}, qp(1.f, 1), {-3.f, 0.f, -1.f}},
+      {DType::kUInt2, {0, 3, 1}, qp(0.25f, 1), {-0.25f, 0.5f, 0.f}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(dtype_name(c.dtype));
+    OpTester t(ir::OpType::kDequantize);
+    sub_byte_input<int8_t>(&t, c.dtype, {3}, c.q, c.quant);
+    t.output({3}, DType::kFloat32);
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<float>(0), c.want);
+  }
+  OpTester t(ir::OpType::kDequantize);
+  sub_byte_input<int8_t>(&t, DType::kInt2, {1}, {0}, qp(1.f, 2));
+  t.output({1}, DType::kFloat32);
+  expect_error(t.run(), {"DEQUANTIZE", "input 0 zero point 0", "[-2, 1] for int2, found 2"});
+}
+
+TEST(DequantizeOp, Float4E2M1) {
+  // Codes 0, 1, 7, 9, 15, 8: 0, 0.5, 6, -0.5, -6, -0, times 3.
+  OpTester t(ir::OpType::kDequantize);
+  sub_byte_input<uint8_t>(&t, DType::kFloat4E2M1, {6}, {0, 1, 7, 9, 15, 8}, qp(3.f, 0));
+  t.output({6}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  const std::vector<float> y = t.result<float>(0);
+  EXPECT_EQ(y, (std::vector<float>{0.f, 1.5f, 18.f, -1.5f, -18.f, 0.f}));
+  EXPECT_TRUE(std::signbit(y[5]));
 }
 
 }  // namespace

@@ -148,6 +148,15 @@ std::vector<float> run(const ir::Graph& g, const std::vector<std::unique_ptr<ops
   return buffers[static_cast<size_t>(g.outputs[0])];
 }
 
+// Values in [-range, range] for value `id` of b's graph.
+std::vector<float> random_values(const Builder& b, int32_t id, uint32_t seed, float range) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-range, range);
+  std::vector<float> v(static_cast<size_t>(b.g.values[static_cast<size_t>(id)].info.elements()));
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
 bool has_fast_float_kernels() { return kernels::detected_kernel_tables().f32_gemm.gemm != nullptr; }
 
 struct ChainCase {
@@ -340,10 +349,7 @@ TEST(SwishFusion, MatchesSeparateKernels) {
       const int32_t x = in;
       const int32_t s = b.logistic(x);
       b.g.outputs = {sigmoid_first ? b.mul(s, x) : b.mul(x, s)};
-      std::mt19937 rng(5);
-      std::uniform_real_distribution<float> dist(-4.0f, 4.0f);
-      std::vector<float> input(static_cast<size_t>(b.g.values[static_cast<size_t>(in)].info.elements()));
-      for (float& v : input) v = dist(rng);
+      const std::vector<float> input = random_values(b, in, 5, 4.0f);
       const std::vector<float> expected = run(b.g, prepare(b.g), runtime::node_bindings(b.g), input, 1);
       for (int threads : {1, 2, 3}) {
         auto kernels = prepare(b.g);
@@ -377,10 +383,7 @@ TEST(ConvActivationFusion, MatchesSeparateKernels) {
                           : conv == Conv::kDepthwise ? b.depthwise(in, 3, 2, ir::Padding::kSame)
                                                      : b.conv(in, 16, 3, 1);
         b.g.outputs = {silu ? b.mul(b.logistic(x), x) : b.hard_swish(x)};
-        std::mt19937 rng(9);
-        std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
-        std::vector<float> input(static_cast<size_t>(b.g.values[static_cast<size_t>(in)].info.elements()));
-        for (float& v : input) v = dist(rng);
+        const std::vector<float> input = random_values(b, in, 9, 3.0f);
         const std::vector<float> expected = run(b.g, prepare(b.g), runtime::node_bindings(b.g), input, 1);
         for (int threads : {1, 2, 3}) {
           auto kernels = prepare(b.g);

@@ -1,12 +1,14 @@
-// QUANTIZE: float32 -> uint8 / int8 / uint16 / int16 / float8 (per tensor, per channel
-// or element-wise; TFLite's rounding, half away from zero, or ONNX's, half to
-// even) and requantize between uint8/int8 (TFLite's Requantize: Q31
-// multiplier, ties of the doubling high multiply toward +infinity).
+// QUANTIZE: float32 -> uint8 / int8 / uint16 / int16, the sub-byte integer
+// types, float4e2m1 and float8 (per tensor, per channel or element-wise;
+// TFLite's rounding, half away from zero, or ONNX's, half to even) and
+// requantize between uint8/int8 (TFLite's Requantize: Q31 multiplier, ties of
+// the doubling high multiply toward +infinity).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ops/op_tester.h"
@@ -375,6 +377,72 @@ TEST(QuantizeOp, Float8SaturatesOrNot) {
     t.output({1}, DType::kInt8, qp(1.f, 0));
     expect_error(t.run(), {"QUANTIZE", "input 0 dtype", "found float16"});
   }
+}
+
+// ONNX's sub-byte types (stored one per byte): ties to even, then saturation
+// to the type's range after the zero point; expected values by hand.
+TEST(QuantizeOp, SubByteIntegersRoundToEvenAndSaturate) {
+  const ir::QuantizeAttrs onnx{ir::QuantizeRounding::kHalfToEven};
+  {
+    // x / 2 + 1: 0 -> 1; 1.5 -> 2 -> 3; 2.5 -> 2 -> 3; -1.5 -> -2 -> -1; 50 -> 7; -50 -> -8;
+    // 6.5 -> 6 -> 7; 7.5 -> 8 -> 9 -> 7.
+    OpTester t(ir::OpType::kQuantize, onnx);
+    t.input<float>({8}, {0.f, 3.f, 5.f, -3.f, 100.f, -100.f, 13.f, 15.f});
+    t.output({8}, DType::kInt4, qp(2.f, 1));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{1, 3, 3, -1, 7, -8, 7, 7}));
+  }
+  {
+    // x + 3: -3.5 -> -4 -> 0 (saturated); -2.5 -> -2 -> 1; 12.5 -> 12 -> 15; 13 -> 15 (saturated); 0.5 -> 3; 1.5 -> 5.
+    OpTester t(ir::OpType::kQuantize, onnx);
+    t.input<float>({6}, {-3.5f, -2.5f, 12.5f, 13.f, 0.5f, 1.5f});
+    t.output({6}, DType::kUInt4, qp(1.f, 3));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{0, 1, 15, 15, 3, 5}));
+  }
+  {
+    // x: -2.5 -> -2; -1.5 -> -2; 0.5 -> 0; 1.5 -> 2 -> 1 (saturated); -3 -> -2 (saturated); 1; 0.49 -> 0.
+    OpTester t(ir::OpType::kQuantize, onnx);
+    t.input<float>({7}, {-2.5f, -1.5f, 0.5f, 1.5f, -3.f, 1.f, 0.49f});
+    t.output({7}, DType::kInt2, qp(1.f, 0));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<int8_t>(0), (std::vector<int8_t>{-2, -2, 0, 1, -2, 1, 0}));
+  }
+  {
+    // x / 0.5 + 1: 0.5 -> 0 -> 1; 1.5 -> 2 -> 3; 2 -> 3; -0.5 -> 0 -> 1; -2 -> -1 -> 0 (saturated);
+    // 10 -> 3 (saturated).
+    OpTester t(ir::OpType::kQuantize, onnx);
+    t.input<float>({6}, {0.25f, 0.75f, 1.f, -0.25f, -1.f, 5.f});
+    t.output({6}, DType::kUInt2, qp(0.5f, 1));
+    ASSERT_TRUE(t.run().ok());
+    EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{1, 3, 3, 1, 0, 3}));
+  }
+  for (const auto& [dtype, zp, range] : {std::tuple{DType::kInt4, 8, "[-8, 7] for int4, found 8"},
+                                         std::tuple{DType::kUInt4, -1, "[0, 15] for uint4, found -1"},
+                                         std::tuple{DType::kInt2, -3, "[-2, 1] for int2, found -3"},
+                                         std::tuple{DType::kUInt2, 4, "[0, 3] for uint2, found 4"}}) {
+    OpTester t(ir::OpType::kQuantize, onnx);
+    t.input<float>({1}, {1.f});
+    t.output({1}, dtype, qp(1.f, zp));
+    expect_error(t.run(), {"QUANTIZE", "output zero point 0", range});
+  }
+}
+
+// float4e2m1 codes (sign bit 8; magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6): x / 2
+// rounded to the nearest, ties to the even code, saturating at 6.
+TEST(QuantizeOp, Float4E2M1) {
+  OpTester t(ir::OpType::kQuantize, ir::QuantizeAttrs{ir::QuantizeRounding::kHalfToEven});
+  // 0.5; tie 0.75 -> 1; tie 1.25 -> 1; tie 1.75 -> 2; tie 5 -> 4; 5.25 -> 6; -50 -> -6;
+  // -0 + zero point 0 -> +0; -0.2 -> -0.
+  t.input<float>({9}, {1.f, 1.5f, 2.5f, 3.5f, 10.f, 10.5f, -100.f, -0.f, -0.4f});
+  t.output({9}, DType::kFloat4E2M1, qp(2.f, 0));
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{0x1, 0x2, 0x2, 0x4, 0x6, 0x7, 0xf, 0x0, 0x8}));
+
+  OpTester bad(ir::OpType::kQuantize);
+  bad.input<float>({1}, {1.f});
+  bad.output({1}, DType::kFloat4E2M1, qp(1.f, 1));
+  expect_error(bad.run(), {"QUANTIZE", "output zero point 0", "[0, 0] for float4e2m1, found 1"});
 }
 
 }  // namespace

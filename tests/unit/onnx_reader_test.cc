@@ -464,14 +464,60 @@ TEST(OnnxReader, PerAxisAndBlockedQdqOfNhwcActivations) {
   }
 }
 
-TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
-  // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
-  // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
-  const std::vector<uint8_t> tensor = {0x08, 2, 0x08, 3, 0x0a, 1, 4, 0x10, 7, 0x3a, 3, 1, 0xac, 0x02, 0x42, 1, 'w'};
+// QuantizeLinear to int4 with a packed int4 zero point, end to end: the
+// output comes out unpacked (one int8 per element). A float4e2m1 zero point
+// other than 0 is declined: QuantizeLinear adds it, DequantizeLinear ignores it.
+TEST(OnnxReader, QuantizeLinearToSubByteTypes) {
+  auto model_with = [](int zp_type, uint8_t zp_packed) {
+    ProtoWriter graph;
+    graph.message(1, onnx_node("QuantizeLinear", {"x", "s", "zp"}, "y"))
+        .string(2, "q")
+        .message(5, onnx_tensor<float>("s", 1, {}, {2.f}))
+        .message(5, onnx_tensor<uint8_t>("zp", zp_type, {}, {zp_packed}))
+        .message(11, onnx_value("x", 1, {5}))
+        .message(12, onnx_value("y", zp_type, {5}));
+    ProtoWriter model;
+    model.integer(1, 8).message(8, ProtoWriter().string(1, "").integer(2, 21)).message(7, graph);
+    return model.data();
+  };
+  const std::vector<uint8_t> int4 = model_with(onnx::kInt4, 0x0e);  // zero point -2 (high nibble unused)
+  auto m = Model::load_from_buffer(int4.data(), int4.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->output_info(0).dtype, DType::kInt4);
+  auto session = Session::create(*m);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto* x = static_cast<float*>(session->input_data(0));
+  // x / 2 - 2: 1 -> 0.5 -> 0 -> -2; 3 -> 1.5 -> 2 -> 0; 40 -> 18 -> 7; -40 -> -22 -> -8; 17 -> 8.5 -> 8 -> 6.
+  const float in[5] = {1.f, 3.f, 40.f, -40.f, 17.f};
+  std::copy(in, in + 5, x);
+  ASSERT_TRUE(session->invoke().ok());
+  const auto* y = static_cast<const int8_t*>(session->output_data(0));
+  EXPECT_EQ(std::vector<int8_t>(y, y + 5), (std::vector<int8_t>{-2, 0, 7, -8, 6}));
+
+  const std::vector<uint8_t> fp4 = model_with(onnx::kFloat4E2M1, 0x01);  // zero point 0.5
+  auto declined = onnx::import_model(fp4.data(), fp4.size());
+  ASSERT_FALSE(declined.ok());
+  EXPECT_EQ(declined.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(declined.status().message().find("float4e2m1 zero point 0.500000 is not supported (0 only)"),
+            std::string::npos)
+      << declined.status().message();
+}
+
+// ModelProto { ir_version 8, graph { initializer <tensor> } }, encoded by hand
+// (tensor under 128 bytes).
+std::vector<uint8_t> model_with_initializer(const std::vector<uint8_t>& tensor) {
   std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
   graph.insert(graph.end(), tensor.begin(), tensor.end());
   std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
   model.insert(model.end(), graph.begin(), graph.end());
+  return model;
+}
+
+TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
+  // ModelProto { ir_version 8, graph { initializer { dims [2, 3] (unpacked),
+  // dims packed [4], data_type 7, int64_data packed [1, 300] } } }.
+  const std::vector<uint8_t> tensor = {0x08, 2, 0x08, 3, 0x0a, 1, 4, 0x10, 7, 0x3a, 3, 1, 0xac, 0x02, 0x42, 1, 'w'};
+  const std::vector<uint8_t> model = model_with_initializer(tensor);
   auto m = onnx::parse_model(model.data(), model.size());
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->ir_version, 8);
@@ -484,7 +530,7 @@ TEST(OnnxProto, ReadsPackedAndUnpackedRepeatedFields) {
 
   // A length that runs past the end of its message is named.
   std::vector<uint8_t> bad = model;
-  bad[3] = static_cast<uint8_t>(graph.size() + 5);
+  bad[3] = static_cast<uint8_t>(model[3] + 5);  // the graph's length
   auto e = onnx::parse_model(bad.data(), bad.size());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("ModelProto: field 7 declares"), std::string::npos) << e.status().message();
@@ -503,10 +549,7 @@ TEST(OnnxConstTensor, DecodesUnsignedTypesFromEachField) {
   // the 10-byte varint of 2^64 - 1 read from the wire.
   const std::vector<uint8_t> tensor = {0x08, 2,    0x10, 13,   0x5a, 11,   0xff, 0xff, 0xff, 0xff,
                                        0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01, 0x42, 1,    'u'};
-  std::vector<uint8_t> graph = {0x2a, static_cast<uint8_t>(tensor.size())};
-  graph.insert(graph.end(), tensor.begin(), tensor.end());
-  std::vector<uint8_t> model = {0x08, 8, 0x3a, static_cast<uint8_t>(graph.size())};
-  model.insert(model.end(), graph.begin(), graph.end());
+  const std::vector<uint8_t> model = model_with_initializer(tensor);
   auto m = onnx::parse_model(model.data(), model.size());
   ASSERT_TRUE(m.ok()) << m.status().message();
   ASSERT_EQ(m->graph.initializers.size(), 1u);
@@ -608,6 +651,97 @@ TEST(OnnxConstTensor, DecodesFloat16AndFloat8) {
   }
   EXPECT_EQ(onnx::make_ints(DType::kFloat16, {2}, {1, -3}).bytes, (std::vector<uint8_t>{0x00, 0x3C, 0x00, 0xC2}));
   EXPECT_EQ(onnx::make_ints(DType::kFloat8E4M3FN, {1}, {1000}).bytes, (std::vector<uint8_t>{0x7E}));
+}
+
+// Sub-byte types: ONNX packs 2 (4-bit) or 4 (2-bit) to a byte, low bits first,
+// in raw_data or one byte per int32_data entry; odd counts leave the last byte
+// part used. They decode to one element per byte, signed ones sign-extended.
+TEST(OnnxConstTensor, UnpacksSubByteTypes) {
+  std::vector<std::vector<uint8_t>> keep;  // raw_data is a view; moving the vectors keeps their buffers
+  auto raw = [&keep](onnx::TensorProto* t, const std::vector<uint8_t>& bytes) {
+    keep.push_back(bytes);
+    t->raw_data = std::string_view(reinterpret_cast<const char*>(keep.back().data()), keep.back().size());
+    t->has_raw_data = true;
+  };
+  struct Case {
+    int32_t onnx_type;
+    DType dtype;
+    std::vector<uint8_t> packed;
+    std::vector<uint8_t> want;  // the unpacked bytes
+  };
+  // int4 -8, 7, -1, 0, 3: nibbles 8, 7, f, 0, 3. int2 -2, 1, -1, 0, 1: pairs 2, 1, 3, 0, 1.
+  // float4e2m1 codes 1, f, 8 (0.5, -6, -0).
+  const std::vector<Case> cases = {
+      {onnx::kInt4, DType::kInt4, {0x78, 0x0f, 0x03}, {0xf8, 7, 0xff, 0, 3}},
+      {onnx::kUint4, DType::kUInt4, {0x78, 0x0f, 0x03}, {8, 7, 15, 0, 3}},
+      {onnx::kInt2, DType::kInt2, {0x36, 0x01}, {0xfe, 1, 0xff, 0, 1}},
+      {onnx::kUint2, DType::kUInt2, {0x36, 0x01}, {2, 1, 3, 0, 1}},
+      {onnx::kFloat4E2M1, DType::kFloat4E2M1, {0xf1, 0x08}, {1, 15, 8}},
+  };
+  for (const Case& c : cases) {
+    for (const bool use_raw : {true, false}) {
+      SCOPED_TRACE(std::string(dtype_name(c.dtype)) + (use_raw ? " raw_data" : " int32_data"));
+      onnx::TensorProto t;
+      t.dims = {static_cast<int64_t>(c.want.size())};
+      t.data_type = c.onnx_type;
+      if (use_raw) {
+        raw(&t, c.packed);
+      } else {
+        t.int32_data.assign(c.packed.begin(), c.packed.end());
+      }
+      auto d = onnx::decode_tensor(t, "sub");
+      ASSERT_TRUE(d.ok()) << d.status().message();
+      EXPECT_EQ(d->dtype, c.dtype);
+      EXPECT_EQ(d->bytes, c.want);
+      EXPECT_EQ(d->dims, t.dims);
+    }
+    auto back = onnx::dtype_of_onnx(onnx::onnx_type_of(c.dtype), "round trip");
+    ASSERT_TRUE(back.ok()) << dtype_name(c.dtype);
+    EXPECT_EQ(*back, c.dtype);
+    EXPECT_EQ(onnx::onnx_type_of(c.dtype), c.onnx_type);
+  }
+
+  onnx::TensorProto t;
+  t.dims = {5};
+  t.data_type = onnx::kInt4;
+  raw(&t, {0x78, 0x0f, 0x03});
+  auto i4 = onnx::decode_tensor(t, "i4");
+  ASSERT_TRUE(i4.ok()) << i4.status().message();
+  EXPECT_EQ(i4->ints(), (std::vector<int64_t>{-8, 7, -1, 0, 3}));
+  EXPECT_EQ(onnx::make_ints(DType::kInt4, {5}, i4->ints()).bytes, i4->bytes);
+
+  t.data_type = onnx::kFloat4E2M1;
+  t.dims = {3};
+  raw(&t, {0xf1, 0x08});
+  auto f4 = onnx::decode_tensor(t, "f4");
+  ASSERT_TRUE(f4.ok()) << f4.status().message();
+  EXPECT_EQ(f4->floats(), (std::vector<float>{0.5f, -6.f, 0.f}));
+  EXPECT_TRUE(std::signbit(f4->float_at(2)));
+  EXPECT_EQ(f4->int_at(1), -6);
+
+  // 5 int4 take 3 bytes; 5 int2, 2.
+  t.data_type = onnx::kInt4;
+  t.dims = {5};
+  raw(&t, {0x78, 0x0f});
+  auto short_raw = onnx::decode_tensor(t, "i4 raw");
+  ASSERT_FALSE(short_raw.ok());
+  EXPECT_EQ(short_raw.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(short_raw.status().message().find("i4 raw: raw_data holds 2 bytes, expected 3 for dims [5] of INT4"),
+            std::string::npos)
+      << short_raw.status().message();
+  t.has_raw_data = false;
+  t.data_type = onnx::kUint2;
+  t.int32_data = {0x36, 0x01, 0x00};
+  auto long_i32 = onnx::decode_tensor(t, "u2");
+  ASSERT_FALSE(long_i32.ok());
+  EXPECT_NE(long_i32.status().message().find("int32_data holds 3 bytes, expected 2"), std::string::npos)
+      << long_i32.status().message();
+  t.int32_data = {0x36, 256};
+  auto wide = onnx::decode_tensor(t, "u2");
+  ASSERT_FALSE(wide.ok());
+  EXPECT_EQ(wide.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(wide.status().message().find("int32_data[1] = 256: expected a packed byte in [0, 255]"), std::string::npos)
+      << wide.status().message();
 }
 
 }  // namespace

@@ -51,6 +51,12 @@ TEST(Tensor, ShapeHelpers) {
   EXPECT_STREQ(dtype_name(DType::kFloat16), "float16");
   EXPECT_STREQ(dtype_name(DType::kFloat8E4M3FN), "float8e4m3fn");
   EXPECT_STREQ(dtype_name(DType::kFloat8E5M2), "float8e5m2");
+  for (DType d : {DType::kInt4, DType::kUInt4, DType::kInt2, DType::kUInt2, DType::kFloat4E2M1}) {
+    EXPECT_EQ(dtype_size(d), 1u) << dtype_name(d);  // unpacked
+  }
+  EXPECT_STREQ(dtype_name(DType::kInt4), "int4");
+  EXPECT_STREQ(dtype_name(DType::kUInt2), "uint2");
+  EXPECT_STREQ(dtype_name(DType::kFloat4E2M1), "float4e2m1");
 }
 
 }  // namespace

@@ -34,7 +34,12 @@ const char* descr_of(DType t) {
     case DType::kUInt64: return "<u8";
     case DType::kFloat16: return "<f2";
     case DType::kFloat8E4M3FN:
-    case DType::kFloat8E5M2: return nullptr;  // numpy has no float8
+    case DType::kFloat8E5M2:  // numpy has no float8
+    case DType::kInt4:
+    case DType::kUInt4:
+    case DType::kInt2:
+    case DType::kUInt2:
+    case DType::kFloat4E2M1: break;  // numpy has no such dtype
   }
   return nullptr;
 }

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/checked.h"
+#include "core/float4.h"
 #include "core/float_types.h"
 
 namespace edgerun::onnx {
@@ -22,6 +23,54 @@ T load(const ConstTensor& t, int64_t i) {
   return v;
 }
 
+// Bits per element of the types ONNX packs several to a byte; 0 for the others.
+int packed_bits(DType t) {
+  switch (t) {
+    case DType::kInt4:
+    case DType::kUInt4:
+    case DType::kFloat4E2M1: return 4;
+    case DType::kInt2:
+    case DType::kUInt2: return 2;
+    default: return 0;
+  }
+}
+
+// ONNX packs sub-byte elements low bits first, 8 / bits to a byte (the last
+// byte part used), in raw_data or one byte per int32_data entry; c holds one
+// element per byte (see DType).
+Result<ConstTensor> unpack(const TensorProto& t, const std::string& what, int bits, ConstTensor c) {
+  const size_t count = c.bytes.size();
+  const size_t per_byte = 8 / static_cast<size_t>(bits);
+  const size_t packed = (count + per_byte - 1) / per_byte;
+  std::vector<uint8_t> from;
+  if (t.has_raw_data) {
+    from.assign(t.raw_data.begin(), t.raw_data.end());
+  } else {
+    for (size_t i = 0; i < t.int32_data.size(); ++i) {
+      const int32_t v = t.int32_data[i];
+      if (v < 0 || v > 255) {
+        return InvalidModel(what + ": int32_data[" + std::to_string(i) + "] = " + std::to_string(v) +
+                            ": expected a packed byte in [0, 255]");
+      }
+      from.push_back(static_cast<uint8_t>(v));
+    }
+  }
+  if (from.size() != packed) {
+    return InvalidModel(what + ": " + (t.has_raw_data ? "raw_data" : "int32_data") + " holds " +
+                        std::to_string(from.size()) + " bytes, expected " + std::to_string(packed) + " for dims " +
+                        shape_string(Shape(t.dims.begin(), t.dims.end())) + " of " + data_type_name(t.data_type) +
+                        " (" + std::to_string(per_byte) + " per byte)");
+  }
+  const bool is_signed = c.dtype == DType::kInt4 || c.dtype == DType::kInt2;
+  const unsigned mask = (1u << bits) - 1;
+  for (size_t i = 0; i < count; ++i) {
+    const unsigned v = (from[i / per_byte] >> (i % per_byte * static_cast<size_t>(bits))) & mask;
+    const bool negative = is_signed && (v >> (bits - 1)) != 0;
+    c.bytes[i] = static_cast<uint8_t>(negative ? v | ~mask : v);  // sign-extended into an int8
+  }
+  return c;
+}
+
 }  // namespace
 
 int64_t ConstTensor::int_at(int64_t i) const {
@@ -36,6 +85,11 @@ int64_t ConstTensor::int_at(int64_t i) const {
     case DType::kUInt16: return load<uint16_t>(*this, i);
     case DType::kUInt32: return load<uint32_t>(*this, i);
     case DType::kUInt64: return static_cast<int64_t>(load<uint64_t>(*this, i));
+    case DType::kInt4:
+    case DType::kInt2: return load<int8_t>(*this, i);
+    case DType::kUInt4:
+    case DType::kUInt2: return load<uint8_t>(*this, i);
+    case DType::kFloat4E2M1:
     case DType::kFloat16:
     case DType::kFloat8E4M3FN:
     case DType::kFloat8E5M2: return static_cast<int64_t>(float_at(i));
@@ -46,6 +100,7 @@ int64_t ConstTensor::int_at(int64_t i) const {
 float ConstTensor::float_at(int64_t i) const {
   if (is_float_dtype(dtype)) return load_float(dtype, bytes.data(), i);
   if (dtype == DType::kUInt64) return static_cast<float>(load<uint64_t>(*this, i));  // int_at wraps above 2^63
+  if (dtype == DType::kFloat4E2M1) return float4e2m1_to_float(load<uint8_t>(*this, i));
   return static_cast<float>(int_at(i));
 }
 
@@ -73,6 +128,11 @@ int32_t onnx_type_of(DType t) {
     case DType::kUInt16: return kUint16;
     case DType::kUInt32: return kUint32;
     case DType::kUInt64: return kUint64;
+    case DType::kInt4: return kInt4;
+    case DType::kUInt4: return kUint4;
+    case DType::kInt2: return kInt2;
+    case DType::kUInt2: return kUint2;
+    case DType::kFloat4E2M1: return kFloat4E2M1;
     case DType::kFloat16: return kFloat16;
     case DType::kFloat8E4M3FN: return kFloat8E4M3FN;
     case DType::kFloat8E5M2: return kFloat8E5M2;
@@ -92,6 +152,11 @@ Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where) {
     case kUint16: return DType::kUInt16;
     case kUint32: return DType::kUInt32;
     case kUint64: return DType::kUInt64;
+    case kInt4: return DType::kInt4;
+    case kUint4: return DType::kUInt4;
+    case kInt2: return DType::kInt2;
+    case kUint2: return DType::kUInt2;
+    case kFloat4E2M1: return DType::kFloat4E2M1;
     case kFloat16: return DType::kFloat16;
     case kFloat8E4M3FN: return DType::kFloat8E4M3FN;
     case kFloat8E5M2: return DType::kFloat8E5M2;
@@ -113,6 +178,7 @@ Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what)
   const size_t esize = dtype_size(c.dtype);
   const auto count = static_cast<size_t>(n);
   c.bytes.resize(count * esize);
+  if (const int bits = packed_bits(c.dtype); bits != 0) return unpack(t, what, bits, std::move(c));
   if (t.has_raw_data) {
     if (t.raw_data.size() != count * esize) {
       return InvalidModel(what + ": raw_data holds " + std::to_string(t.raw_data.size()) + " bytes, expected " +
@@ -188,6 +254,11 @@ ConstTensor make_ints(DType dtype, std::vector<int64_t> dims, const std::vector<
       case DType::kUInt16: store(&c, k, static_cast<uint16_t>(v)); break;
       case DType::kUInt32: store(&c, k, static_cast<uint32_t>(v)); break;
       case DType::kUInt64: store(&c, k, static_cast<uint64_t>(v)); break;
+      case DType::kInt4:
+      case DType::kInt2: store(&c, k, static_cast<int8_t>(v)); break;
+      case DType::kUInt4:
+      case DType::kUInt2: store(&c, k, static_cast<uint8_t>(v)); break;
+      case DType::kFloat4E2M1: store(&c, k, float_to_float4e2m1(static_cast<float>(v))); break;
       case DType::kFloat16: store(&c, k, float_to_half(static_cast<float>(v))); break;
       case DType::kFloat8E4M3FN: store(&c, k, float_to_float8e4m3fn(static_cast<float>(v))); break;
       case DType::kFloat8E5M2: store(&c, k, float_to_float8e5m2(static_cast<float>(v))); break;

@@ -23,7 +23,7 @@ struct ConstTensor {
   // Element i converted to int64 / float (any dtype; float16 and float8
   // exactly to float, truncated to int64). uint64 values above
   // INT64_MAX wrap to negative int64s (two's complement), so int_at and
-  // make_ints round-trip them.
+  // make_ints round-trip them; float4e2m1 values truncate toward zero in int_at.
   int64_t int_at(int64_t i) const;
   float float_at(int64_t i) const;
   std::vector<int64_t> ints() const;
@@ -36,6 +36,8 @@ int32_t onnx_type_of(DType t);
 Result<DType> dtype_of_onnx(int32_t onnx_type, const std::string& where);
 
 // Decodes raw_data or the typed field. `what` names the tensor in errors.
+// Sub-byte types (int4, uint4, int2, uint2, float4e2m1), packed in the proto,
+// come out one element per byte (see DType).
 // Tensors marked external are rejected (Unsupported): the importer resolves
 // an initializer's external data into raw_data first.
 Result<ConstTensor> decode_tensor(const TensorProto& t, const std::string& what);

@@ -46,6 +46,11 @@ enum DataType : int32_t {
   kUint64 = 13,
   kFloat8E4M3FN = 17,
   kFloat8E5M2 = 19,
+  kUint4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23,
+  kUint2 = 25,
+  kInt2 = 26,
 };
 const char* data_type_name(int32_t type);
 

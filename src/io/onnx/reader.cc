@@ -1408,6 +1408,12 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
         if (z->float_at(i) != 0.0f) return node_error("zero point " + std::to_string(z->float_at(i)) + " at " + std::to_string(i) + ": expected 0 for " + dtype_name(z->dtype));
       }
     }
+    if (z->dtype == DType::kFloat4E2M1) {
+      // QuantizeLinear adds a float zero point, DequantizeLinear ignores it: only 0 means the same to both.
+      for (float v : z->floats()) {
+        if (v != 0.0f) return node_unsupported("float4e2m1 zero point " + std::to_string(v) + " is not supported (0 only)");
+      }
+    }
   }
   if (ns == 1) return p;  // per tensor, whatever axis and block_size say (as ONNX's reference)
   const auto rank = static_cast<int64_t>(x.size());
@@ -1447,9 +1453,11 @@ Result<QdqParams> Importer::read_qdq(const std::vector<int64_t>& x) {
 
 Status Importer::check_activation_quant(const QdqParams& p) {
   const DType t = p.dtype;
-  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16 && t != DType::kFloat8E4M3FN &&
+  if (t != DType::kUInt8 && t != DType::kInt8 && t != DType::kUInt16 && t != DType::kInt16 && t != DType::kUInt4 &&
+      t != DType::kInt4 && t != DType::kUInt2 && t != DType::kInt2 && t != DType::kFloat4E2M1 && t != DType::kFloat8E4M3FN &&
       t != DType::kFloat8E5M2) {
-    return node_unsupported(std::string("quantized data type ") + dtype_name(t) + " is not supported (uint8, int8, uint16, int16, float8e4m3fn, float8e5m2)");
+    return node_unsupported(std::string("quantized data type ") + dtype_name(t) +
+                            " is not supported (uint8, int8, uint16, int16, uint4, int4, uint2, int2, float4e2m1, float8e4m3fn, float8e5m2)");
   }
   for (float s : p.q.scale) {
     if (!(s > 0.0f) || !std::isfinite(s)) return node_error("scale must be positive and finite, found " + std::to_string(s));
@@ -1533,11 +1541,12 @@ Status Importer::dequantize_linear() {
     const auto ns = static_cast<int64_t>(q.scale.size());
     int64_t inner = 1;
     for (size_t d = static_cast<size_t>(q.axis) + 1; d < c->dims.size(); ++d) inner *= c->dims[d];
-    const bool float8 = c->dtype == DType::kFloat8E4M3FN || c->dtype == DType::kFloat8E5M2;
+    // float8 / float4e2m1: the value itself (the zero point is 0).
+    const bool float_codes = c->dtype == DType::kFloat8E4M3FN || c->dtype == DType::kFloat8E5M2 || c->dtype == DType::kFloat4E2M1;
     std::vector<float> f(static_cast<size_t>(c->elements()));
     for (int64_t i = 0; i < c->elements(); ++i) {
       const auto k = static_cast<size_t>(p.blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
-      const float x = float8 ? c->float_at(i) : static_cast<float>(c->int_at(i) - q.zero_point[k]);
+      const float x = float_codes ? c->float_at(i) : static_cast<float>(c->int_at(i) - q.zero_point[k]);
       f[static_cast<size_t>(i)] = x * q.scale[k];
     }
     EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f, out_dtype)));

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/float4.h"
+
 namespace edgerun::tflite {
 namespace {
 
@@ -493,6 +495,11 @@ Result<float> padv2_value(const OpContext& ctx) {
     case DType::kInt32: raw = load_scalar<int32_t>(c.data); break;
     case DType::kUInt32: raw = load_scalar<uint32_t>(c.data); break;
     case DType::kInt64: raw = load_scalar<int64_t>(c.data); break;
+    case DType::kInt4:
+    case DType::kInt2: raw = static_cast<int8_t>(c.data[0]); break;
+    case DType::kUInt4:
+    case DType::kUInt2: raw = c.data[0]; break;
+    case DType::kFloat4E2M1: return float4e2m1_to_float(c.data[0]);
     case DType::kUInt64: {
       const auto x = load_scalar<uint64_t>(c.data);
       if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {

@@ -4,16 +4,16 @@
 #include <cmath>
 #include <limits>
 
+#include "core/float4.h"
 #include "core/float_types.h"
 #include "kernels/quant_util.h"
 
 namespace edgerun::kernels::ref {
 namespace {
 
-template <typename T>
+// Saturates to [kMin, kMax]: T's range, or a sub-byte type's.
+template <typename T, int32_t kMin = std::numeric_limits<T>::min(), int32_t kMax = std::numeric_limits<T>::max()>
 void affine_quantize(const float* x, T* y, const AffineQuantizeParams& p, int64_t begin, int64_t end) {
-  constexpr int32_t kMin = std::numeric_limits<T>::min();
-  constexpr int32_t kMax = std::numeric_limits<T>::max();
   if (p.round_half_to_even) {
     constexpr auto kMinD = static_cast<double>(kMin), kMaxD = static_cast<double>(kMax);
     for (int64_t i = begin; i < end; ++i) {
@@ -61,8 +61,9 @@ void dequantize(const T* x, float* y, const DequantizeParams& p, int64_t begin, 
   }
 }
 
+// float8 / float4e2m1 codes, decoded exactly to float.
 template <float (*Decode)(uint8_t)>
-void float8_dequantize(const uint8_t* x, float* y, const DequantizeParams& p, int64_t begin, int64_t end) {
+void float_code_dequantize(const uint8_t* x, float* y, const DequantizeParams& p, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) y[i] = static_cast<float>(p.scale * (static_cast<double>(Decode(x[i])) - p.zero_point));
 }
 
@@ -93,6 +94,24 @@ void f32_f8e4m3fn_quantize__ref(const float* x, uint8_t* y, const Float8Quantize
 void f32_f8e5m2_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
                               int64_t end) {
   float8_quantize<float_to_float8e5m2>(x, y, params, begin, end);
+}
+
+void f32_qs4_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<int8_t, -8, 7>(x, y, params, begin, end);
+}
+void f32_qu4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<uint8_t, 0, 15>(x, y, params, begin, end);
+}
+void f32_qs2_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<int8_t, -2, 1>(x, y, params, begin, end);
+}
+void f32_qu2_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  affine_quantize<uint8_t, 0, 3>(x, y, params, begin, end);
+}
+
+void f32_fp4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end) {
+  const auto zero_point = static_cast<float>(params.zero_point);
+  for (int64_t i = begin; i < end; ++i) y[i] = float_to_float4e2m1(x[i] / params.scale + zero_point);
 }
 
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
@@ -131,11 +150,15 @@ void qs16_f32_dequantize__ref(const int16_t* x, float* y, const DequantizeParams
 }
 void f8e4m3fn_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
                                   int64_t end) {
-  float8_dequantize<float8e4m3fn_to_float>(x, y, params, begin, end);
+  float_code_dequantize<float8e4m3fn_to_float>(x, y, params, begin, end);
 }
 void f8e5m2_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
                                 int64_t end) {
-  float8_dequantize<float8e5m2_to_float>(x, y, params, begin, end);
+  float_code_dequantize<float8e5m2_to_float>(x, y, params, begin, end);
+}
+
+void fp4_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin, int64_t end) {
+  float_code_dequantize<float4e2m1_to_float>(x, y, params, begin, end);
 }
 
 }  // namespace edgerun::kernels::ref

@@ -55,6 +55,17 @@ void f32_f8e4m3fn_quantize__ref(const float* x, uint8_t* y, const Float8Quantize
 void f32_f8e5m2_quantize__ref(const float* x, uint8_t* y, const Float8QuantizeParams& params, int64_t begin,
                               int64_t end);
 
+// Sub-byte types, unpacked one per byte (see DType), saturating to [-8, 7],
+// [0, 15], [-2, 1] and [0, 3].
+void f32_qs4_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end);
+void f32_qu4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end);
+void f32_qs2_quantize__ref(const float* x, int8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end);
+void f32_qu2_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end);
+// float -> float4e2m1 code: float_to_float4e2m1(x / scale + zero_point), as
+// ONNX's QuantizeLinear (its reference adds the float zero point, which the
+// importer only accepts as 0, so -0 results become +0).
+void f32_fp4_quantize__ref(const float* x, uint8_t* y, const AffineQuantizeParams& params, int64_t begin, int64_t end);
+
 void qu8_qu8_requantize__ref(const uint8_t* x, uint8_t* y, const RequantizeParams& params, int64_t begin,
                              int64_t end);
 void qu8_qs8_requantize__ref(const uint8_t* x, int8_t* y, const RequantizeParams& params, int64_t begin,
@@ -76,5 +87,8 @@ void f8e4m3fn_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizePa
                                   int64_t end);
 void f8e5m2_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin,
                                 int64_t end);
+// float4e2m1 codes: y = float(double(scale) * (value - zero_point)). int4 /
+// uint4 / int2 / uint2 are stored as int8 / uint8 and use the 8-bit kernels.
+void fp4_f32_dequantize__ref(const uint8_t* x, float* y, const DequantizeParams& params, int64_t begin, int64_t end);
 
 }  // namespace edgerun::kernels::ref

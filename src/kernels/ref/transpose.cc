@@ -24,7 +24,7 @@ void xx_transpose__ref(const TransposeParams& p, const void* input, void* output
 namespace {
 
 template <typename T>
-void walk(const TransposeParams& p, const uint8_t* in, uint8_t* out, size_t begin, size_t end) {
+void walk_rows(const TransposeParams& p, const uint8_t* in, uint8_t* out, size_t begin, size_t end) {
   if (begin >= end) return;
   const size_t rank = p.rank;
   int64_t coord[kMaxTransposeRank] = {};
@@ -56,6 +56,51 @@ void walk(const TransposeParams& p, const uint8_t* in, uint8_t* out, size_t begi
       src += p.in_stride[d - 1];
     }
   }
+}
+
+// Input offset (in elements) of output element o.
+int64_t source_of(const TransposeParams& p, size_t o) {
+  int64_t src = 0;
+  for (size_t d = p.rank; d-- > 0;) {
+    const auto extent = static_cast<size_t>(p.out_shape[d]);
+    src += static_cast<int64_t>(o % extent) * p.in_stride[d];
+    o /= extent;
+  }
+  return src;
+}
+
+// Interleaving a few planes (NCHW -> NHWC of an RGB input): the output's
+// innermost dim is short and the dim outside it is contiguous in the input.
+// Row by row of the output's last two dims, a tile [a, b] goes plane by plane:
+// sequential reads, short-stride writes, instead of a carry every b elements.
+// Partial tiles at the ends of [begin, end) take walk_rows.
+template <typename T>
+void walk(const TransposeParams& p, const uint8_t* in, uint8_t* out, size_t begin, size_t end) {
+  const size_t last = p.rank - 1;
+  if (p.rank < 2 || p.out_shape[last] > 4 || p.in_stride[last - 1] != 1) {
+    walk_rows<T>(p, in, out, begin, end);
+    return;
+  }
+  const auto rows = static_cast<size_t>(p.out_shape[last - 1]), planes = static_cast<size_t>(p.out_shape[last]);
+  const size_t tile = rows * planes;
+  const size_t t0 = (begin + tile - 1) / tile, t1 = end / tile;
+  if (t0 >= t1) {
+    walk_rows<T>(p, in, out, begin, end);
+    return;
+  }
+  walk_rows<T>(p, in, out, begin, t0 * tile);
+  const auto* x = reinterpret_cast<const T*>(in);
+  T* y = reinterpret_cast<T*>(out);
+  const int64_t plane_step = p.in_stride[last];
+  for (size_t t = t0; t < t1; ++t) {
+    const int64_t src = source_of(p, t * tile);
+    for (size_t b = 0; b < planes; ++b) {
+      const T* xs = x + src + static_cast<int64_t>(b) * plane_step;
+      T* yd = y + t * tile + b;
+      for (size_t a = 0; a < rows; ++a) yd[a * planes] = xs[a];
+    }
+  }
+  walk_rows<T>(p, in, out, t1 * tile, end);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 // AVX-512F and FMA. Compiled with -mavx512f -mfma.
 //
 // Vectorized over channels (NHWC keeps them innermost), 16 per zmm. The
-// generic kernel (but for the interior of a 5x5 filter: dw5x5_run), and the
+// generic kernel (but for the interior of a 5x5 filter: dw_run<5>), and the
 // 3x3 kernel on border pixels (SAME padding), visit
 // the in-image taps of each pixel with bounds checks (out-of-image taps are
 // skipped, as the reference does), channels 32 at a time (two independent
@@ -83,56 +83,33 @@ inline void dw_pixel_generic(const ConvParams& p, const float* in, int64_t iy0, 
   });
 }
 
-// `count` output pixels of one row whose 3x3 windows lie inside the image
-// (`in`: channel 0 of the top-left input pixel of the first window;
+// `count` output pixels of one row whose KxK windows (dilation 1) lie inside
+// the image (`in`: channel 0 of the top-left input pixel of the first window;
 // consecutive windows `in_step` floats apart). Channel blocks of 16 go
-// outside, so the block's bias and 9 weight vectors stay in registers while
-// the pixels go by; the last block masks its < 16 channels. (Blocks of 32
-// with 20 weight registers measured slower: each pass then pulls 6 cache
-// lines per pixel from L2 instead of 3.) Used for short runs (14x14 and 7x7
-// maps), where dw3x3_groups measured up to 7% slower.
-inline void dw3x3_run(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
-                      const float* w, float* out, __m512 vmin, __m512 vmax) {
+// outside, so the block's bias and K * K weight vectors stay in registers
+// while the pixels go by; the last block masks its < 16 channels; taps in the
+// reference's order. K = 3: short runs (14x14 and 7x7 maps), where
+// dw3x3_groups measured up to 7% slower (blocks of 32 with 20 weight
+// registers measured slower still: each pass then pulls 6 cache lines per
+// pixel from L2 instead of 3). K = 5: interior pixels of the generic kernel
+// (EfficientNet's 5x5 depthwise convs), whose per-pixel path reloads every
+// weight vector per tap and checks every tap's bounds.
+template <size_t K>
+inline void dw_run(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
+                   const float* w, float* out, __m512 vmin, __m512 vmax) {
   for (size_t ch = 0; ch < c; ch += 16) {
     const __mmask16 mask = lanes(std::min<size_t>(16, c - ch));
     const __m512 bias = _mm512_maskz_loadu_ps(mask, w + ch);
-    __m512 k[9];
-#pragma GCC unroll 9
-    for (size_t t = 0; t < 9; ++t) k[t] = _mm512_maskz_loadu_ps(mask, w + (1 + t) * c_pad + ch);
-    const float* ip = in + ch;
-    float* op = out + ch;
-    for (size_t i = 0; i < count; ++i, ip += in_step, op += c) {
-      __m512 acc = bias;
-#pragma GCC unroll 9
-      for (size_t t = 0; t < 9; ++t) {
-        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, ip + t / 3 * in_row + t % 3 * c), k[t], acc);
-      }
-      _mm512_mask_storeu_ps(op, mask, clamp(acc, vmin, vmax));
-    }
-  }
-}
-
-// `count` output pixels of one row whose 5x5 windows (dilation 1) lie inside
-// the image, as dw3x3_run: channel blocks of 16 outside, the block's bias and
-// 25 weight vectors held in registers while the pixels go by, taps in the
-// reference's order. The generic per-pixel path reloads every weight vector
-// per tap (two loads per multiply-add) and checks every tap's bounds.
-// (EfficientNet's 5x5 depthwise convs.)
-inline void dw5x5_run(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
-                      const float* w, float* out, __m512 vmin, __m512 vmax) {
-  for (size_t ch = 0; ch < c; ch += 16) {
-    const __mmask16 mask = lanes(std::min<size_t>(16, c - ch));
-    const __m512 bias = _mm512_maskz_loadu_ps(mask, w + ch);
-    __m512 k[25];
+    __m512 k[K * K];
 #pragma GCC unroll 25
-    for (size_t t = 0; t < 25; ++t) k[t] = _mm512_maskz_loadu_ps(mask, w + (1 + t) * c_pad + ch);
+    for (size_t t = 0; t < K * K; ++t) k[t] = _mm512_maskz_loadu_ps(mask, w + (1 + t) * c_pad + ch);
     const float* ip = in + ch;
     float* op = out + ch;
     for (size_t i = 0; i < count; ++i, ip += in_step, op += c) {
       __m512 acc = bias;
 #pragma GCC unroll 25
-      for (size_t t = 0; t < 25; ++t) {
-        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, ip + t / 5 * in_row + t % 5 * c), k[t], acc);
+      for (size_t t = 0; t < K * K; ++t) {
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, ip + t / K * in_row + t % K * c), k[t], acc);
       }
       _mm512_mask_storeu_ps(op, mask, clamp(acc, vmin, vmax));
     }
@@ -142,7 +119,7 @@ inline void dw5x5_run(const float* in, size_t in_row, size_t in_step, size_t cou
 // P adjacent output pixels (windows `in_step` floats apart), every channel
 // block, P independent accumulators. With stride 1 each filter row loads its
 // P + 2 input columns once for all P pixels. Each pixel still sums bias, then
-// taps 0..8 in order, so the result is the same as dw3x3_run's bit for bit.
+// taps 0..8 in order, so the result is the same as dw_run<3>'s bit for bit.
 template <size_t P, bool kStride1>
 inline void dw3x3_group(const float* ip, size_t in_row, size_t in_step, size_t c, size_t c_pad, const float* w,
                         float* op, __m512 vmin, __m512 vmax) {
@@ -182,10 +159,10 @@ inline void dw3x3_group(const float* ip, size_t in_row, size_t in_step, size_t c
   }
 }
 
-// The same run as dw3x3_run, pixel group after pixel group with every channel
+// The same run as dw_run<3>, pixel group after pixel group with every channel
 // block inside: the input is read in address order, not one channel block's
 // column at a time (which on wide rows, and on pixel strides that are
-// multiples of 512 bytes, keeps missing L1). Measured 0.74-0.9x of dw3x3_run
+// multiples of 512 bytes, keeps missing L1). Measured 0.74-0.9x of dw_run<3>
 // on 112x112 / 56x56 / 28x28 maps on Xeon (Emerald Rapids).
 template <bool kStride1>
 inline void dw3x3_groups(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
@@ -204,7 +181,7 @@ constexpr size_t kGroupRunMin = 16;
 inline void dw3x3_interior(const float* in, size_t in_row, size_t in_step, size_t count, size_t c, size_t c_pad,
                            const float* w, float* out, __m512 vmin, __m512 vmax) {
   if (count < kGroupRunMin) {
-    dw3x3_run(in, in_row, in_step, count, c, c_pad, w, out, vmin, vmax);
+    dw_run<3>(in, in_row, in_step, count, c, c_pad, w, out, vmin, vmax);
   } else if (in_step == c) {
     dw3x3_groups<true>(in, in_row, in_step, count, c, c_pad, w, out, vmin, vmax);
   } else {
@@ -241,7 +218,7 @@ void dwconv_rows(const ConvParams& p, const float* input, const float* packed, f
     if (k5x5 && iy0 >= 0 && iy0 + 5 <= p.in_h && full_end > full_begin) {
       generic(0, full_begin);
       const int64_t ix0 = full_begin * p.stride_w - p.pad_left;
-      dw5x5_run(in + static_cast<size_t>(iy0) * in_row + static_cast<size_t>(ix0) * c, in_row,
+      dw_run<5>(in + static_cast<size_t>(iy0) * in_row + static_cast<size_t>(ix0) * c, in_row,
                 static_cast<size_t>(p.stride_w) * c, static_cast<size_t>(full_end - full_begin), c, c_pad, packed,
                 out + static_cast<size_t>(full_begin) * c, vmin, vmax);
       generic(full_end, p.out_w);
