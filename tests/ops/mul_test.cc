@@ -50,9 +50,10 @@ TEST(MulOp, FloatBroadcast) {
             (std::vector<float>{1, 2, 10, 20, 100, 200, 3, 4, 30, 40, 300, 400}));
 }
 
-// Float MUL splits its output over the threads on large maps: the SE-block
-// shape (a map times one value per channel) and a same-shape product give
-// the same products on 1, 2 and 3 threads, element for element.
+// Float MUL splits its output over the threads on large maps: a same-shape
+// product and the SE-block shape (a map times one value per channel, either
+// operand first, its own row loop) give the same products on 1, 2 and 3
+// threads, element for element.
 TEST(MulOp, FloatSplitOverThreads) {
   const Shape map{1, 28, 28, 40};
   std::vector<float> a(28 * 28 * 40), b_same(a.size()), b_channel(40);
@@ -61,21 +62,22 @@ TEST(MulOp, FloatSplitOverThreads) {
     b_same[i] = static_cast<float>(i % 13) - 6.5f;
   }
   for (size_t c = 0; c < b_channel.size(); ++c) b_channel[c] = static_cast<float>(c) * 0.5f - 3.0f;
-  for (bool per_channel : {false, true}) {
+  // 0: same shape; 1: b [1,1,1,40]; 2: b [40]; 3: a [1,1,1,40] first.
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool per_channel = variant > 0;
     std::vector<float> expected(a.size());
     for (size_t i = 0; i < a.size(); ++i) expected[i] = a[i] * (per_channel ? b_channel[i % 40] : b_same[i]);
     for (int threads : {1, 2, 3}) {
       OpTester t(ir::OpType::kMul, ir::ElementwiseAttrs{});
+      if (variant == 3) t.input<float>({1, 1, 1, 40}, b_channel);
       t.input<float>(map, a);
-      if (per_channel) {
-        t.input<float>({1, 1, 1, 40}, b_channel);
-      } else {
-        t.input<float>(map, b_same);
-      }
+      if (variant == 0) t.input<float>(map, b_same);
+      if (variant == 1) t.input<float>({1, 1, 1, 40}, b_channel);
+      if (variant == 2) t.input<float>({40}, b_channel);
       t.output(map, DType::kFloat32);
       t.set_threads(threads);
       ASSERT_TRUE(t.run().ok());
-      EXPECT_EQ(t.result<float>(0), expected) << threads << " threads, per channel " << per_channel;
+      EXPECT_EQ(t.result<float>(0), expected) << threads << " threads, variant " << variant;
     }
   }
 }
