@@ -28,10 +28,6 @@ class MulKernel final : public Kernel {
   ref::F32MinMaxParams f32{};
   ref::QuantMulParams q{};
   bool quantized = false;
-  // Float map times one value per channel (squeeze-excite gates): which input
-  // is the [1, ..., 1, C] one, -1 when the product is not of that form.
-  int channel_input = -1;
-  size_t channels = 0;
 
   void run(const KernelIO& io) const override {
     if (dtype != DType::kFloat32 && !quantized) {
@@ -43,10 +39,6 @@ class MulKernel final : public Kernel {
         const auto* a = static_cast<const float*>(io.inputs[0]);
         const auto* b = static_cast<const float*>(io.inputs[1]);
         auto* y = static_cast<float*>(io.outputs[0]);
-        if (channel_input >= 0) {
-          run_per_channel(io, channel_input == 0 ? b : a, channel_input == 0 ? a : b, y);
-          break;
-        }
         parallel_elements(io, count, [&](int64_t begin, int64_t end) { ref::f32_mul_minmax__ref(a, b, y, bc, f32, begin, end); });
         break;
       }
@@ -62,30 +54,7 @@ class MulKernel final : public Kernel {
         break;
     }
   }
-
- private:
-  // y[r, c] = clamp(map[r, c] * per_channel[c]): the reference's products and
-  // clamp, row by row in a loop the compiler vectorizes (the reference walks
-  // a broadcast index per element).
-  void run_per_channel(const KernelIO& io, const float* map, const float* per_channel, float* y) const {
-    const size_t rows = static_cast<size_t>(count) / channels;
-    parallel_rows(io, rows, std::max<size_t>(1, kMinElementsPerTask / channels), [&](size_t r0, size_t r1, int) {
-      for (size_t r = r0; r < r1; ++r) {
-        const float* x = map + r * channels;
-        float* out = y + r * channels;
-        for (size_t c = 0; c < channels; ++c) out[c] = std::min(std::max(x[c] * per_channel[c], f32.min), f32.max);
-      }
-    });
-  }
 };
-
-// Whether `v` is [1, ..., 1, c] (or [c]) for the output's last dim c.
-bool per_channel_of(const ir::Value& v, const ir::Value& out) {
-  const Shape& s = v.info.shape;
-  const Shape& o = out.info.shape;
-  if (s.empty() || o.empty() || s.back() != o.back() || s.size() > o.size()) return false;
-  return std::all_of(s.begin(), s.end() - 1, [](int32_t d) { return d == 1; });
-}
 
 }  // namespace
 
@@ -101,11 +70,6 @@ Result<std::unique_ptr<Kernel>> prepare_mul(const ir::Graph& g, const ir::Node& 
   if (shape.dtype == DType::kFloat32) {
     const FloatRange r = activation_range_float(shape.activation);
     k->f32 = {r.min, r.max};
-    if (!shape.bc.elementwise && !out.info.shape.empty() && out.info.shape.back() > 0) {
-      if (a.info.shape == out.info.shape && per_channel_of(b, out)) k->channel_input = 1;
-      if (b.info.shape == out.info.shape && per_channel_of(a, out)) k->channel_input = 0;
-      k->channels = static_cast<size_t>(out.info.shape.back());
-    }
     return std::unique_ptr<Kernel>(std::move(k));
   }
   k->quantized = shape.quantized;

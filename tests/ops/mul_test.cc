@@ -52,7 +52,7 @@ TEST(MulOp, FloatBroadcast) {
 
 // Float MUL splits its output over the threads on large maps: a same-shape
 // product and the SE-block shape (a map times one value per channel, either
-// operand first, its own row loop) give the same products on 1, 2 and 3
+// operand first, or a rank-1 operand) give the same products on 1, 2 and 3
 // threads, element for element.
 TEST(MulOp, FloatSplitOverThreads) {
   const Shape map{1, 28, 28, 40};
