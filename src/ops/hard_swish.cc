@@ -4,7 +4,6 @@
 #include <string>
 
 #include "kernels/dispatch.h"
-#include "kernels/ref/hard_activation.h"
 #include "ops/activation_fusion.h"
 #include "ops/op_list.h"
 #include "ops/op_util.h"
@@ -16,15 +15,7 @@ class HardSwishKernel final : public Kernel {
  public:
   HardSwishKernel(int64_t count, kernels::F32VUnaryFn fast) : count_(count), fast_(fast) {}
   void run(const KernelIO& io) const override {
-    const auto* x = static_cast<const float*>(io.inputs[0]);
-    auto* y = static_cast<float*>(io.outputs[0]);
-    parallel_elements(io, count_, [&](int64_t begin, int64_t end) {
-      if (fast_ != nullptr) {
-        fast_(static_cast<size_t>(end - begin), x + begin, y + begin);
-      } else {
-        kernels::ref::f32_hswish__ref(x, y, begin, end);
-      }
-    });
+    parallel_f32_vunary(io, fast_ != nullptr ? fast_ : kernels::f32_vhswish__ref, count_);
   }
   kernels::F32VUnaryFn fast() const { return fast_; }
 

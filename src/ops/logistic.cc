@@ -26,18 +26,14 @@ class LogisticKernel final : public Kernel {
 
   void run(const KernelIO& io) const override {
     switch (dtype) {
-      case DType::kFloat32: {
-        const auto* x = static_cast<const float*>(io.inputs[0]);
-        auto* y = static_cast<float*>(io.outputs[0]);
-        if (sigmoid == nullptr) {
-          ref::f32_logistic__ref(x, y, 0, count);
-          break;
+      case DType::kFloat32:
+        if (sigmoid != nullptr) {
+          parallel_f32_vunary(io, sigmoid, count);
+        } else {
+          ref::f32_logistic__ref(static_cast<const float*>(io.inputs[0]), static_cast<float*>(io.outputs[0]), 0,
+                                 count);
         }
-        parallel_elements(io, count, [&](int64_t begin, int64_t end) {
-          sigmoid(static_cast<size_t>(end - begin), x + begin, y + begin);
-        });
         break;
-      }
       case DType::kUInt8:
         ref::qu8_logistic__ref(static_cast<const uint8_t*>(io.inputs[0]), static_cast<uint8_t*>(io.outputs[0]), lut,
                                0, count);
@@ -58,13 +54,7 @@ class SwishKernel final : public Kernel {
  public:
   SwishKernel(kernels::F32VUnaryFn swish, int64_t count) : swish_(swish), count_(count) {}
 
-  void run(const KernelIO& io) const override {
-    const auto* x = static_cast<const float*>(io.inputs[0]);
-    auto* y = static_cast<float*>(io.outputs[0]);
-    parallel_elements(io, count_, [&](int64_t begin, int64_t end) {
-      swish_(static_cast<size_t>(end - begin), x + begin, y + begin);
-    });
-  }
+  void run(const KernelIO& io) const override { parallel_f32_vunary(io, swish_, count_); }
 
  private:
   kernels::F32VUnaryFn swish_;

@@ -69,6 +69,15 @@ void parallel_elements(const KernelIO& io, int64_t count, F&& fn) {
                 [&](size_t begin, size_t end, int) { fn(static_cast<int64_t>(begin), static_cast<int64_t>(end)); });
 }
 
+// y = fn(x) over `count` floats (a kernels/f32_vunary.h kernel), split over
+// the pool's threads.
+inline void parallel_f32_vunary(const KernelIO& io, kernels::F32VUnaryFn fn, int64_t count) {
+  const auto* x = static_cast<const float*>(io.inputs[0]);
+  auto* y = static_cast<float*>(io.outputs[0]);
+  parallel_elements(io, count,
+                    [&](int64_t begin, int64_t end) { fn(static_cast<size_t>(end - begin), x + begin, y + begin); });
+}
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

@@ -193,10 +193,7 @@ std::vector<KernelBinding> fuse_kernels(const ir::Graph& g, std::vector<std::uni
     kernels[i] = std::move(fused);
     bindings[i].inputs = {g.nodes[i].inputs[0]};
     bindings[i].outputs = g.nodes[last].outputs;
-    for (size_t k = i + 1; k <= last; ++k) {
-      kernels[k] = std::make_unique<FusedAwayKernel>();
-      bindings[k] = {{}, {}, static_cast<int32_t>(i)};
-    }
+    for (size_t k = i + 1; k <= last; ++k) fuse_away(kernels, bindings, k, i);
     i = last;
   }
   const std::vector<std::vector<size_t>> by = value_readers(g);
