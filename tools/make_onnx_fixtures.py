@@ -138,10 +138,13 @@ def qdq_float(b):
     return b.model([1, 3, 15, 13], o, None)
 
 
-def quantize_qdq(float_path, out_path, shape, input_name="x"):
+def quantize_qdq(float_path, out_path, shape, input_name="x", dedicated_pairs=False):
     """ONNX Runtime's static quantizer, QDQ form: int8 activations (asymmetric),
     int8 per-channel symmetric weights, calibrated on the test input and 7
-    seeded U(-1, 1) inputs."""
+    seeded U(-1, 1) inputs. dedicated_pairs: the quantizer's DedicatedQDQPair
+    option (one DequantizeLinear per consumer, so that ONNX Runtime fuses
+    every node into its int8 kernels; with shared ones it runs the nodes
+    whose input feeds two consumers in float)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     class Reader(CalibrationDataReader):
@@ -154,7 +157,8 @@ def quantize_qdq(float_path, out_path, shape, input_name="x"):
             return next(self.it, None)
 
     quantize_static(str(float_path), str(out_path), Reader(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True)
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True,
+                    extra_options={"DedicatedQDQPair": dedicated_pairs})
 
 
 def qlinear(b, act, weight):
@@ -227,6 +231,71 @@ def pools_3d(b):
     return b.model([2, 3, 5, 6, 7], c, None, opset=19)
 
 
+def qdq_ties(b):
+    """A hand-built QDQ graph whose requantizations hit exact ties, so that
+    ONNX Runtime's arithmetic (round half to even) and TFLite's (half away
+    from zero) give different int8 results: x (scale 2^-4) -> 3x3 conv with
+    small int8 per-channel weights (scales 2^-6; 0.75 * 2^-6 for one
+    channel) -> Q (2^-6: x_scale * w_scale / y_scale = 2^-4, so one
+    accumulator in 16 is a tie); that plus x again (ratios 0.5 and 2) -> Q;
+    the sum's GlobalAveragePool -> Flatten -> Gemm. Powers of two keep ORT's
+    float path (DequantizeLinear -> float op -> QuantizeLinear, which is how
+    ORT runs some of these nodes) exact, so its output is the exactly rounded
+    one. Outputs: the sum (1152 values) and the Gemm's (5)."""
+    i8 = np.int8
+
+    def q(x, scale, zp=0):
+        return b.node("QuantizeLinear", [x, b.const(np.float32(scale)), b.const(i8(zp))])
+
+    def dq(x, scale, zp=0):
+        return b.node("DequantizeLinear", [x, b.const(np.float32(scale)), b.const(i8(zp))])
+
+    xq = q("x", 2.0 ** -4)
+    w = b.rng.integers(-8, 9, (8, 8, 3, 3)).astype(i8)
+    w_scale = np.full(8, 2.0 ** -6, np.float32)
+    w_scale[3] *= 0.75
+    wdq = b.node("DequantizeLinear", [b.const(w), b.const(w_scale), b.const(np.zeros(8, i8))], axis=0)
+    bias = b.rng.integers(-200, 200, 8).astype(np.int32)
+    bdq = b.node("DequantizeLinear", [b.const(bias), b.const((2.0 ** -4 * w_scale).astype(np.float32)),
+                                      b.const(np.zeros(8, np.int32))], axis=0)
+    conv = b.node("Conv", [dq(xq, 2.0 ** -4), wdq, bdq], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    cq = q(conv, 2.0 ** -6, 3)
+    add = b.node("Add", [dq(cq, 2.0 ** -6, 3), dq(xq, 2.0 ** -4)])
+    aq = q(add, 2.0 ** -5, -5)
+    sum_out = dq(aq, 2.0 ** -5, -5)
+    gap = q(b.node("GlobalAveragePool", [dq(aq, 2.0 ** -5, -5)]), 2.0 ** -6, 1)
+    flat = q(b.node("Flatten", [dq(gap, 2.0 ** -6, 1)]), 2.0 ** -6, 1)
+    gw = b.rng.integers(-127, 128, (5, 8)).astype(i8)
+    gemm = b.node("Gemm", [dq(flat, 2.0 ** -6, 1),
+                           b.node("DequantizeLinear", [b.const(gw), b.const(np.float32(2.0 ** -5)), b.const(i8(0))]),
+                           b.node("DequantizeLinear", [b.const(b.rng.integers(-500, 500, 5).astype(np.int32)),
+                                                       b.const(np.float32(2.0 ** -11)), b.const(np.int32(0))])],
+                  transB=1)
+    gemm_out = dq(q(gemm, 2.0 ** -2, 0), 2.0 ** -2, 0)
+    x_info = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 12, 12])
+    graph = helper.make_graph(b.nodes, "qdq_ties", [x_info],
+                              [helper.make_tensor_value_info(sum_out, TensorProto.FLOAT, [1, 8, 12, 12]),
+                               helper.make_tensor_value_info(gemm_out, TensorProto.FLOAT, [1, 5])], b.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_onnx_fixtures")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+def make_qdq_ties(out_dir):
+    """qdq_ties.onnx and its expected outputs qdq_ties.out0.npy / .out1.npy:
+    ORT's own int8 execution (ORT_ENABLE_ALL, the default)."""
+    path = out_dir / "qdq_ties.onnx"
+    onnx.save(qdq_ties(Builder(200)), path)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    ys = sess.run(None, {"x": test_input([1, 8, 12, 12]) * 4})
+    for i, y in enumerate(ys):
+        np.save(out_dir / f"qdq_ties.out{i}.npy", y.astype(np.float32))
+    print(f"qdq_ties: {path.stat().st_size} bytes, outputs {[list(y.shape) for y in ys]}")
+
+
 QLINEAR = {f"qlinear_{a}{w}": (a, w) for a, w in (("s8", "s8"), ("u8", "u8"), ("u8", "s8"))}
 
 FIXTURES = {
@@ -291,6 +360,7 @@ def main():
     y = sess.run(None, {"x": test_input(FIXTURES["qdq_float"][1])})[0].astype(np.float32)
     np.save(args.out_dir / "qdq_int8.out.npy", y)
     print(f"qdq_int8: {qpath.stat().st_size} bytes, output {list(y.shape)}, |y| max {np.abs(y).max():.3f}")
+    make_qdq_ties(args.out_dir)
 
 
 if __name__ == "__main__":

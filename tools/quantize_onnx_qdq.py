@@ -32,12 +32,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model")
     ap.add_argument("out")
+    ap.add_argument("--dedicated-pairs", action="store_true",
+                    help="the quantizer's DedicatedQDQPair option: one DequantizeLinear per consumer, so that ORT "
+                         "runs every node with its int8 kernels (by default a node whose input also feeds another "
+                         "node runs in float)")
     ap.add_argument("--edgerun", default=str(Path(__file__).resolve().parent.parent / "build" / "edgerun"))
     args = ap.parse_args()
     m = onnx.load(args.model)
     inp = m.graph.input[0]
     shape = [d.dim_value or 1 for d in inp.type.tensor_type.shape.dim]
-    quantize_qdq(args.model, args.out, shape, inp.name)
+    quantize_qdq(args.model, args.out, shape, inp.name, dedicated_pairs=args.dedicated_pairs)
     q = onnx.load(args.out)
     ops = {}
     for n in q.graph.node:

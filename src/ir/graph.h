@@ -281,11 +281,24 @@ struct Node {
   int32_t source_index = 0;      // operator index in the source file, for error messages
 };
 
+// How the quantized conv, depthwise conv, fully connected, add and mean
+// rescale their int32 results to the output's quantization: the arithmetic
+// of the runtime the model was made for, so that results match it exactly.
+//   kTfLite       TFLite's: Q31 fixed-point multipliers and shifts, rounding
+//                 half away from zero (the TFLite reader's).
+//   kOnnxRuntime  ONNX Runtime's CPU kernels (the ONNX reader's): the int32
+//                 accumulator converted to float, times the float scale
+//                 input_scale * filter_scale / output_scale, rounded half to
+//                 even; MEAN as its QLinearGlobalAveragePool; ADD as
+//                 ONNX defines it (dequantize, add, quantize) in float.
+enum class QuantArithmetic : uint8_t { kTfLite, kOnnxRuntime };
+
 struct Graph {
   std::vector<Value> values;
   std::vector<Node> nodes;  // in execution order
   std::vector<int32_t> inputs;
   std::vector<int32_t> outputs;
+  QuantArithmetic quant_arithmetic = QuantArithmetic::kTfLite;
 };
 
 }  // namespace edgerun::ir

@@ -68,6 +68,10 @@ Q8AddTable make_q8_add_table(const CpuFeatures& f) {
     t.qu8 = qu8_vadd_minmax__avx2;
     t.qs8 = qs8_vadd_minmax__avx2;
   }
+  if (f.avx2) {
+    t.qu8_f32 = qu8_vadd_f32__avx2;
+    t.qs8_f32 = qs8_vadd_f32__avx2;
+  }
 #else
   (void)f;
 #endif

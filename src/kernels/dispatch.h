@@ -58,10 +58,18 @@ struct Q8DwConvTable {
 // Broadcasting shapes keep the reference kernel.
 using Qu8VaddFn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
 using Qs8VaddFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
+// The same for ONNX's definition as ONNX Runtime computes it, bit-exact with
+// qu8_add_f32__ref / qs8_add_f32__ref.
+using Qu8VaddF32Fn = void (*)(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
+                              const ref::F32QuantAddParams& p);
+using Qs8VaddF32Fn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                              const ref::F32QuantAddParams& p);
 struct Q8AddTable {
   const char* name = "ref";  // ISA of the entries, for logs and tests
   Qu8VaddFn qu8 = nullptr;
   Qs8VaddFn qs8 = nullptr;
+  Qu8VaddF32Fn qu8_f32 = nullptr;
+  Qs8VaddF32Fn qs8_f32 = nullptr;
 };
 
 // Float32 GEMM over packed weights (kernels/f32_gemm.h): float CONV_2D
@@ -140,6 +148,8 @@ void qs8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const in
 // rescaling).
 void qu8_vadd_minmax__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
 void qs8_vadd_minmax__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
+void qu8_vadd_f32__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::F32QuantAddParams& p);
+void qs8_vadd_f32__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::F32QuantAddParams& p);
 
 // src/kernels/x86/q8-vadd-avx512bw.cc (16 elements at a time, input rescaling
 // in 32-bit lanes, masked tails).

@@ -13,7 +13,8 @@
 // where an out-of-image tap reads x = -input_offset (the input zero point), so
 // its (x + input_offset) is 0 exactly as the reference skips it. Then
 // output_stage(): MultiplyByQuantizedMultiplier per channel, + output_offset,
-// clamp. Results equal qu8_conv2d__ref / qs8_conv2d__ref bit for bit.
+// clamp (or, with `scale`, ONNX Runtime's float output stage). Results equal
+// qu8_conv2d__ref / qs8_conv2d__ref bit for bit.
 //
 // Packed weights (q8_gemm_pack_weights, once at prepare), per block of 16
 // output channels: int32 bias'[16], then one of two layouts (Q8GemmLayout):
@@ -64,6 +65,10 @@ struct Q8GemmParams {
   const uint8_t* packed = nullptr;     // q8_gemm_packed_bytes()
   const int32_t* multiplier = nullptr;  // [blocks * 16]
   const int32_t* shift = nullptr;       // [blocks * 16]
+  // [blocks * 16] or null. Set: ONNX Runtime's output stage (float scale,
+  // rounding half to even; output_stage_f32 in kernels/ref/output_stage.h)
+  // instead of TFLite's multiplier / shift.
+  const float* scale = nullptr;
 };
 
 // An output pixel's batch, row and column; panel builders step it pixel by

@@ -3,6 +3,7 @@
 // computes them: binary_util's quant_add_params), and plain integers (int8
 // to int64, uint8 to uint64; wrapping, no fused activation).
 #include <memory>
+#include <optional>
 
 #include "kernels/ref/add.h"
 #include "ops/binary_util.h"
@@ -21,9 +22,13 @@ class AddKernel final : public Kernel {
   ref::BroadcastIndex bc;
   ref::F32MinMaxParams f32{};
   ref::QuantAddParams q{};
+  // Set: ONNX's float definition (QuantArithmetic::kOnnxRuntime) instead of q's.
+  std::optional<ref::F32QuantAddParams> q_f32;
   // Same-shape fast kernels (null: the reference kernel).
   kernels::Qu8VaddFn qu8 = nullptr;
   kernels::Qs8VaddFn qs8 = nullptr;
+  kernels::Qu8VaddF32Fn qu8_f32 = nullptr;
+  kernels::Qs8VaddF32Fn qs8_f32 = nullptr;
   bool quantized = false;
 
   void run(const KernelIO& io) const override {
@@ -42,6 +47,11 @@ class AddKernel final : public Kernel {
         break;
       }
       case DType::kUInt8:
+        if (q_f32) {
+          run_f32(io, qu8_f32, ref::qu8_add_f32__ref, static_cast<const uint8_t*>(io.inputs[0]),
+                  static_cast<const uint8_t*>(io.inputs[1]), static_cast<uint8_t*>(io.outputs[0]));
+          break;
+        }
         if (qu8 != nullptr) {
           run_split(io, qu8, static_cast<const uint8_t*>(io.inputs[0]), static_cast<const uint8_t*>(io.inputs[1]),
                     static_cast<uint8_t*>(io.outputs[0]));
@@ -51,6 +61,11 @@ class AddKernel final : public Kernel {
                           static_cast<uint8_t*>(io.outputs[0]), bc, q, 0, count);
         break;
       case DType::kInt8:
+        if (q_f32) {
+          run_f32(io, qs8_f32, ref::qs8_add_f32__ref, static_cast<const int8_t*>(io.inputs[0]),
+                  static_cast<const int8_t*>(io.inputs[1]), static_cast<int8_t*>(io.outputs[0]));
+          break;
+        }
         if (qs8 != nullptr) {
           run_split(io, qs8, static_cast<const int8_t*>(io.inputs[0]), static_cast<const int8_t*>(io.inputs[1]),
                     static_cast<int8_t*>(io.outputs[0]));
@@ -71,7 +86,29 @@ class AddKernel final : public Kernel {
       fn(static_cast<size_t>(end - begin), a + begin, b + begin, y + begin, q);
     });
   }
+  template <typename T, typename Fn, typename RefFn>
+  void run_f32(const KernelIO& io, Fn fast, RefFn reference, const T* a, const T* b, T* y) const {
+    parallel_elements(io, count, [&](int64_t begin, int64_t end) {
+      if (fast != nullptr) {
+        fast(static_cast<size_t>(end - begin), a + begin, b + begin, y + begin, *q_f32);
+      } else {
+        reference(a, b, y, bc, *q_f32, begin, end);
+      }
+    });
+  }
 };
+
+ref::F32QuantAddParams onnx_add_params(const ir::Value& a, const ir::Value& b, const ir::Value& out,
+                                       const ref::QuantAddParams& q) {
+  return {a.info.quant.scale[0],
+          b.info.quant.scale[0],
+          out.info.quant.scale[0],
+          static_cast<int32_t>(a.info.quant.zero_point[0]),
+          static_cast<int32_t>(b.info.quant.zero_point[0]),
+          static_cast<int32_t>(out.info.quant.zero_point[0]),
+          q.output_min,
+          q.output_max};
+}
 
 }  // namespace
 
@@ -94,9 +131,12 @@ Result<std::unique_ptr<Kernel>> prepare_add(const ir::Graph& g, const ir::Node& 
   if (!shape.quantized) return std::unique_ptr<Kernel>(std::move(k));
 
   EDGERUN_ASSIGN_OR_RETURN(k->q, quant_add_params(n, a, b, out, shape.activation));
+  if (g.quant_arithmetic == ir::QuantArithmetic::kOnnxRuntime) k->q_f32 = onnx_add_params(a, b, out, k->q);
   if (shape.bc.elementwise) {
     k->qu8 = ctx.tables->q8_add.qu8;
     k->qs8 = ctx.tables->q8_add.qs8;
+    k->qu8_f32 = ctx.tables->q8_add.qu8_f32;
+    k->qs8_f32 = ctx.tables->q8_add.qs8_f32;
   }
   return std::unique_ptr<Kernel>(std::move(k));
 }

@@ -25,12 +25,13 @@ template <typename T, typename Fn>
 class ConvGemmKernel final : public Kernel {
  public:
   ConvGemmKernel(kernels::Q8GemmParams params, Fn fn, std::vector<uint8_t> packed, std::vector<int32_t> multiplier,
-                 std::vector<int32_t> shift)
+                 std::vector<int32_t> shift, std::vector<float> scale)
       : params_(params), fn_(fn), packed_(std::move(packed)), multiplier_(std::move(multiplier)),
-        shift_(std::move(shift)) {
+        shift_(std::move(shift)), scale_(std::move(scale)) {
     params_.packed = packed_.data();
     params_.multiplier = multiplier_.data();
     params_.shift = shift_.data();
+    params_.scale = scale_.empty() ? nullptr : scale_.data();
   }
   ConvGemmKernel(const ConvGemmKernel&) = delete;
   ConvGemmKernel& operator=(const ConvGemmKernel&) = delete;
@@ -66,6 +67,7 @@ class ConvGemmKernel final : public Kernel {
   Fn fn_;
   std::vector<uint8_t> packed_;
   std::vector<int32_t> multiplier_, shift_;
+  std::vector<float> scale_;
 };
 
 template <typename T, typename Fn, typename PackFn>
@@ -81,8 +83,10 @@ std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& conv, const ir
   std::vector<int32_t> multiplier = std::move(q.multiplier), shift = std::move(q.shift);
   multiplier.resize(p.blocks * kernels::kQ8GemmBlock, 0);
   shift.resize(p.blocks * kernels::kQ8GemmBlock, 0);
-  return std::unique_ptr<Kernel>(
-      new ConvGemmKernel<T, Fn>(p, fn, std::move(packed), std::move(multiplier), std::move(shift)));
+  std::vector<float> scale = std::move(q.scale);
+  if (!scale.empty()) scale.resize(p.blocks * kernels::kQ8GemmBlock, 0.0f);
+  return std::unique_ptr<Kernel>(new ConvGemmKernel<T, Fn>(p, fn, std::move(packed), std::move(multiplier),
+                                                           std::move(shift), std::move(scale)));
 }
 
 }  // namespace
@@ -162,7 +166,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
         p, kernels::f32_conv2d_minmax__ref, kernels::conv_rows(p)));
   }
 
-  EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q, prepare_quant_conv(n, QuantConvKind::kConv2D, in, filter, bias, out,
+  EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q, prepare_quant_conv(g, n, QuantConvKind::kConv2D, in, filter, bias, out,
                                                                  out_c, /*channel_axis=*/0, attrs->activation));
   p.input_offset = q.input_offset;
   p.filter_offset = q.filter_offset;
@@ -180,10 +184,12 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   }
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
-        p, kernels::qu8_conv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+        p, kernels::qu8_conv2d__ref, kernels::conv_rows(p),
+        Requantization{std::move(q.multiplier), std::move(q.shift), {}, std::move(q.scale)}));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
-      p, kernels::qs8_conv2d__ref, kernels::conv_rows(p), Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+      p, kernels::qs8_conv2d__ref, kernels::conv_rows(p),
+      Requantization{std::move(q.multiplier), std::move(q.shift), {}, std::move(q.scale)}));
 }
 
 }  // namespace edgerun::ops

@@ -161,9 +161,10 @@ Result<Window2D> compute_window_2d(const ir::Node& n, const Window2DAttrs& a, in
   return w;
 }
 
-Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind, const ir::Value& input,
-                                           const ir::Value& filter, const ir::Value* bias, const ir::Value& output,
-                                           int32_t channels, int32_t channel_axis, ir::Activation activation) {
+Result<QuantConvParams> prepare_quant_conv(const ir::Graph& g, const ir::Node& n, QuantConvKind kind,
+                                           const ir::Value& input, const ir::Value& filter, const ir::Value* bias,
+                                           const ir::Value& output, int32_t channels, int32_t channel_axis,
+                                           ir::Activation activation) {
   const DType dtype = input.info.dtype;
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "input", input));
   EDGERUN_RETURN_IF_ERROR(expect_quant8(n, "output", output));
@@ -247,6 +248,13 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind
     int shift = 0;
     kernels::quantize_multiplier(real, &q.multiplier[static_cast<size_t>(c)], &shift);
     q.shift[static_cast<size_t>(c)] = shift;
+  }
+  if (g.quant_arithmetic == ir::QuantArithmetic::kOnnxRuntime) {
+    // QLinearConv's X_scale * W_scale[c] / Y_scale, each step rounded to float.
+    for (int32_t c = 0; c < channels; ++c) {
+      const float filter_scale = fq.scale[per_channel ? static_cast<size_t>(c) : 0];
+      q.scale.push_back(input_scale * filter_scale / output_scale);
+    }
   }
   const QuantRange range = activation_range_quantized(activation, output);
   q.act_min = range.min;

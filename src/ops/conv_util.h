@@ -47,13 +47,16 @@ struct Requantization {
   std::vector<int32_t> multiplier;  // conv / depthwise: TFLite Q31 multipliers
   std::vector<int32_t> shift;       // conv / depthwise: TFLite exponents
   std::vector<double> scale;        // fully connected: input * filter / output scale
+  std::vector<float> f32_scale;     // any (QuantArithmetic::kOnnxRuntime): QuantConvParams::scale
 };
 inline void bind_requantization(kernels::ConvParams& p, const Requantization& r) {
   p.multiplier = r.multiplier.empty() ? nullptr : r.multiplier.data();
   p.shift = r.shift.empty() ? nullptr : r.shift.data();
+  p.scale = r.f32_scale.empty() ? nullptr : r.f32_scale.data();
 }
 inline void bind_requantization(kernels::FullyConnectedParams& p, const Requantization& r) {
   p.output_scale = r.scale.empty() ? nullptr : r.scale.data();
+  p.scale = r.f32_scale.empty() ? nullptr : r.f32_scale.data();
 }
 inline void bind_requantization(kernels::ConvTransposeParams&, const Requantization&) {}  // float only
 
@@ -113,6 +116,9 @@ struct QuantConvParams {
   int32_t output_offset = 0;        // output zero point
   std::vector<int32_t> multiplier;  // one per output channel
   std::vector<int32_t> shift;       // one per output channel, TFLite exponent (> 0: left)
+  // QuantArithmetic::kOnnxRuntime only: one per output channel, ONNX Runtime's
+  // float(input_scale * filter_scale) / output_scale in float; empty otherwise.
+  std::vector<float> scale;
   int32_t act_min = 0, act_max = 0;
 };
 // Validates the quantization of input / filter / bias / output (dtypes must
@@ -126,10 +132,12 @@ struct QuantConvParams {
 //    per-channel int8 FULLY_CONNECTED follow PopulateConvolutionQuantizationParams:
 //    double(in_scale) * double(filter_scale[c]) / double(out_scale).
 // `channels` is the number of output channels and `channel_axis` the filter's
-// quantized dimension (0 for conv and FC, 3 for depthwise).
-Result<QuantConvParams> prepare_quant_conv(const ir::Node& n, QuantConvKind kind, const ir::Value& input,
-                                           const ir::Value& filter, const ir::Value* bias, const ir::Value& output,
-                                           int32_t channels, int32_t channel_axis, ir::Activation activation);
+// quantized dimension (0 for conv and FC, 3 for depthwise). Under
+// QuantArithmetic::kOnnxRuntime the float scales are filled as well.
+Result<QuantConvParams> prepare_quant_conv(const ir::Graph& g, const ir::Node& n, QuantConvKind kind,
+                                           const ir::Value& input, const ir::Value& filter, const ir::Value* bias,
+                                           const ir::Value& output, int32_t channels, int32_t channel_axis,
+                                           ir::Activation activation);
 
 // Validates an AVERAGE_POOL_2D / MAX_POOL_2D node (one float32 / uint8 / int8
 // NHWC input, `outputs` outputs of which the first has the input's dtype and

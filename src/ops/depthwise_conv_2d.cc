@@ -134,7 +134,7 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   }
 
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
-                           prepare_quant_conv(n, QuantConvKind::kDepthwiseConv2D, in, filter, bias, out, out_c,
+                           prepare_quant_conv(g, n, QuantConvKind::kDepthwiseConv2D, in, filter, bias, out, out_c,
                                               /*channel_axis=*/3, attrs->activation));
   p.input_offset = q.input_offset;
   p.filter_offset = q.filter_offset;
@@ -146,7 +146,8 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   const kernels::Q8DwConvTable& dw = ctx.tables->q8_dwconv;
   const bool fast = depth_multiplier == 1;
   // 3x3 (all of MobileNet's): weights packed once for the specialized kernel.
-  if (fast && p.filter_h == 3 && p.filter_w == 3 && dw.packed3x3_size != nullptr) {
+  // (TFLite's output stage only; ONNX Runtime's goes through the generic kernels.)
+  if (fast && p.filter_h == 3 && p.filter_w == 3 && dw.packed3x3_size != nullptr && q.scale.empty()) {
     p.multiplier = q.multiplier.data();
     p.shift = q.shift.data();
     const auto* bias_data = bias != nullptr ? reinterpret_cast<const int32_t*>(bias->data) : nullptr;
@@ -160,11 +161,11 @@ Result<std::unique_ptr<Kernel>> prepare_depthwise_conv_2d(const ir::Graph& g, co
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
         p, fast && dw.qu8 != nullptr ? dw.qu8 : kernels::qu8_dwconv2d__ref, kernels::conv_rows(p),
-        Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+        Requantization{std::move(q.multiplier), std::move(q.shift), {}, std::move(q.scale)}));
   }
   return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, int8_t, int32_t>(
       p, fast && dw.qs8 != nullptr ? dw.qs8 : kernels::qs8_dwconv2d__ref, kernels::conv_rows(p),
-      Requantization{std::move(q.multiplier), std::move(q.shift), {}}));
+      Requantization{std::move(q.multiplier), std::move(q.shift), {}, std::move(q.scale)}));
 }
 
 }  // namespace edgerun::ops

@@ -83,7 +83,7 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
   }
 
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
-                           prepare_quant_conv(n, QuantConvKind::kFullyConnected, in, weights, bias, out, units,
+                           prepare_quant_conv(g, n, QuantConvKind::kFullyConnected, in, weights, bias, out, units,
                                               /*channel_axis=*/0, attrs->activation));
   p.input_offset = q.input_offset;
   p.filter_offset = q.filter_offset;
@@ -93,6 +93,7 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
   // LiteRT's reference FULLY_CONNECTED rescales in double with one rounding:
   // round(acc * in_scale * filter_scale / out_scale), unlike conv's fixed-point multiplier.
   Requantization r;
+  r.f32_scale = std::move(q.scale);
   const auto& filter_scales = weights.info.quant.scale;
   for (int32_t o = 0; o < units; ++o) {
     const double filter_scale = filter_scales.size() > 1 ? filter_scales[o] : filter_scales[0];

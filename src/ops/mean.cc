@@ -1,7 +1,9 @@
 // MEAN: average over the axes given by a constant int32 second input, with
 // keep_dims. float32, uint8, int8 (input and output scales may differ).
 // Quantized math is TFLite's kReference QuantizedMeanOrSum: multiplier =
-// input_scale / output_scale with 1/count folded in.
+// input_scale / output_scale with 1/count folded in; or, for graphs with
+// QuantArithmetic::kOnnxRuntime, ONNX Runtime's QLinearGlobalAveragePool
+// (kernels/ref/mean.h QuantMeanParams::scale).
 #include "kernels/ref/mean.h"
 
 #include <algorithm>
@@ -191,6 +193,9 @@ Result<std::unique_ptr<Kernel>> prepare_mean(const ir::Graph& g, const ir::Node&
   q.output_zero_point = static_cast<int32_t>(out.info.quant.zero_point[0]);
   kernels::quantize_multiplier(real_multiplier, &q.multiplier, &q.shift);
   ref::fold_mean_count(k->ri.reduced_count, &q.multiplier, &q.shift);
+  if (g.quant_arithmetic == ir::QuantArithmetic::kOnnxRuntime && k->ri.reduced_count > 0) {
+    q.scale = in.info.quant.scale[0] / (out.info.quant.scale[0] * static_cast<float>(k->ri.reduced_count));
+  }
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

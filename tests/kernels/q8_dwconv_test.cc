@@ -67,11 +67,16 @@ enum class Quant { kPerTensor, kPerChannel };
 // kZero: filter zero point 0, so uint8 weights reach 255 (filter + offset).
 enum class FilterOffset { kRandom, kZero };
 
+// kEither: a third of the cases take ONNX Runtime's float output stage
+// (ConvParams::scale), which only the generic kernels implement.
+enum class OutputStage { kTfLite, kEither };
+
 // Runs `fn` against the reference depthwise conv over every combination; the
 // kernel computes the rows in two slices split at a random point.
 template <typename T, typename Fn>
 void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, int min_cases,
-                             FilterOffset filter_offset = FilterOffset::kRandom) {
+                             FilterOffset filter_offset = FilterOffset::kRandom,
+                             OutputStage stage = OutputStage::kTfLite) {
   using Tr = DwTraits<T>;
   std::mt19937 rng(seed);
   auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
@@ -118,7 +123,9 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
               const size_t f_size = static_cast<size_t>(p.filter_h) * p.filter_w * channels;
               GuardBuffer<T> input(in_size), filter(f_size), output(out_size);
               GuardBuffer<int32_t> bias(channels), mult(channels), shift(channels);
-              ASSERT_TRUE(input.ok() && filter.ok() && output.ok() && bias.ok() && mult.ok() && shift.ok());
+              GuardBuffer<float> scale(channels);
+              ASSERT_TRUE(input.ok() && filter.ok() && output.ok() && bias.ok() && mult.ok() && shift.ok() &&
+                          scale.ok());
               std::vector<T> in_v(in_size), f_v(f_size);
               for (T& v : in_v) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
               for (T& v : f_v) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
@@ -132,15 +139,19 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
                   int s = 0;
                   quantize_multiplier(real, &mult.data()[c], &s);
                   shift.data()[c] = s;
+                  scale.data()[c] = static_cast<float>(real);
                 } else {
                   mult.data()[c] = mult.data()[0];
                   shift.data()[c] = shift.data()[0];
+                  scale.data()[c] = scale.data()[0];
                 }
                 bias.data()[c] = uniform(-60000, 60000);
               }
               const bool with_bias = uniform(0, 4) != 0;
+              const bool f32_stage = stage == OutputStage::kEither && uniform(0, 2) == 0;
               p.multiplier = mult.data();
               p.shift = shift.data();
+              p.scale = f32_stage ? scale.data() : nullptr;
               const int32_t* bias_p = with_bias ? bias.data() : nullptr;
 
               std::vector<T> expected(out_size);
@@ -159,7 +170,8 @@ void check_against_reference(Fn fn, Quant quant, uint32_t seed, Shapes shapes, i
                                        << dilation << ", " << (same ? "SAME" : "VALID") << ", split " << split
                                        << ", input_offset " << p.input_offset << ", filter_offset " << p.filter_offset
                                        << ", output_offset " << p.output_offset << ", act [" << p.act_min << ", "
-                                       << p.act_max << "], bias " << with_bias;
+                                       << p.act_max << "], bias " << with_bias
+                                       << (f32_stage ? ", float output stage" : "");
               ++cases;
             }
           }
@@ -194,15 +206,18 @@ auto packed_3x3(Q8DwConvPackedSizeFn size, PackFn pack, RunFn run) {
 #if defined(__x86_64__)
 TEST(Q8DwConv, Qu8Avx2MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<uint8_t>(qu8_dwconv2d__avx2, Quant::kPerTensor, kSeed, kAllShapes, 600);
+  check_against_reference<uint8_t>(qu8_dwconv2d__avx2, Quant::kPerTensor, kSeed, kAllShapes, 600,
+                                  FilterOffset::kRandom, OutputStage::kEither);
 }
 TEST(Q8DwConv, Qs8Avx2PerChannelMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerChannel, kSeed + 1, kAllShapes, 600);
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerChannel, kSeed + 1, kAllShapes, 600,
+                                  FilterOffset::kRandom, OutputStage::kEither);
 }
 TEST(Q8DwConv, Qs8Avx2PerTensorMatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
-  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerTensor, kSeed + 2, kAllShapes, 600);
+  check_against_reference<int8_t>(qs8_dwconv2d__avx2, Quant::kPerTensor, kSeed + 2, kAllShapes, 600,
+                                  FilterOffset::kRandom, OutputStage::kEither);
 }
 TEST(Q8DwConv, Qu8Avx2Packed3x3MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";

@@ -113,10 +113,11 @@ void check_against_reference(Fn fn, uint32_t seed, Q8GemmLayout layout = Q8GemmL
                 const size_t out_size = static_cast<size_t>(p.batch) * p.out_h * p.out_w * out_c;
                 GuardBuffer<T> input(in_size), output(out_size);
                 GuardBuffer<int32_t> bias(out_c), mult(padded), shift(padded);
+                GuardBuffer<float> scale(padded);
                 GuardBuffer<uint8_t> packed(q8_gemm_packed_bytes(g));
                 GuardBuffer<uint8_t> scratch((q8_gemm_scratch_bytes(g) + 63) / 64 * 64);
-                ASSERT_TRUE(input.ok() && output.ok() && bias.ok() && mult.ok() && shift.ok() && packed.ok() &&
-                            scratch.ok());
+                ASSERT_TRUE(input.ok() && output.ok() && bias.ok() && mult.ok() && shift.ok() && scale.ok() &&
+                            packed.ok() && scratch.ok());
                 std::vector<T> in_v(in_size), filter(static_cast<size_t>(out_c) * k);
                 for (T& v : in_v) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
                 for (T& v : filter) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
@@ -129,15 +130,20 @@ void check_against_reference(Fn fn, uint32_t seed, Q8GemmLayout layout = Q8GemmL
                     int sh = 0;
                     quantize_multiplier(real, &mult.data()[c], &sh);
                     shift.data()[c] = sh;
+                    scale.data()[c] = static_cast<float>(real);
                   } else {
                     mult.data()[c] = mult.data()[0];
                     shift.data()[c] = shift.data()[0];
+                    scale.data()[c] = scale.data()[0];
                   }
                   if (c < static_cast<size_t>(out_c)) bias.data()[c] = uniform(-60000, 60000);
                 }
                 const bool with_bias = uniform(0, 4) != 0;
+                // A third of the cases take ONNX Runtime's float output stage.
+                const bool f32_stage = uniform(0, 2) == 0;
                 p.multiplier = mult.data();
                 p.shift = shift.data();
+                p.scale = f32_stage ? scale.data() : nullptr;
 
                 std::vector<T> expected(out_size);
                 Tr::ref(p, in_v.data(), filter.data(), with_bias ? bias.data() : nullptr, expected.data(), 0,
@@ -147,6 +153,7 @@ void check_against_reference(Fn fn, uint32_t seed, Q8GemmLayout layout = Q8GemmL
                 g.packed = packed.data();
                 g.multiplier = mult.data();
                 g.shift = shift.data();
+                g.scale = p.scale;
                 std::memset(output.data(), 0x5a, out_size * sizeof(T));
                 const size_t pixels = static_cast<size_t>(p.batch) * p.out_h * p.out_w;
                 const size_t split = static_cast<size_t>(uniform(0, static_cast<int32_t>(pixels)));
@@ -163,7 +170,8 @@ void check_against_reference(Fn fn, uint32_t seed, Q8GemmLayout layout = Q8GemmL
                                          << (padding == ir::Padding::kSame ? "SAME" : "VALID") << ", split "
                                          << split << ", offsets " << p.input_offset << "/" << p.filter_offset
                                          << "/" << p.output_offset << ", act [" << p.act_min << ", " << p.act_max
-                                         << "], bias " << with_bias << ", block split " << bsplit;
+                                         << "], bias " << with_bias << ", block split " << bsplit
+                                         << (f32_stage ? ", float output stage" : "");
                 ++cases;
               }
             }

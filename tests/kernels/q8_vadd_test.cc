@@ -31,11 +31,13 @@ template <>
 struct AddTraits<uint8_t> {
   static constexpr int32_t lo = 0, hi = 255;
   static constexpr auto ref = ref::qu8_add__ref;
+  static constexpr auto ref_f32 = ref::qu8_add_f32__ref;
 };
 template <>
 struct AddTraits<int8_t> {
   static constexpr int32_t lo = -128, hi = 127;
   static constexpr auto ref = ref::qs8_add__ref;
+  static constexpr auto ref_f32 = ref::qs8_add_f32__ref;
 };
 
 // Parameters as ops/add.cc computes them from scales; false when the output
@@ -143,7 +145,87 @@ void check_against_reference(Fn fn, uint32_t seed) {
   EXPECT_GT(cases, 400);
 }
 
+// The float-defined ADD kernels (qu8/qs8_vadd_f32__avx2) against
+// qu8/qs8_add_f32__ref: every length 0..70 and a few large ones, random
+// scales over many octaves and zero points, so that values saturate and
+// ties occur.
+template <typename T, typename Fn>
+void check_f32_against_reference(Fn fn, uint32_t seed) {
+  using Tr = AddTraits<T>;
+  std::mt19937 rng(seed);
+  auto uniform = [&](int32_t a, int32_t b) { return std::uniform_int_distribution<int32_t>(a, b)(rng); };
+  int cases = 0;
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 70; ++n) lengths.push_back(n);
+  for (size_t n : {127, 128, 129, 4099, 100003}) lengths.push_back(n);
+  for (size_t n : lengths) {
+    for (int variant = 0; variant < 4; ++variant) {
+      ref::F32QuantAddParams q{};
+      // variant 0: powers of two, so that many results are exact ties.
+      const auto scale = [&] {
+        return std::ldexp(variant == 0 ? 1.0f : 1.0f + uniform(0, 1000) / 1000.0f, uniform(-10, 0));
+      };
+      q.a_scale = scale();
+      q.b_scale = scale();
+      q.y_scale = scale();
+      q.a_zero_point = uniform(Tr::lo, Tr::hi);
+      q.b_zero_point = uniform(Tr::lo, Tr::hi);
+      q.y_zero_point = uniform(Tr::lo, Tr::hi);
+      int32_t a = uniform(Tr::lo, Tr::hi), b = uniform(Tr::lo, Tr::hi);
+      if (variant != 3) {
+        a = Tr::lo;
+        b = Tr::hi;
+      }
+      q.output_min = std::min(a, b);
+      q.output_max = std::max(a, b);
+
+      GuardBuffer<T> in1(n), in2(n), out(n);
+      ASSERT_TRUE(in1.ok() && in2.ok() && out.ok());
+      std::vector<T> v1(n), v2(n);
+      for (T& v : v1) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
+      for (T& v : v2) v = static_cast<T>(uniform(Tr::lo, Tr::hi));
+      in1.assign(v1);
+      in2.assign(v2);
+      std::vector<T> expected(n);
+      Tr::ref_f32(v1.data(), v2.data(), expected.data(), ref::BroadcastIndex{}, q, 0, static_cast<int64_t>(n));
+      std::memset(out.data(), 0x5a, n * sizeof(T));
+      const size_t split = static_cast<size_t>(uniform(0, static_cast<int32_t>(n)));
+      fn(split, in1.data(), in2.data(), out.data(), q);
+      fn(n - split, in1.data() + split, in2.data() + split, out.data() + split, q);
+      const std::vector<T> got(out.data(), out.data() + n);
+      ASSERT_EQ(got, expected) << "seed " << seed << ", n " << n << ", variant " << variant << ", scales "
+                               << q.a_scale << " " << q.b_scale << " " << q.y_scale << ", zero points "
+                               << q.a_zero_point << " " << q.b_zero_point << " " << q.y_zero_point;
+      ++cases;
+    }
+  }
+  EXPECT_GT(cases, 250);
+}
+
+// The reference computes ONNX's definition: dequantize, add, divide by the
+// output scale, round half to even, add the zero point after rounding.
+TEST(Q8Vadd, F32RefIsOnnxDefinition) {
+  // a: scale 0.25, zp 1; b: scale 0.5, zp -2; y: scale 0.5, zp 3.
+  const ref::F32QuantAddParams q{0.25f, 0.5f, 0.5f, 1, -2, 3, -128, 127};
+  const int8_t a[] = {2, 4, -127, 127, 1};
+  const int8_t b[] = {-2, -1, -128, 127, -2};
+  int8_t y[5];
+  ref::qs8_add_f32__ref(a, b, y, ref::BroadcastIndex{}, q, 0, 5);
+  // (0.25 + 0) / 0.5 = 0.5 -> 0 (tie to even) + 3; (0.75 + 0.5) / 0.5 = 2.5 -> 2 + 3;
+  // (-32 - 63) / 0.5 = -190 -> clamped to -131 + 3; (31.5 + 64.5) / 0.5 = 192 -> 124 + 3; 0.
+  EXPECT_EQ(std::vector<int8_t>(y, y + 5), (std::vector<int8_t>{3, 5, -128, 127, 3}));
+}
+
 #if defined(__x86_64__)
+TEST(Q8Vadd, Qu8F32Avx2MatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_f32_against_reference<uint8_t>(qu8_vadd_f32__avx2, kSeed + 4);
+}
+TEST(Q8Vadd, Qs8F32Avx2MatchesRef) {
+  if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
+  check_f32_against_reference<int8_t>(qs8_vadd_f32__avx2, kSeed + 5);
+}
+
 TEST(Q8Vadd, Qu8Avx2MatchesRef) {
   if (!detected_cpu_features().avx2) GTEST_SKIP() << "CPU lacks AVX2 (or the OS does not save YMM state)";
   check_against_reference<uint8_t>(qu8_vadd_minmax__avx2, kSeed);

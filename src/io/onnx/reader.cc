@@ -2701,6 +2701,7 @@ Result<io::ImportedModel> Importer::run() {
     return Unsupported("ONNX opset " + std::to_string(opset_) + " is not supported (edgerun reads opsets " +
                        std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
   }
+  out_.graph.quant_arithmetic = ir::QuantArithmetic::kOnnxRuntime;
   const Graph& graph = m_.graph;
   if (graph.sparse_initializers > 0) return Unsupported("GraphProto: sparse initializers are not supported");
   out_.description = str(m_.producer_name);

@@ -33,11 +33,33 @@ struct QuantAddParams {
   int32_t output_max;
 };
 
+// ONNX's definition of a quantized Add, QuantizeLinear(DequantizeLinear(a) +
+// DequantizeLinear(b)), each step in float as ONNX Runtime computes it when it
+// runs the nodes as they are (which it does for a residual Add, whose input
+// DequantizeLinear is shared, keeping it from fusing them into QLinearAdd):
+//   y = round_half_even((float(a - a_zp) * a_scale + float(b - b_zp) * b_scale) / y_scale)
+//       clamped to the range less y_zp, + y_zp.
+struct F32QuantAddParams {
+  float a_scale;
+  float b_scale;
+  float y_scale;
+  int32_t a_zero_point;
+  int32_t b_zero_point;
+  int32_t y_zero_point;
+  int32_t output_min;  // fused activation range in the output's quantized domain
+  int32_t output_max;
+};
+
 void f32_add_minmax__ref(const float* a, const float* b, float* y, const BroadcastIndex& bc,
                          const F32MinMaxParams& params, int64_t begin, int64_t end);
 void qu8_add__ref(const uint8_t* a, const uint8_t* b, uint8_t* y, const BroadcastIndex& bc,
                   const QuantAddParams& params, int64_t begin, int64_t end);
 void qs8_add__ref(const int8_t* a, const int8_t* b, int8_t* y, const BroadcastIndex& bc,
                   const QuantAddParams& params, int64_t begin, int64_t end);
+
+void qu8_add_f32__ref(const uint8_t* a, const uint8_t* b, uint8_t* y, const BroadcastIndex& bc,
+                      const F32QuantAddParams& params, int64_t begin, int64_t end);
+void qs8_add_f32__ref(const int8_t* a, const int8_t* b, int8_t* y, const BroadcastIndex& bc,
+                      const F32QuantAddParams& params, int64_t begin, int64_t end);
 
 }  // namespace edgerun::kernels::ref

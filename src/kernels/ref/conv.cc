@@ -47,8 +47,7 @@ void quant_conv2d(const ConvParams& p, const T* input, const T* filter, const in
             }
           }
         }
-        out[oc] = static_cast<T>(output_stage(acc, bias, oc, p.multiplier[oc], p.shift[oc], p.output_offset,
-                                              p.act_min, p.act_max));
+        out[oc] = static_cast<T>(conv_output_stage(p, acc, bias, oc));
       }
     }
   }
@@ -78,8 +77,7 @@ void quant_dwconv2d(const ConvParams& p, const T* input, const T* filter, const 
               acc += (f_val + p.filter_offset) * (in_val + p.input_offset);
             }
           }
-          out[oc] = static_cast<T>(output_stage(acc, bias, oc, p.multiplier[oc], p.shift[oc], p.output_offset,
-                                                p.act_min, p.act_max));
+          out[oc] = static_cast<T>(conv_output_stage(p, acc, bias, oc));
         }
       }
     }

@@ -44,6 +44,9 @@ struct ConvParams {
   int32_t input_offset = 0, filter_offset = 0, output_offset = 0;
   const int32_t* multiplier = nullptr;  // [out_c], Q31 mantissas
   const int32_t* shift = nullptr;       // [out_c], TFLite exponent (> 0: left shift)
+  // [out_c] or null. Set: ONNX Runtime's output stage (output_stage_f32 in
+  // kernels/ref/output_stage.h) with these scales, instead of multiplier / shift.
+  const float* scale = nullptr;
   int32_t act_min = 0, act_max = 0;
 };
 

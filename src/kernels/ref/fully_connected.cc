@@ -22,6 +22,11 @@ void quant_fully_connected(const FullyConnectedParams& p, const T* input, const 
       for (size_t d = 0; d < depth; ++d) {
         acc += (static_cast<int32_t>(w[d]) + p.filter_offset) * (static_cast<int32_t>(in[d]) + p.input_offset);
       }
+      if (p.scale != nullptr) {
+        output[b * units + o] = static_cast<T>(
+            output_stage_f32(acc, bias, static_cast<int32_t>(o), p.scale[o], p.output_offset, p.act_min, p.act_max));
+        continue;
+      }
       int32_t acc32 = static_cast<int32_t>(acc);  // TFLite's wrapping int32 accumulator
       if (bias != nullptr) acc32 = wrapping_add(acc32, bias[o]);
       const int32_t scaled = rounded_to_int32_x86(std::round(static_cast<double>(acc32) * p.output_scale[o]));

@@ -23,6 +23,9 @@ struct FullyConnectedParams {
 
   int32_t input_offset = 0, filter_offset = 0, output_offset = 0;
   const double* output_scale = nullptr;  // [units]
+  // [units] or null. Set: ONNX Runtime's output stage (output_stage_f32 in
+  // kernels/ref/output_stage.h) with these scales, instead of output_scale.
+  const float* scale = nullptr;
   int32_t act_min = 0, act_max = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "kernels/ref/mean.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "kernels/quant_util.h"
@@ -28,6 +29,12 @@ void quant_mean(const T* x, T* y, const ReduceIndex& ri, const QuantMeanParams& 
 int32_t quant_mean_output(int32_t sum, int64_t count, const QuantMeanParams& p, int32_t lo, int32_t hi) {
   const auto shifted_sum =
       static_cast<int32_t>(static_cast<int64_t>(sum) - static_cast<int64_t>(p.input_zero_point) * count);
+  if (p.scale > 0.0f) {
+    float v = static_cast<float>(shifted_sum) * p.scale;
+    v = std::min(std::max(v, static_cast<float>(lo - p.output_zero_point)),
+                 static_cast<float>(hi - p.output_zero_point));
+    return static_cast<int32_t>(std::nearbyint(v)) + p.output_zero_point;
+  }
   const int32_t out = multiply_by_quantized_multiplier(shifted_sum, p.multiplier, p.shift) + p.output_zero_point;
   return std::min(std::max(out, lo), hi);
 }

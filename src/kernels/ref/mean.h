@@ -18,6 +18,11 @@ struct QuantMeanParams {
   int32_t output_zero_point;
   int32_t multiplier;  // input_scale / output_scale / count, as TFLite folds it
   int shift;
+  // > 0: ONNX Runtime's QLinearGlobalAveragePool arithmetic instead of
+  // multiplier / shift: float(sum - input_zero_point * count) times this
+  // float(input_scale / (output_scale * float(count))), clamped, rounded half
+  // to even, + output_zero_point.
+  float scale = 0.0f;
 };
 
 void f32_mean__ref(const float* x, float* y, const ReduceIndex& ri, int64_t begin, int64_t end);

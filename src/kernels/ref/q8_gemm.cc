@@ -144,9 +144,12 @@ void conv_gemm_ref(const Q8GemmParams& p, const T* input, T* output, size_t pixe
             std::memcpy(&w, blk + kQ8GemmBlock * 4 + (k / 2) * 32 + (j / 8) * 16 + (j % 8) * 2 + k % 2, 1);
             dot += static_cast<int64_t>(panel[r * p.pairs * 2 + k]) * w;
           }
-          output[(m0 + r) * out_c + oc] =
-              static_cast<T>(output_stage(dot, &acc, 0, p.multiplier[oc], p.shift[oc], p.conv.output_offset,
-                                          p.conv.act_min, p.conv.act_max));
+          const int32_t q = p.scale != nullptr
+                                ? output_stage_f32(dot, &acc, 0, p.scale[oc], p.conv.output_offset, p.conv.act_min,
+                                                   p.conv.act_max)
+                                : output_stage(dot, &acc, 0, p.multiplier[oc], p.shift[oc], p.conv.output_offset,
+                                               p.conv.act_min, p.conv.act_max);
+          output[(m0 + r) * out_c + oc] = static_cast<T>(q);
         }
       }
     }

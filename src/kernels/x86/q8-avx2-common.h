@@ -84,6 +84,16 @@ inline __m256i requantize_shift(__m256i acc, __m256i bias, __m256i mult, __m256i
   return requantize(acc, bias, mult, left, right, out_off, vmin, vmax);
 }
 
+// output_stage_f32() (ONNX Runtime's) for 8 int32 accumulators: (acc + bias)
+// to float, times scale, clamped to [fmin, fmax] (the activation range less
+// the offset; integers, so clamping first equals clamping after rounding),
+// rounded half to even (the default MXCSR mode), + output offset.
+inline __m256i requantize_f32(__m256i acc, __m256i bias, __m256 scale, __m256 fmin, __m256 fmax, __m256i out_off) {
+  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc, bias)), scale);
+  f = _mm256_min_ps(_mm256_max_ps(f, fmin), fmax);
+  return _mm256_add_epi32(_mm256_cvtps_epi32(f), out_off);
+}
+
 // Two vectors of 8 in-range int32 (channels 0..7, 8..15) -> 16 bytes in order.
 template <typename T>
 inline __m128i narrow16(__m256i lo, __m256i hi);
@@ -98,40 +108,72 @@ inline __m128i narrow16<int8_t>(__m256i lo, __m256i hi) {
   return _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
 }
 
-// Requantizes MR rows of 16 int32 accumulators (output channels [oc0, oc0 + n),
-// n <= 16) and stores them at out + r * out_stride + oc0. The out_c tail goes
-// through zero-padded copies of bias / multiplier / shift and a partial store,
-// so nothing past channel oc0 + n is read or written.
+// The output-stage arrays of a block of 16 channels, pointing at channel
+// oc0: TFLite's multiplier / shift, or (scale non-null) ONNX Runtime's scales.
+struct BlockQuant {
+  const int32_t* multiplier = nullptr;
+  const int32_t* shift = nullptr;
+  const float* scale = nullptr;
+};
+
+// Requantizes MR rows of 16 int32 accumulators (output channels [0, n) of
+// the block q points at, n <= 16) and stores them at out + r * out_stride.
+// The out_c tail goes through zero-padded copies of bias / multiplier / shift
+// / scale and a partial store, so nothing past channel n is read or written.
 template <typename T, int MR>
-inline void requantize_store_block(const __m256i (&acc)[MR][2], const int32_t* bias, const int32_t* multiplier,
-                                   const int32_t* shift, size_t oc0, size_t n, __m256i out_off, __m256i vmin,
-                                   __m256i vmax, T* out, size_t out_stride) {
+inline void requantize_store_block(const __m256i (&acc)[MR][2], const int32_t* bias, const BlockQuant& q, size_t n,
+                                   __m256i out_off, __m256i vmin, __m256i vmax, T* out, size_t out_stride) {
   alignas(32) int32_t tb[16] = {0}, tm[16] = {0}, ts[16] = {0};
-  const int32_t* bp = bias != nullptr ? bias + oc0 : tb;
-  const int32_t* mp = multiplier + oc0;
-  const int32_t* sp = shift + oc0;
+  alignas(32) float tf[16] = {0};
+  const int32_t* bp = bias != nullptr ? bias : tb;
+  const int32_t* mp = q.multiplier;
+  const int32_t* sp = q.shift;
+  const float* fp = q.scale;
   if (n < 16) {
-    if (bias != nullptr) std::memcpy(tb, bias + oc0, n * sizeof(int32_t));
-    std::memcpy(tm, mp, n * sizeof(int32_t));
-    std::memcpy(ts, sp, n * sizeof(int32_t));
+    if (bias != nullptr) std::memcpy(tb, bias, n * sizeof(int32_t));
+    if (fp != nullptr) {
+      std::memcpy(tf, fp, n * sizeof(float));
+      fp = tf;
+    } else {
+      std::memcpy(tm, mp, n * sizeof(int32_t));
+      std::memcpy(ts, sp, n * sizeof(int32_t));
+      mp = tm;
+      sp = ts;
+    }
     bp = tb;
-    mp = tm;
-    sp = ts;
   }
-  __m256i qb[2], qm[2], ql[2], qr[2];
-  for (int h = 0; h < 2; ++h) {
-    qb[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8 * h));
-    qm[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mp + 8 * h));
-    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp + 8 * h));
-    ql[h] = _mm256_max_epi32(s, _mm256_setzero_si256());
-    qr[h] = _mm256_max_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), s), _mm256_setzero_si256());
+  __m256i lo[MR], hi[MR];
+  if (fp != nullptr) {
+    const __m256i out_zp = out_off;
+    const __m256 fmin = _mm256_cvtepi32_ps(_mm256_sub_epi32(vmin, out_zp));
+    const __m256 fmax = _mm256_cvtepi32_ps(_mm256_sub_epi32(vmax, out_zp));
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8));
+    const __m256 f0 = _mm256_loadu_ps(fp), f1 = _mm256_loadu_ps(fp + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+      lo[r] = requantize_f32(acc[r][0], b0, f0, fmin, fmax, out_zp);
+      hi[r] = requantize_f32(acc[r][1], b1, f1, fmin, fmax, out_zp);
+    }
+  } else {
+    __m256i qb[2], qm[2], ql[2], qr[2];
+    for (int h = 0; h < 2; ++h) {
+      qb[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 8 * h));
+      qm[h] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mp + 8 * h));
+      const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp + 8 * h));
+      ql[h] = _mm256_max_epi32(s, _mm256_setzero_si256());
+      qr[h] = _mm256_max_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), s), _mm256_setzero_si256());
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+      lo[r] = requantize(acc[r][0], qb[0], qm[0], ql[0], qr[0], out_off, vmin, vmax);
+      hi[r] = requantize(acc[r][1], qb[1], qm[1], ql[1], qr[1], out_off, vmin, vmax);
+    }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
-    const __m256i lo = requantize(acc[r][0], qb[0], qm[0], ql[0], qr[0], out_off, vmin, vmax);
-    const __m256i hi = requantize(acc[r][1], qb[1], qm[1], ql[1], qr[1], out_off, vmin, vmax);
-    const __m128i bytes = narrow16<T>(lo, hi);
-    T* o = out + r * out_stride + oc0;
+    const __m128i bytes = narrow16<T>(lo[r], hi[r]);
+    T* o = out + r * out_stride;
     if (n == 16) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
     } else {

@@ -13,7 +13,8 @@
 // int16 (both within [-255, 255]); two taps are interleaved per channel and
 // multiplied-and-summed with vpmaddwd into int32 (exact: |sum| <= 2 * 255^2).
 // The int32 accumulator wraps like TFLite's (the sum is exact mod 2^32 in any
-// order). The output stage is output_stage() vectorized exactly (requantize()).
+// order). The output stage is output_stage() vectorized exactly (requantize()),
+// or with p.scale ONNX Runtime's output_stage_f32() (requantize_f32()).
 // Any other depth_multiplier falls back to the reference kernel. Pure: no
 // allocation.
 #include <immintrin.h>
@@ -77,6 +78,16 @@ inline void load_quant8(const ConvParams& p, const int32_t* bias, size_t c, size
 
 inline __m256i requantize8(const ConvParams& p, const Quant& q, const int32_t* bias, size_t c, size_t n,
                            __m256i acc) {
+  if (p.scale != nullptr) {  // ONNX Runtime's output stage
+    alignas(32) int32_t tb[8] = {0};
+    alignas(32) float tf[8] = {0};
+    if (bias != nullptr) std::memcpy(tb, bias + c, n * sizeof(int32_t));
+    std::memcpy(tf, p.scale + c, n * sizeof(float));
+    const __m256 fmin = _mm256_cvtepi32_ps(_mm256_sub_epi32(q.vmin, q.out_off));
+    const __m256 fmax = _mm256_cvtepi32_ps(_mm256_sub_epi32(q.vmax, q.out_off));
+    return avx2::requantize_f32(acc, _mm256_load_si256(reinterpret_cast<const __m256i*>(tb)), _mm256_load_ps(tf),
+                                fmin, fmax, q.out_off);
+  }
   __m256i b, m, s;
   load_quant8(p, bias, c, n, &b, &m, &s);
   return avx2::requantize_shift(acc, b, m, s, q.out_off, q.vmin, q.vmax);

@@ -108,7 +108,7 @@ void widen_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos&
 // MR panel rows x one block of 16 channels.
 template <typename T, int MR>
 inline void tile(const Q8GemmParams& p, const int32_t* a, const int32_t* row_sums, const uint8_t* block,
-                 const int32_t* multiplier, const int32_t* shift, size_t nc, T* out, size_t out_stride) {
+                 const avx2::BlockQuant& quant, size_t nc, T* out, size_t out_stride) {
   // Named accumulators, not an array: GCC keeps an indexed array in memory.
   const __m256i zero = _mm256_setzero_si256();
   __m256i c0l = zero, c0h = zero, c1l = zero, c1h = zero, c2l = zero, c2h = zero;
@@ -153,7 +153,7 @@ inline void tile(const Q8GemmParams& p, const int32_t* a, const int32_t* row_sum
       acc[r][1] = _mm256_add_epi32(acc[r][1], t);
     }
   }
-  avx2::requantize_store_block<T, MR>(acc, reinterpret_cast<const int32_t*>(block), multiplier, shift, 0, nc,
+  avx2::requantize_store_block<T, MR>(acc, reinterpret_cast<const int32_t*>(block), quant, nc,
                                       _mm256_set1_epi32(p.conv.output_offset), _mm256_set1_epi32(p.conv.act_min),
                                       _mm256_set1_epi32(p.conv.act_max), out, out_stride);
 }
@@ -177,21 +177,21 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
       const uint8_t* block = p.packed + b * block_bytes;
       const size_t oc0 = b * kQ8GemmBlock;
       const size_t nc = std::min(kQ8GemmBlock, out_c - oc0);
-      const int32_t* mult = p.multiplier + oc0;
-      const int32_t* shift = p.shift + oc0;
+      const avx2::BlockQuant quant{p.multiplier + oc0, p.shift + oc0,
+                                   p.scale != nullptr ? p.scale + oc0 : nullptr};
       T* out = output + m0 * out_c + oc0;
       size_t r = 0;
       for (; r + 6 <= m; r += 6) {
-        tile<T, 6>(p, a + r * p.pairs, row_sums + r, block, mult, shift, nc, out + r * out_c, out_c);
+        tile<T, 6>(p, a + r * p.pairs, row_sums + r, block, quant, nc, out + r * out_c, out_c);
       }
       const int32_t* ar = a + r * p.pairs;
       T* o = out + r * out_c;
       switch (m - r) {
-        case 5: tile<T, 5>(p, ar, row_sums + r, block, mult, shift, nc, o, out_c); break;
-        case 4: tile<T, 4>(p, ar, row_sums + r, block, mult, shift, nc, o, out_c); break;
-        case 3: tile<T, 3>(p, ar, row_sums + r, block, mult, shift, nc, o, out_c); break;
-        case 2: tile<T, 2>(p, ar, row_sums + r, block, mult, shift, nc, o, out_c); break;
-        case 1: tile<T, 1>(p, ar, row_sums + r, block, mult, shift, nc, o, out_c); break;
+        case 5: tile<T, 5>(p, ar, row_sums + r, block, quant, nc, o, out_c); break;
+        case 4: tile<T, 4>(p, ar, row_sums + r, block, quant, nc, o, out_c); break;
+        case 3: tile<T, 3>(p, ar, row_sums + r, block, quant, nc, o, out_c); break;
+        case 2: tile<T, 2>(p, ar, row_sums + r, block, quant, nc, o, out_c); break;
+        case 1: tile<T, 1>(p, ar, row_sums + r, block, quant, nc, o, out_c); break;
         default: break;
       }
     }

@@ -21,7 +21,8 @@
 // folded into the add where no multiplier shifts left or right by more than
 // 22 (else added after), the activation clamp (skipped when the saturating
 // conversion to int8 already gives the range), and a masked store of the
-// out_c tail.
+// out_c tail. With float scales (ONNX Runtime's output stage) the epilogue
+// is instead: to float, times the scale, clamp, round half to even, + offset.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -156,6 +157,19 @@ void pack_row(const Q8GemmParams& p, const T* input, size_t px, const PixelPos& 
   *row_sum = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(total)));
 }
 
+// The output stage of a channel block: kFolded / kGeneral are TFLite's (the
+// output offset folded into the rounding constant, or added after a left
+// shift); kF32 is ONNX Runtime's.
+enum class Stage { kFolded, kGeneral, kF32 };
+struct alignas(64) Stage16 {
+  Q31Requant16 q31;
+  float scale[16];
+  void set_scales(const float* s, size_t n) {
+    std::memset(scale, 0, sizeof(scale));
+    std::memcpy(scale, s, n * sizeof(float));
+  }
+};
+
 // Whether the output stage must clamp to the activation range, or the
 // saturating conversion to 8 bits already gives it (int8 outputs of the full
 // range: ReLU6 of a TFLite int8 model usually is).
@@ -166,18 +180,29 @@ inline bool needs_clamp(const ConvParams& c) {
 }
 
 // Output stage of one accumulator row: + row factor * row sum (uint8 models),
-// TFLite's requantization, + output offset, clamp, 8-bit store.
-template <typename T, bool kGeneral, bool kClamp>
+// requantization, + output offset, clamp, 8-bit store.
+template <typename T, Stage kStage, bool kClamp>
 inline void store_row(const Q8GemmParams& p, int32_t row_factor, const int32_t* row_sum, __m512i v,
-                      const Q31Requant16& rq, __mmask16 store_mask, T* out) {
+                      const Stage16& st, __mmask16 store_mask, T* out) {
   if (row_factor != 0) {
     v = _mm512_add_epi32(v, _mm512_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(row_factor) *
                                                                    static_cast<uint32_t>(*row_sum))));
   }
-  __m512i q = requantize16_q31<kGeneral>(rq, v);
-  if constexpr (kGeneral) q = _mm512_add_epi32(q, _mm512_set1_epi32(p.conv.output_offset));
-  if constexpr (kClamp) {
-    q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(p.conv.act_min)), _mm512_set1_epi32(p.conv.act_max));
+  __m512i q;
+  if constexpr (kStage == Stage::kF32) {
+    // Clamped in float first (the bounds are integers, so it equals clamping
+    // after rounding), which also keeps the conversion in int32 range.
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_load_ps(st.scale));
+    f = _mm512_max_ps(f, _mm512_set1_ps(static_cast<float>(p.conv.act_min - p.conv.output_offset)));
+    f = _mm512_min_ps(f, _mm512_set1_ps(static_cast<float>(p.conv.act_max - p.conv.output_offset)));
+    q = _mm512_add_epi32(_mm512_cvtps_epi32(f), _mm512_set1_epi32(p.conv.output_offset));
+  } else {
+    q = requantize16_q31<kStage == Stage::kGeneral>(st.q31, v);
+    if constexpr (kStage == Stage::kGeneral) q = _mm512_add_epi32(q, _mm512_set1_epi32(p.conv.output_offset));
+    if constexpr (kClamp) {
+      q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_set1_epi32(p.conv.act_min)),
+                           _mm512_set1_epi32(p.conv.act_max));
+    }
   }
   const __m128i bytes = std::is_same_v<T, uint8_t> ? _mm512_cvtusepi32_epi8(q) : _mm512_cvtsepi32_epi8(q);
   _mm_mask_storeu_epi8(out, store_mask, bytes);
@@ -186,9 +211,9 @@ inline void store_row(const Q8GemmParams& p, int32_t row_factor, const int32_t* 
 // MR panel rows x NB blocks of 16 channels (NB = 2: the weight quads of two
 // consecutive blocks, so each broadcast input quad feeds two vpdpbusd).
 // Accumulators start at the blocks' bias'.
-template <typename T, int MR, int NB, bool kGeneral, bool kClamp>
+template <typename T, int MR, int NB, Stage kStage, bool kClamp>
 inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, const int32_t* row_sums,
-                 const uint8_t* block, size_t block_bytes, const Q31Requant16* rq, __mmask16 last_mask, T* out,
+                 const uint8_t* block, size_t block_bytes, const Stage16* rq, __mmask16 last_mask, T* out,
                  size_t out_stride) {
   const size_t stride = p.pairs * 4;
   // Named accumulators, not an array: GCC shuffles an indexed array of
@@ -232,9 +257,9 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
   const __mmask16 mask0 = NB > 1 ? __mmask16{0xFFFF} : last_mask;
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
-    store_row<T, kGeneral, kClamp>(p, row_factor, row_sums + r, acc[r], rq[0], mask0, out + r * out_stride);
+    store_row<T, kStage, kClamp>(p, row_factor, row_sums + r, acc[r], rq[0], mask0, out + r * out_stride);
     if constexpr (NB > 1) {
-      store_row<T, kGeneral, kClamp>(p, row_factor, row_sums + r, acc1[r], rq[1], last_mask,
+      store_row<T, kStage, kClamp>(p, row_factor, row_sums + r, acc1[r], rq[1], last_mask,
                                      out + r * out_stride + kQ8GemmBlock);
     }
   }
@@ -242,13 +267,13 @@ inline void tile(const Q8GemmParams& p, int32_t row_factor, const uint8_t* a, co
 
 // The m panel rows against NB channel blocks: 8-row tiles, then the tail
 // (one block at a time).
-template <typename T, int NB, bool kGeneral, bool kClamp>
+template <typename T, int NB, Stage kStage, bool kClamp>
 void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride, const int32_t* row_sums,
-                size_t m, const uint8_t* block, size_t block_bytes, const Q31Requant16* rq, __mmask16 last_mask, T* out,
+                size_t m, const uint8_t* block, size_t block_bytes, const Stage16* rq, __mmask16 last_mask, T* out,
                 size_t out_c) {
   size_t r = 0;
   for (; r + 8 <= m; r += 8) {
-    tile<T, 8, NB, kGeneral, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq, last_mask,
+    tile<T, 8, NB, kStage, kClamp>(p, row_factor, panel + r * stride, row_sums + r, block, block_bytes, rq, last_mask,
                                      out + r * out_c, out_c);
   }
   if (r == m) return;
@@ -258,28 +283,28 @@ void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel,
     const __mmask16 mask = b + 1 < NB ? __mmask16{0xFFFF} : last_mask;
     T* o = out + r * out_c + static_cast<size_t>(b) * kQ8GemmBlock;
     const int32_t* rs = row_sums + r;
-    const Q31Requant16* q = rq + b;
+    const Stage16* q = rq + b;
     switch (m - r) {
       case 7:
-        tile<T, 7, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 7, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 6:
-        tile<T, 6, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 6, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 5:
-        tile<T, 5, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 5, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 4:
-        tile<T, 4, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 4, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 3:
-        tile<T, 3, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 3, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 2:
-        tile<T, 2, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 2, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       case 1:
-        tile<T, 1, 1, kGeneral, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
+        tile<T, 1, 1, kStage, kClamp>(p, row_factor, ar, rs, bl, block_bytes, q, mask, o, out_c);
         break;
       default:
         break;
@@ -287,15 +312,15 @@ void block_rows(const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel,
   }
 }
 
-template <typename T, int NB, bool kGeneral>
+template <typename T, int NB, Stage kStage>
 void block_rows_clamp(bool clamp, const Q8GemmParams& p, int32_t row_factor, const uint8_t* panel, size_t stride,
                       const int32_t* row_sums, size_t m, const uint8_t* block, size_t block_bytes,
-                      const Q31Requant16* rq, __mmask16 last_mask, T* out, size_t out_c) {
+                      const Stage16* rq, __mmask16 last_mask, T* out, size_t out_c) {
   if (clamp) {
-    block_rows<T, NB, kGeneral, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask, out,
+    block_rows<T, NB, kStage, true>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask, out,
                                       out_c);
   } else {
-    block_rows<T, NB, kGeneral, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
+    block_rows<T, NB, kStage, false>(p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask,
                                        out, out_c);
   }
 }
@@ -327,28 +352,37 @@ void conv_gemm(const Q8GemmParams& p, const T* input, T* output, size_t pixel_be
       // kGeneral: some channel's multiplier is >= 1 (a left shift first) or
       // its right shift too large to fold the output offset into the
       // rounding constant; otherwise (every MobileNet layer) it is folded.
-      bool general = false;
-      for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
-        general |= p.shift[oc0 + j] > 0 || p.shift[oc0 + j] < -kQ31MaxFoldedRightShift;
-      }
-      Q31Requant16 rq[2];
-      for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
-        rq[j / 16].set(static_cast<int>(j % 16), p.multiplier[oc0 + j], p.shift[oc0 + j],
-                       general ? 0 : p.conv.output_offset);
+      Stage stage = p.scale != nullptr ? Stage::kF32 : Stage::kFolded;
+      Stage16 rq[2];
+      if (stage == Stage::kF32) {
+        for (size_t j = 0; j < nb; ++j) rq[j].set_scales(p.scale + oc0 + 16 * j, 16);
+      } else {
+        for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
+          if (p.shift[oc0 + j] > 0 || p.shift[oc0 + j] < -kQ31MaxFoldedRightShift) stage = Stage::kGeneral;
+        }
+        for (size_t j = 0; j < nb * kQ8GemmBlock; ++j) {
+          rq[j / 16].q31.set(static_cast<int>(j % 16), p.multiplier[oc0 + j], p.shift[oc0 + j],
+                             stage == Stage::kGeneral ? 0 : p.conv.output_offset);
+        }
       }
       T* out = output + m0 * out_c + oc0;
-      if (nb == 2 && general) {
-        block_rows_clamp<T, 2, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
-                                     last_mask, out, out_c);
-      } else if (nb == 2) {
-        block_rows_clamp<T, 2, false>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
-                                      last_mask, out, out_c);
-      } else if (general) {
-        block_rows_clamp<T, 1, true>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
-                                     last_mask, out, out_c);
+      auto run = [&](auto nb_tag, auto stage_tag) {
+        block_rows_clamp<T, decltype(nb_tag)::value, decltype(stage_tag)::value>(
+            clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq, last_mask, out, out_c);
+      };
+      using F32 = std::integral_constant<Stage, Stage::kF32>;
+      using General = std::integral_constant<Stage, Stage::kGeneral>;
+      using Folded = std::integral_constant<Stage, Stage::kFolded>;
+      using Two = std::integral_constant<int, 2>;
+      using One = std::integral_constant<int, 1>;
+      if (nb == 2) {
+        if (stage == Stage::kF32) run(Two{}, F32{});
+        else if (stage == Stage::kGeneral) run(Two{}, General{});
+        else run(Two{}, Folded{});
       } else {
-        block_rows_clamp<T, 1, false>(clamp, p, row_factor, panel, stride, row_sums, m, block, block_bytes, rq,
-                                      last_mask, out, out_c);
+        if (stage == Stage::kF32) run(One{}, F32{});
+        else if (stage == Stage::kGeneral) run(One{}, General{});
+        else run(One{}, Folded{});
       }
       b += nb;
     }
