@@ -41,6 +41,36 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
                 "it writes its output; results are identical)");
 }
 
+vision::ResizeMethod PreprocessOptions::method() const {
+  return resize == "nearest" ? vision::ResizeMethod::kNearest : vision::ResizeMethod::kBilinear;
+}
+
+std::optional<vision::Normalization> PreprocessOptions::normalization() const {
+  if (mean.empty() && std.empty()) return std::nullopt;
+  vision::Normalization n;
+  n.mean = mean.empty() ? std::vector<float>{0.0f} : mean;
+  n.std = std.empty() ? std::vector<float>{1.0f} : std;
+  return n;
+}
+
+std::optional<vision::Normalization> PreprocessOptions::normalization_for(const Model& model) const {
+  if (auto n = normalization()) return n;
+  return vision::metadata_normalization(model.input_info(0), model.metadata().mean, model.metadata().std);
+}
+
+void add_preprocess_options(CLI::App* cmd, PreprocessOptions* o) {
+  cmd->add_option("--resize", o->resize,
+                  "Resize method to the model's input size: bilinear (half-pixel centers) or nearest")
+      ->check(CLI::IsMember({"bilinear", "nearest"}))
+      ->capture_default_str();
+  cmd->add_option("--mean", o->mean,
+                  "Input normalization mean, 1 or 3 values: (pixel - mean) / std, pixels 0..255 (PyTorch ImageNet "
+                  "models: --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375)")
+      ->expected(1, 3)
+      ->delimiter(',');
+  cmd->add_option("--std", o->std, "Input normalization std, 1 or 3 values")->expected(1, 3)->delimiter(',');
+}
+
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {
   auto model = Model::load(path, options);
   if (!model.ok()) {
