@@ -102,11 +102,13 @@ int main(int argc, char** argv) {
       "  edgerun inspect m.tflite                        inputs, outputs, ops, MACs, arena size\n"
       "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
       "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
+      "  edgerun eval m.tflite --dataset DIR             top-1 / top-5 on labelled images (DIR/labels.tsv)\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
   Runner run = add_run(app);
   Runner bench = add_bench(app);
+  Runner eval = add_eval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "inspect") return inspect();
     if (sub->get_name() == "run") return run();
     if (sub->get_name() == "bench") return bench();
+    if (sub->get_name() == "eval") return eval();
   }
   return 2;
 }
