@@ -227,14 +227,19 @@ Runner add_eval(CLI::App& app) {
       "reference model");
   auto o = std::make_shared<EvalCliOptions>();
   cmd->add_option("MODEL", o->model, "Model file (.tflite, or .onnx with an NHWC or NCHW image input)")->required();
-  cmd->add_option("--dataset,-d", o->dataset, "Folder with the images and labels.tsv (format below)")->required();
+  cmd->add_option("--dataset,-d", o->dataset, "Folder with the images and labels.tsv (format below)")
+      ->required()
+      ->option_text("DIR REQUIRED");
   cmd->add_option("--limit,-n", o->limit,
                   "Evaluate only the first N images of labels.tsv (all lines are still checked)")
-      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()))
+      ->option_text("N");
   cmd->add_option("--reference,-r", o->reference,
                   "A second model to compare with (e.g. the original of a converted model): its accuracy, top-1 "
-                  "agreement and output SQNR; it needs the same number of outputs");
-  cmd->add_option("--per-image", o->per_image, "Write one CSV line per image to FILE (columns below)");
+                  "agreement and output SQNR; it needs the same number of outputs")
+      ->option_text("MODEL2");
+  cmd->add_option("--per-image", o->per_image, "Write one CSV line per image to FILE (columns below)")
+      ->option_text("FILE");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the table (no progress line)");
   add_engine_options(cmd, &o->engine);
   add_preprocess_options(cmd, &o->pre);
