@@ -22,33 +22,14 @@ struct ClassifyOptions {
   std::string labels;
   int top_k = 5;
   bool json = false;
-  std::string resize = "bilinear";
-  std::vector<float> mean, std;
   std::string dump_inputs;
   EngineOptions engine;
+  PreprocessOptions pre;
 };
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// Normalization for the model's input: flags win; float inputs fall back to the
-// model's metadata, then to the image-model default (127.5, 127.5) inside
-// fill_input. Quantized inputs take raw pixels unless flags say otherwise:
-// their quantization already maps pixels to the trained range.
-std::optional<vision::Normalization> choose_normalization(const ClassifyOptions& o, const Model& model) {
-  if (!o.mean.empty() || !o.std.empty()) {
-    vision::Normalization n;
-    n.mean = o.mean.empty() ? std::vector<float>{0.0f} : o.mean;
-    n.std = o.std.empty() ? std::vector<float>{1.0f} : o.std;
-    return n;
-  }
-  const ModelMetadata& md = model.metadata();
-  if (model.input_info(0).dtype == DType::kFloat32 && !md.mean.empty() && !md.std.empty()) {
-    return vision::Normalization{md.mean, md.std};
-  }
-  return std::nullopt;
 }
 
 int run_classify(const ClassifyOptions& o) {
@@ -64,11 +45,11 @@ int run_classify(const ClassifyOptions& o) {
                 std::to_string(model->input_count()) + " inputs (use 'edgerun run' for raw tensors)");
   }
   const TensorInfo& in = model->input_info(0);
-  const auto norm = choose_normalization(o, *model);
+  // Flags win; otherwise float inputs take the model's metadata (vision::metadata_normalization).
+  const auto norm = o.pre.normalization_for(*model);
   if (Status st = vision::check_input_info(in, norm); !st.ok()) return fail(st.with_context(model_path));
   const vision::ImageInputShape image_shape = vision::image_input_shape(in).value();
-  const vision::ResizeMethod method =
-      o.resize == "nearest" ? vision::ResizeMethod::kNearest : vision::ResizeMethod::kBilinear;
+  const vision::ResizeMethod method = o.pre.method();
 
   std::vector<std::string> labels = model->metadata().labels;
   if (!o.labels.empty()) {
@@ -127,7 +108,7 @@ int run_classify(const ClassifyOptions& o) {
     results.push_back(std::move(r));
   }
   if (o.json) {
-    nlohmann::json j = {{"model", model_path}, {"resize", o.resize}, {"results", results}};
+    nlohmann::json j = {{"model", model_path}, {"resize", o.pre.resize}, {"results", results}};
     std::cout << j.dump(2) << "\n";
   }
   return failures == 0 ? 0 : 1;
@@ -149,16 +130,7 @@ Runner add_classify(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON instead of text");
   add_engine_options(cmd, &o->engine);
-  cmd->add_option("--resize", o->resize,
-                  "Resize method to the model's input size: bilinear (half-pixel centers) or nearest")
-      ->check(CLI::IsMember({"bilinear", "nearest"}))
-      ->capture_default_str();
-  cmd->add_option("--mean", o->mean,
-                  "Input normalization mean, 1 or 3 values: (pixel - mean) / std, pixels 0..255 (PyTorch ImageNet "
-                  "models: --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375)")
-      ->expected(1, 3)
-      ->delimiter(',');
-  cmd->add_option("--std", o->std, "Input normalization std, 1 or 3 values")->expected(1, 3)->delimiter(',');
+  add_preprocess_options(cmd, &o->pre);
   cmd->add_option("--dump-inputs", o->dump_inputs,
                   "Write each preprocessed input tensor as DIR/<n>.npy (for parity checks with other runtimes)");
   return [o]() { return run_classify(*o); };

@@ -3,9 +3,13 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "edgerun/edgerun.h"
+#include "vision/preprocess.h"
+#include "vision/resize.h"
 
 namespace edgerun::cli {
 
@@ -16,6 +20,7 @@ Runner add_classify(CLI::App& app);
 Runner add_inspect(CLI::App& app);
 Runner add_run(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_eval(CLI::App& app);
 
 // Prints "edgerun: <message>" to stderr and returns 1.
 int fail(const std::string& message);
@@ -30,6 +35,19 @@ struct EngineOptions {
   SessionOptions session() const;
 };
 void add_engine_options(CLI::App* cmd, EngineOptions* o);
+
+// The pre-processing flags of the subcommands that feed images: --resize, --mean, --std.
+struct PreprocessOptions {
+  std::string resize = "bilinear";
+  std::vector<float> mean, std;
+  vision::ResizeMethod method() const;
+  // The normalization the flags ask for (a missing --mean is 0, a missing --std 1);
+  // nullopt when neither is given, for vision::metadata_normalization to choose.
+  std::optional<vision::Normalization> normalization() const;
+  // The flags' normalization, else the model's default for its input 0 (which it must have).
+  std::optional<vision::Normalization> normalization_for(const Model& model) const;
+};
+void add_preprocess_options(CLI::App* cmd, PreprocessOptions* o);
 
 // Loads a model, or prints the error; null on failure.
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options = {});

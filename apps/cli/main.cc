@@ -41,6 +41,36 @@ void add_engine_options(CLI::App* cmd, EngineOptions* o) {
                 "it writes its output; results are identical)");
 }
 
+vision::ResizeMethod PreprocessOptions::method() const {
+  return resize == "nearest" ? vision::ResizeMethod::kNearest : vision::ResizeMethod::kBilinear;
+}
+
+std::optional<vision::Normalization> PreprocessOptions::normalization() const {
+  if (mean.empty() && std.empty()) return std::nullopt;
+  vision::Normalization n;
+  n.mean = mean.empty() ? std::vector<float>{0.0f} : mean;
+  n.std = std.empty() ? std::vector<float>{1.0f} : std;
+  return n;
+}
+
+std::optional<vision::Normalization> PreprocessOptions::normalization_for(const Model& model) const {
+  if (auto n = normalization()) return n;
+  return vision::metadata_normalization(model.input_info(0), model.metadata().mean, model.metadata().std);
+}
+
+void add_preprocess_options(CLI::App* cmd, PreprocessOptions* o) {
+  cmd->add_option("--resize", o->resize,
+                  "Resize method to the model's input size: bilinear (half-pixel centers) or nearest")
+      ->check(CLI::IsMember({"bilinear", "nearest"}))
+      ->capture_default_str();
+  cmd->add_option("--mean", o->mean,
+                  "Input normalization mean, 1 or 3 values: (pixel - mean) / std, pixels 0..255 (PyTorch ImageNet "
+                  "models: --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375)")
+      ->expected(1, 3)
+      ->delimiter(',');
+  cmd->add_option("--std", o->std, "Input normalization std, 1 or 3 values")->expected(1, 3)->delimiter(',');
+}
+
 std::shared_ptr<const Model> load_model_or_report(const std::string& path, const LoadOptions& options) {
   auto model = Model::load(path, options);
   if (!model.ok()) {
@@ -72,11 +102,13 @@ int main(int argc, char** argv) {
       "  edgerun inspect m.tflite                        inputs, outputs, ops, MACs, arena size\n"
       "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
       "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
+      "  edgerun eval m.tflite --dataset DIR             top-1 / top-5 on labelled images (DIR/labels.tsv)\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
   Runner run = add_run(app);
   Runner bench = add_bench(app);
+  Runner eval = add_eval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -97,6 +129,7 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "inspect") return inspect();
     if (sub->get_name() == "run") return run();
     if (sub->get_name() == "bench") return bench();
+    if (sub->get_name() == "eval") return eval();
   }
   return 2;
 }

@@ -69,6 +69,12 @@ Result<ImageInputShape> image_input_shape(const TensorInfo& info) {
   return s;
 }
 
+std::optional<Normalization> metadata_normalization(const TensorInfo& info, const std::vector<float>& metadata_mean,
+                                                    const std::vector<float>& metadata_std) {
+  if (info.dtype != DType::kFloat32 || metadata_mean.empty() || metadata_std.empty()) return std::nullopt;
+  return Normalization{metadata_mean, metadata_std};
+}
+
 Status check_input_info(const TensorInfo& info, const std::optional<Normalization>& norm) {
   const std::string where = tensor_label(info);
   EDGERUN_RETURN_IF_ERROR(image_input_shape(info).status());

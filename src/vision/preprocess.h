@@ -54,6 +54,14 @@ struct ImageInputShape {
 // [1, 3, H, W]; an error naming the tensor for anything else.
 Result<ImageInputShape> image_input_shape(const TensorInfo& info);
 
+// The normalization to use when the caller gives none: for a float32 input,
+// the model's metadata mean and std when it has both; otherwise nullopt, so a
+// float32 input falls back to (127.5, 127.5) and a quantized input takes raw
+// pixels (its quantization already maps pixels to the trained range). This is
+// the rule of `edgerun classify` and `edgerun eval`.
+std::optional<Normalization> metadata_normalization(const TensorInfo& info, const std::vector<float>& metadata_mean,
+                                                    const std::vector<float>& metadata_std);
+
 // Checks that `info` is an image input this module can fill: NHWC [1, H, W, 3] or NCHW [1, 3, H, W],
 // float32/uint8/int8, and (when `norm` is given) valid normalization and, for a
 // quantized dtype, per-tensor quantization with a scale > 0 and a zero point in

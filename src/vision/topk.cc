@@ -17,7 +17,7 @@ std::string tensor_label(const TensorInfo& info) {
 
 }  // namespace
 
-Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& info, int k) {
+Status check_score_info(const TensorInfo& info) {
   const std::string where = tensor_label(info);
   if (info.shape.empty()) return InvalidArgument(where + ": expected a score vector [N] or [1,N], found a scalar");
   for (size_t d = 0; d + 1 < info.shape.size(); ++d) {
@@ -40,10 +40,15 @@ Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& 
     return InvalidArgument(where + ": expected " + std::to_string(q.scale.size()) + " zero points, found " +
                            std::to_string(q.zero_point.size()));
   }
-  if (scores == nullptr) return InvalidArgument(where + ": score data pointer is null");
-  if (k <= 0) return std::vector<Prediction>{};
+  return Status::Ok();
+}
 
-  std::vector<Prediction> all(static_cast<size_t>(n));
+Result<std::vector<float>> dequantize_scores(const void* scores, const TensorInfo& info) {
+  EDGERUN_RETURN_IF_ERROR(check_score_info(info));
+  if (scores == nullptr) return InvalidArgument(tensor_label(info) + ": score data pointer is null");
+  const int64_t n = info.shape.back();
+  const QuantParams& q = info.quant;
+  std::vector<float> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     float v;
     int64_t raw = 0;
@@ -57,8 +62,15 @@ Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& 
       const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[q.zero_point.size() == 1 ? 0 : qi];
       v = q.scale[qi] * static_cast<float>(raw - zp);
     }
-    all[static_cast<size_t>(i)] = {static_cast<int>(i), v};
+    out[static_cast<size_t>(i)] = v;
   }
+  return out;
+}
+
+std::vector<Prediction> rank_scores(std::span<const float> scores, int k) {
+  if (k <= 0) return {};
+  std::vector<Prediction> all(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) all[i] = {static_cast<int>(i), scores[i]};
   // A strict total order: score descending, NaN last, then index ascending.
   auto better = [](const Prediction& a, const Prediction& b) {
     const bool an = std::isnan(a.score), bn = std::isnan(b.score);
@@ -70,6 +82,11 @@ Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& 
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kk), all.end(), better);
   all.resize(kk);
   return all;
+}
+
+Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& info, int k) {
+  EDGERUN_ASSIGN_OR_RETURN(const std::vector<float> all, dequantize_scores(scores, info));
+  return rank_scores(all, k);
 }
 
 std::vector<Prediction> top_k(const void* scores, const TensorInfo& info, int k) {

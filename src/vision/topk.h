@@ -10,8 +10,15 @@
 // quantized tensor without quantization parameters reports the raw integer.
 // Order: higher score first, ties broken by lower index; NaN scores sort last.
 // k is clamped to N.
+//
+// The two steps are also available on their own, for callers that need every
+// score as a float (e.g. to compare two models' outputs):
+//
+//   auto scores = dequantize_scores(session.output_data(0), session.output_info(0));
+//   auto preds = rank_scores(*scores, 5);
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "edgerun/status.h"
@@ -30,5 +37,15 @@ std::vector<Prediction> top_k(const void* scores, const TensorInfo& info, int k)
 
 // Same, but an unsupported dtype/shape or a null pointer is an error Status.
 Result<std::vector<Prediction>> try_top_k(const void* scores, const TensorInfo& info, int k);
+
+// Checks that `info` describes scores top_k can read (dtype, shape, quantization
+// parameters), without data. Messages name the tensor.
+Status check_score_info(const TensorInfo& info);
+
+// Every score as a float, dequantized as described above (N values).
+Result<std::vector<float>> dequantize_scores(const void* scores, const TensorInfo& info);
+
+// The k best of `scores`, in the order described above; empty when k <= 0.
+std::vector<Prediction> rank_scores(std::span<const float> scores, int k);
 
 }  // namespace edgerun::vision

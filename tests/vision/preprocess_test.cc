@@ -185,6 +185,19 @@ TEST(VisionFillInput, RejectsBadTensorsAndNormalizations) {
   EXPECT_FALSE(st.ok());
 }
 
+TEST(VisionPreprocess, MetadataNormalizationOnlyForFloatInputs) {
+  const std::vector<float> mean = {127.5f}, stdv = {127.5f};
+  auto n = metadata_normalization(nhwc(DType::kFloat32, 2, 2), mean, stdv);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(n->mean, mean);
+  EXPECT_EQ(n->std, stdv);
+  // Quantized inputs take raw pixels; a half-given metadata is not used.
+  EXPECT_FALSE(metadata_normalization(nhwc(DType::kUInt8, 2, 2), mean, stdv).has_value());
+  EXPECT_FALSE(metadata_normalization(nhwc(DType::kInt8, 2, 2), mean, stdv).has_value());
+  EXPECT_FALSE(metadata_normalization(nhwc(DType::kFloat32, 2, 2), mean, {}).has_value());
+  EXPECT_FALSE(metadata_normalization(nhwc(DType::kFloat32, 2, 2), {}, stdv).has_value());
+}
+
 TEST(VisionPreprocess, ResizesThenFills) {
   // 2x2 -> 4x4 nearest: idx [0, 0, 1, 1]; uint8 raw.
   Image img;

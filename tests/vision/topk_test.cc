@@ -73,6 +73,24 @@ TEST(TopK, Int8Dequantized) {
   EXPECT_FLOAT_EQ(p[3].score, 0.f);
 }
 
+TEST(TopK, DequantizeAndRankSeparately) {
+  // Per-class scales: raw 4, 4, 6 with scales 1, 2, 0.5 and zero point 2 -> 2, 4, 2.
+  const std::vector<uint8_t> raw = {4, 4, 6};
+  TensorInfo info = scores_info(DType::kUInt8, {1, 3});
+  info.quant.scale = {1.f, 2.f, 0.5f};
+  info.quant.zero_point = {2};
+  auto scores = dequantize_scores(raw.data(), info);
+  ASSERT_TRUE(scores.ok()) << scores.status().message();
+  EXPECT_EQ(*scores, (std::vector<float>{2.f, 4.f, 2.f}));
+  EXPECT_EQ(indices(rank_scores(*scores, 3)), (std::vector<int>{1, 0, 2}));
+  EXPECT_TRUE(rank_scores(*scores, 0).empty());
+  EXPECT_EQ(indices(rank_scores(*scores, 10)), (std::vector<int>{1, 0, 2}));
+  // check_score_info says why without data; dequantize_scores also needs the pointer.
+  EXPECT_TRUE(check_score_info(info).ok());
+  EXPECT_FALSE(check_score_info(scores_info(DType::kInt32, {3})).ok());
+  EXPECT_FALSE(dequantize_scores(nullptr, info).ok());
+}
+
 TEST(TopK, RejectsUnsupportedInput) {
   const std::vector<float> s = {1, 2, 3, 4};
   EXPECT_TRUE(top_k(s.data(), scores_info(DType::kFloat32, {2, 2}), 2).empty());
