@@ -72,11 +72,13 @@ int main(int argc, char** argv) {
       "  edgerun inspect m.tflite                        inputs, outputs, ops, MACs, arena size\n"
       "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
       "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
+      "  edgerun convert m.onnx -o m.tflite              write a TFLite model that LiteRT and edgerun run\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
   Runner run = add_run(app);
   Runner bench = add_bench(app);
+  Runner convert = add_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "inspect") return inspect();
     if (sub->get_name() == "run") return run();
     if (sub->get_name() == "bench") return bench();
+    if (sub->get_name() == "convert") return convert();
   }
   return 2;
 }
