@@ -27,7 +27,8 @@ shape (floats in [-1, 1)), plus, for a [1, H, W, 3] input, a photo (default
 <shared>/images/grace_hopper.bmp) resized nearest to H x W, as uint8 / int8
 pixels (int8: pixel - 128) or float32 pixel / 127.5 - 1.
 
-Exit status: 1 if a written file fails to load or run in LiteRT, or, with
+Exit status: 1 if a written file fails to load or run in LiteRT (or lacks
+its serving_default signature), or, with
 --exact, if any model's reference-kernel outputs differ from edgerun's (or a
 .tflite model's tensors from the original's); else 0.
 
@@ -136,6 +137,10 @@ def check_model(args, model: Path, work: Path) -> dict:
         except Exception as e:  # noqa: BLE001  (LiteRT raises RuntimeError / ValueError)
             result["error"] = f"LiteRT ({name} kernels) cannot load {written}: {e}"
             return result
+    signatures = interpreters["reference"].get_signature_list()
+    if "serving_default" not in signatures:
+        result["error"] = f"no serving_default signature in {written} (found {sorted(signatures)})"
+        return result
     details = interpreters["reference"].get_input_details()
     if len(details) != 1:
         result["error"] = f"{len(details)} inputs; this check feeds models with one input"

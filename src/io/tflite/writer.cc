@@ -1270,6 +1270,33 @@ class Writer {
     return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
   }
 
+  // One SignatureDef "serving_default" over subgraph 0, as TFLite's converter
+  // writes, for LiteRT's signature runners: each input and output under its
+  // tensor's name, or input_<i> / output_<i> where names are empty or repeat.
+  Offset<flatbuffers::Vector<TableOffset>> signature_defs(const std::vector<int32_t>& inputs,
+                                                          const std::vector<int32_t>& outputs) {
+    auto maps = [&](const std::vector<int32_t>& tensors, const char* prefix) {
+      std::vector<std::string> names;
+      for (int32_t t : tensors) names.push_back(info(t).name);
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i].empty() || std::count(names.begin(), names.end(), names[i]) > 1) {
+          names[i] = prefix + std::to_string(i);
+        }
+      }
+      std::vector<TableOffset> entries;
+      for (size_t i = 0; i < tensors.size(); ++i) {
+        const auto name = fbb_.CreateString(names[i]);
+        entries.push_back(TableOffset(TableWriter(fbb_).offset(0, name).i32(1, tensors[i]).end().o));
+      }
+      return fbb_.CreateVector(entries);
+    };
+    const auto in_maps = maps(inputs, "input_");
+    const auto out_maps = maps(outputs, "output_");
+    const auto key = fbb_.CreateString("serving_default");
+    const auto def = TableWriter(fbb_).offset(0, in_maps).offset(1, out_maps).offset(2, key).i32(4, 0).end();
+    return fbb_.CreateVector(std::vector<TableOffset>{TableOffset(def.o)});
+  }
+
   Result<std::vector<uint8_t>> finish() {
     const std::vector<uint8_t> meta = metadata_flatbuffer();
 
@@ -1362,6 +1389,7 @@ class Writer {
       const auto entry = TableWriter(fbb_).offset(0, meta_name).i32(1, static_cast<int32_t>(meta_buffer)).end();
       metadata_vec = fbb_.CreateVector(std::vector<TableOffset>{TableOffset(entry.o)});
     }
+    const auto signature_vec = signature_defs(inputs, outputs);
     const auto model = TableWriter(fbb_)
                            .i32(0, 3)
                            .offset(1, opcode_vec)
@@ -1369,6 +1397,7 @@ class Writer {
                            .offset(3, description)
                            .offset(4, buffer_vec)
                            .offset(6, metadata_vec)
+                           .offset(7, signature_vec)
                            .end();
     fbb_.Finish(TableOffset(model.o), "TFL3");
 

@@ -34,7 +34,8 @@
 // from zero) and blocked QUANTIZE / DEQUANTIZE, and dtypes edgerun's reader
 // does not read (float16, float8, 4- and 2-bit types).
 //
-// The file: version 3, identifier "TFL3", one subgraph "main". Tensors are the
+// The file: version 3, identifier "TFL3", one subgraph "main" and its
+// SignatureDef "serving_default" (inputs and outputs by tensor name). Tensors are the
 // values a node or the graph's inputs / outputs use, in IR order (so a file
 // read and written keeps its tensor indices), then the tensors the rewrites
 // add. Buffer 0 is the empty sentinel; each constant has its own buffer,
