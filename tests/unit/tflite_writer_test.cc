@@ -17,9 +17,7 @@
 #include <vector>
 
 #include "edgerun/edgerun.h"
-#include "io/import.h"
 #include "io/onnx/reader.h"
-#include "io/tflite/metadata.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
 #include "ops/op_tester.h"
