@@ -1276,12 +1276,11 @@ class Writer {
   Offset<flatbuffers::Vector<TableOffset>> signature_defs(const std::vector<int32_t>& inputs,
                                                           const std::vector<int32_t>& outputs) {
     auto maps = [&](const std::vector<int32_t>& tensors, const char* prefix) {
-      std::vector<std::string> names;
-      for (int32_t t : tensors) names.push_back(info(t).name);
-      for (size_t i = 0; i < names.size(); ++i) {
-        if (names[i].empty() || std::count(names.begin(), names.end(), names[i]) > 1) {
-          names[i] = prefix + std::to_string(i);
-        }
+      std::vector<std::string> given, names;
+      for (int32_t t : tensors) given.push_back(info(t).name);
+      for (size_t i = 0; i < given.size(); ++i) {
+        const bool unique = !given[i].empty() && std::count(given.begin(), given.end(), given[i]) == 1;
+        names.push_back(unique ? given[i] : prefix + std::to_string(i));
       }
       std::vector<TableOffset> entries;
       for (size_t i = 0; i < tensors.size(); ++i) {
