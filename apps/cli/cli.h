@@ -21,6 +21,7 @@ Runner add_inspect(CLI::App& app);
 Runner add_run(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_eval(CLI::App& app);
+Runner add_convert(CLI::App& app);
 
 // Prints "edgerun: <message>" to stderr and returns 1.
 int fail(const std::string& message);

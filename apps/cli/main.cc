@@ -103,12 +103,14 @@ int main(int argc, char** argv) {
       "  edgerun run m.tflite --input x.npy --output out/  raw tensors in and out (.npy)\n"
       "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
       "  edgerun eval m.tflite --dataset DIR             top-1 / top-5 on labelled images (DIR/labels.tsv)\n"
+      "  edgerun convert m.onnx -o m.tflite              write a TFLite model that LiteRT and edgerun run\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
   Runner run = add_run(app);
   Runner bench = add_bench(app);
   Runner eval = add_eval(app);
+  Runner convert = add_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -130,6 +132,7 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "run") return run();
     if (sub->get_name() == "bench") return bench();
     if (sub->get_name() == "eval") return eval();
+    if (sub->get_name() == "convert") return convert();
   }
   return 2;
 }

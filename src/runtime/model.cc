@@ -1,13 +1,10 @@
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <variant>
 
 #include "core/mapped_file.h"
 #include "edgerun/edgerun.h"
-#include "io/onnx/proto.h"
-#include "io/onnx/reader.h"
-#include "io/tflite/reader.h"
+#include "io/import.h"
 #include "ops/op.h"
 #include "runtime/fusion.h"
 #include "runtime/model_impl.h"
@@ -83,13 +80,7 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, const std::vec
 
 Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size,
                                            const LoadOptions& options) {
-  const bool tflite_file = size >= 8 && std::memcmp(data + 4, "TFL3", 4) == 0;
-  if (!tflite_file && onnx::looks_like_onnx(data, size)) {
-    EDGERUN_ASSIGN_OR_RETURN(impl->imported,
-                             onnx::import_model(data, size, options.input_values, options.external_data_dir));
-  } else {
-    EDGERUN_ASSIGN_OR_RETURN(impl->imported, tflite::import_model(data, size));
-  }
+  EDGERUN_ASSIGN_OR_RETURN(impl->imported, io::import_model(data, size, options));
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
   switch (options.kernels) {

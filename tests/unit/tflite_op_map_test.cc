@@ -312,5 +312,30 @@ TEST(TfliteOpMap, PadsRejectNegativePaddings) {
   EXPECT_TRUE(std::holds_alternative<std::monostate>(*r));  // PAD keeps no attrs: constant 0
 }
 
+// RELU_0_TO_1 is a CLAMP to [0, 1] (the writer's HARD_SIGMOID ends with it).
+TEST(TfliteOpMap, Relu0To1IsAClamp) {
+  ParseFixture m;
+  m.io({m.activation(DType::kFloat32, {4})}, m.activation(DType::kFloat32, {4}));
+  auto r = m.parse(tflite::fb::kRelu0To1);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(m.node().op, ir::OpType::kClamp);
+  EXPECT_EQ(std::get<ir::ClampAttrs>(*r).min, 0.0f);
+  EXPECT_EQ(std::get<ir::ClampAttrs>(*r).max, 1.0f);
+}
+
+TEST(TfliteOpMap, BatchMatMulAdjointsAndHybridRejected) {
+  ParseFixture m;
+  m.io({m.activation(DType::kFloat32, {2, 3, 4}), m.activation(DType::kFloat32, {2, 5, 4})},
+       m.activation(DType::kFloat32, {2, 3, 5}));
+  m.options(tflite::fb::kBatchMatMulOptions, {}, {{1, 1}});
+  auto r = m.parse(tflite::fb::kBatchMatMul);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(m.node().op, ir::OpType::kBatchMatMul);
+  EXPECT_FALSE(std::get<ir::BatchMatMulAttrs>(*r).adj_x);
+  EXPECT_TRUE(std::get<ir::BatchMatMulAttrs>(*r).adj_y);
+  m.options(tflite::fb::kBatchMatMulOptions, {}, {{2, 1}});
+  expect_error(m.parse(tflite::fb::kBatchMatMul), StatusCode::kUnsupported, "asymmetric_quantize_inputs");
+}
+
 }  // namespace
 }  // namespace edgerun

@@ -41,17 +41,6 @@ constexpr const char* kBuiltinNames[] = {
     "UNSORTED_SEGMENT_MIN", "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT",
 };
 
-// BuiltinOptions union tags (schema.fbs), for the ops edgerun reads options of.
-enum OptionsTag : uint8_t {
-  kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
-  kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12,
-  kLocalResponseNormalizationOptions = 13, kReshapeOptions = 17,
-  kMulOptions = 21, kPadOptions = 22, kReducerOptions = 27, kSqueezeOptions = 30, kDequantizeOptions = 38,
-  kQuantizeOptions = 89, kSubOptions = 28, kDivOptions = 29, kLeakyReluOptions = 75,
-  kStridedSliceOptions = 32, kPadV2Options = 43, kSliceOptions = 48, kMirrorPadOptions = 77,
-  kTransposeConvOptions = 49, kResizeBilinearOptions = 15,
-};
-
 // Reads one options table after verifying it with its field layout.
 class OptionsReader {
  public:
@@ -116,7 +105,7 @@ Result<ir::Padding> padding(const OpContext& ctx, uint8_t code) {
   if (!reader.valid()) return options_error(ctx, std::string(table) + " failed flatbuffer verification")
 
 Result<ir::Attrs> parse_conv_2d(const OpContext& ctx) {
-  READ_OPTIONS(r, kConv2DOptions, "Conv2DOptions", K::kU8, K::kI32, K::kI32, K::kU8, K::kI32, K::kI32);
+  READ_OPTIONS(r, fb::kConv2DOptions, "Conv2DOptions", K::kU8, K::kI32, K::kI32, K::kU8, K::kI32, K::kI32);
   ir::Conv2DAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.padding, padding(ctx, r.u8(0, 0)));
   a.stride_w = r.i32(1, 0);
@@ -128,7 +117,7 @@ Result<ir::Attrs> parse_conv_2d(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_depthwise_conv_2d(const OpContext& ctx) {
-  READ_OPTIONS(r, kDepthwiseConv2DOptions, "DepthwiseConv2DOptions", K::kU8, K::kI32, K::kI32, K::kI32, K::kU8,
+  READ_OPTIONS(r, fb::kDepthwiseConv2DOptions, "DepthwiseConv2DOptions", K::kU8, K::kI32, K::kI32, K::kI32, K::kU8,
                K::kI32, K::kI32);
   ir::DepthwiseConv2DAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.padding, padding(ctx, r.u8(0, 0)));
@@ -142,7 +131,7 @@ Result<ir::Attrs> parse_depthwise_conv_2d(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_pool_2d(const OpContext& ctx) {
-  READ_OPTIONS(r, kPool2DOptions, "Pool2DOptions", K::kU8, K::kI32, K::kI32, K::kI32, K::kI32, K::kU8);
+  READ_OPTIONS(r, fb::kPool2DOptions, "Pool2DOptions", K::kU8, K::kI32, K::kI32, K::kI32, K::kI32, K::kU8);
   ir::Pool2DAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.padding, padding(ctx, r.u8(0, 0)));
   a.stride_w = r.i32(1, 0);
@@ -154,7 +143,7 @@ Result<ir::Attrs> parse_pool_2d(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_fully_connected(const OpContext& ctx) {
-  READ_OPTIONS(r, kFullyConnectedOptions, "FullyConnectedOptions", K::kU8, K::kU8, K::kU8, K::kU8, K::kU8);
+  READ_OPTIONS(r, fb::kFullyConnectedOptions, "FullyConnectedOptions", K::kU8, K::kU8, K::kU8, K::kU8, K::kU8);
   ir::FullyConnectedAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   if (r.u8(1, 0) != 0) {
@@ -168,14 +157,14 @@ Result<ir::Attrs> parse_fully_connected(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_softmax(const OpContext& ctx) {
-  READ_OPTIONS(r, kSoftmaxOptions, "SoftmaxOptions", K::kF32);
+  READ_OPTIONS(r, fb::kSoftmaxOptions, "SoftmaxOptions", K::kF32);
   ir::SoftmaxAttrs a;
   a.beta = r.f32(0, 0.0f);
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_concatenation(const OpContext& ctx) {
-  READ_OPTIONS(r, kConcatenationOptions, "ConcatenationOptions", K::kI32, K::kU8);
+  READ_OPTIONS(r, fb::kConcatenationOptions, "ConcatenationOptions", K::kI32, K::kU8);
   ir::ConcatenationAttrs a;
   a.axis = r.i32(0, 0);
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(1, 0)));
@@ -183,29 +172,29 @@ Result<ir::Attrs> parse_concatenation(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_add(const OpContext& ctx) {
-  READ_OPTIONS(r, kAddOptions, "AddOptions", K::kU8, K::kU8);
+  READ_OPTIONS(r, fb::kAddOptions, "AddOptions", K::kU8, K::kU8);
   ir::ElementwiseAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_mul(const OpContext& ctx) {
-  READ_OPTIONS(r, kMulOptions, "MulOptions", K::kU8);
+  READ_OPTIONS(r, fb::kMulOptions, "MulOptions", K::kU8);
   ir::ElementwiseAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_l2_norm(const OpContext& ctx) {
-  READ_OPTIONS(r, kL2NormOptions, "L2NormOptions", K::kU8);
+  READ_OPTIONS(r, fb::kL2NormOptions, "L2NormOptions", K::kU8);
   ir::L2NormAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_local_response_norm(const OpContext& ctx) {
-  READ_OPTIONS(r, kLocalResponseNormalizationOptions, "LocalResponseNormalizationOptions", K::kI32, K::kF32, K::kF32,
-               K::kF32);
+  READ_OPTIONS(r, fb::kLocalResponseNormalizationOptions, "LocalResponseNormalizationOptions", K::kI32, K::kF32,
+               K::kF32, K::kF32);
   ir::LocalResponseNormAttrs a;
   a.radius_before = a.radius_after = r.i32(0, 0);
   a.bias = r.f32(1, 0.0f);
@@ -215,14 +204,14 @@ Result<ir::Attrs> parse_local_response_norm(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_reducer(const OpContext& ctx) {
-  READ_OPTIONS(r, kReducerOptions, "ReducerOptions", K::kU8);
+  READ_OPTIONS(r, fb::kReducerOptions, "ReducerOptions", K::kU8);
   ir::ReduceAttrs a;
   a.keep_dims = r.u8(0, 0) != 0;
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_squeeze(const OpContext& ctx) {
-  READ_OPTIONS(r, kSqueezeOptions, "SqueezeOptions", K::kVecI32);
+  READ_OPTIONS(r, fb::kSqueezeOptions, "SqueezeOptions", K::kVecI32);
   ir::SqueezeAttrs a;
   a.squeeze_dims = r.vec_i32(0);
   return ir::Attrs{a};
@@ -230,38 +219,51 @@ Result<ir::Attrs> parse_squeeze(const OpContext& ctx) {
 
 Result<ir::Attrs> parse_reshape(const OpContext& ctx) {
   // new_shape is informational: the output tensor's static shape is authoritative.
-  READ_OPTIONS(r, kReshapeOptions, "ReshapeOptions", K::kVecI32);
+  READ_OPTIONS(r, fb::kReshapeOptions, "ReshapeOptions", K::kVecI32);
   return ir::Attrs{};
 }
 
 Result<ir::Attrs> parse_sub(const OpContext& ctx) {
-  READ_OPTIONS(r, kSubOptions, "SubOptions", K::kU8, K::kU8);  // pot_scale_int16 only matters for int16
+  READ_OPTIONS(r, fb::kSubOptions, "SubOptions", K::kU8, K::kU8);  // pot_scale_int16 only matters for int16
   ir::ElementwiseAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_div(const OpContext& ctx) {
-  READ_OPTIONS(r, kDivOptions, "DivOptions", K::kU8);
+  READ_OPTIONS(r, fb::kDivOptions, "DivOptions", K::kU8);
   ir::ElementwiseAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.activation, activation(ctx, r.u8(0, 0)));
   return ir::Attrs{a};
 }
 
 Result<ir::Attrs> parse_leaky_relu(const OpContext& ctx) {
-  READ_OPTIONS(r, kLeakyReluOptions, "LeakyReluOptions", K::kF32);
+  READ_OPTIONS(r, fb::kLeakyReluOptions, "LeakyReluOptions", K::kF32);
   ir::LeakyReluAttrs a;
   a.alpha = r.f32(0, 0.0f);  // the schema's default, as TFLite reads a missing table
   return ir::Attrs{a};
 }
 
-// RELU, RELU6 and RELU_N1_TO_1 are CLAMPs (no options table; CLAMP runs float32 only, a quantized
+// RELU, RELU6, RELU_N1_TO_1 and RELU_0_TO_1 are CLAMPs (no options table; CLAMP runs float32 only, a quantized
 // model's unfused RELU fails to prepare as unsupported).
 Result<ir::Attrs> relu_clamp(const OpContext&) {
   return ir::Attrs{ir::ClampAttrs{0.0f, std::numeric_limits<float>::infinity()}};
 }
 Result<ir::Attrs> relu6_clamp(const OpContext&) { return ir::Attrs{ir::ClampAttrs{0.0f, 6.0f}}; }
 Result<ir::Attrs> relu_n1_to_1_clamp(const OpContext&) { return ir::Attrs{ir::ClampAttrs{-1.0f, 1.0f}}; }
+Result<ir::Attrs> relu_0_to_1_clamp(const OpContext&) { return ir::Attrs{ir::ClampAttrs{0.0f, 1.0f}}; }
+
+Result<ir::Attrs> parse_batch_matmul(const OpContext& ctx) {
+  READ_OPTIONS(r, fb::kBatchMatMulOptions, "BatchMatMulOptions", K::kU8, K::kU8, K::kU8);
+  if (r.u8(2, 0) != 0) {
+    return Status(StatusCode::kUnsupported,
+                  options_error(ctx, "asymmetric_quantize_inputs (hybrid int8 weights) is not supported").message());
+  }
+  ir::BatchMatMulAttrs a;
+  a.adj_x = r.u8(0, 0) != 0;
+  a.adj_y = r.u8(1, 0) != 0;
+  return ir::Attrs{a};
+}
 
 Result<ir::Attrs> no_options(const OpContext&) { return ir::Attrs{}; }
 
@@ -332,7 +334,7 @@ Status expect_output_shape(const OpContext& ctx, const Shape& expected, const ch
 }
 
 Result<ir::Attrs> parse_strided_slice(const OpContext& ctx) {
-  READ_OPTIONS(r, kStridedSliceOptions, "StridedSliceOptions", K::kI32, K::kI32, K::kI32, K::kI32, K::kI32, K::kU8);
+  READ_OPTIONS(r, fb::kStridedSliceOptions, "StridedSliceOptions", K::kI32, K::kI32, K::kI32, K::kI32, K::kI32, K::kU8);
   const auto begin_mask = static_cast<uint32_t>(r.i32(0, 0));
   const auto end_mask = static_cast<uint32_t>(r.i32(1, 0));
   const auto shrink_mask = static_cast<uint32_t>(r.i32(4, 0));
@@ -404,7 +406,7 @@ Result<ir::Attrs> parse_strided_slice(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_slice(const OpContext& ctx) {
-  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, kSliceOptions, "SliceOptions"));  // no fields
+  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, fb::kSliceOptions, "SliceOptions"));  // no fields
   EDGERUN_RETURN_IF_ERROR(expect_io(ctx, 3, 3));
   const Shape& shape = value_of(ctx, ctx.node->inputs[0]).info.shape;
   EDGERUN_ASSIGN_OR_RETURN(const std::vector<int64_t> begin, constant_ints(ctx, 1, "begin", true));
@@ -537,7 +539,7 @@ Result<float> padv2_value(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_padv2(const OpContext& ctx) {
-  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, kPadV2Options, "PadV2Options"));  // no fields
+  EDGERUN_RETURN_IF_ERROR(expect_tag(ctx, fb::kPadV2Options, "PadV2Options"));  // no fields
   EDGERUN_RETURN_IF_ERROR(expect_io(ctx, 2, 3));
   EDGERUN_RETURN_IF_ERROR(expect_non_negative_paddings(ctx));
   ir::PadAttrs a;
@@ -549,7 +551,7 @@ Result<ir::Attrs> parse_padv2(const OpContext& ctx) {
 }
 
 Result<ir::Attrs> parse_mirror_pad(const OpContext& ctx) {
-  READ_OPTIONS(r, kMirrorPadOptions, "MirrorPadOptions", K::kU8);
+  READ_OPTIONS(r, fb::kMirrorPadOptions, "MirrorPadOptions", K::kU8);
   EDGERUN_RETURN_IF_ERROR(expect_non_negative_paddings(ctx));
   ir::PadAttrs a;
   switch (r.u8(0, 0)) {
@@ -564,7 +566,7 @@ Result<ir::Attrs> parse_mirror_pad(const OpContext& ctx) {
 // SAME / VALID stay in the attrs until finish_transpose_conv, which has the
 // shapes to turn them into pads.
 Result<ir::Attrs> parse_transpose_conv(const OpContext& ctx) {
-  READ_OPTIONS(r, kTransposeConvOptions, "TransposeConvOptions", K::kU8, K::kI32, K::kI32, K::kU8, K::kU8);
+  READ_OPTIONS(r, fb::kTransposeConvOptions, "TransposeConvOptions", K::kU8, K::kI32, K::kI32, K::kU8, K::kU8);
   ir::ConvTransposeAttrs a;
   EDGERUN_ASSIGN_OR_RETURN(a.padding, padding(ctx, r.u8(0, 0)));
   a.stride_w = r.i32(1, 0);
@@ -623,19 +625,10 @@ Status finish_transpose_conv(const OpContext& ctx, const ir::Graph& g, ir::Node*
                                   std::to_string(a.stride_w) + " (width)");
   }
   const bool same = a.padding == ir::Padding::kSame;
-  auto pads = [&](int32_t in, int32_t filter, int32_t stride, int32_t out_size, int32_t* begin, int32_t* end) {
-    const int64_t s = stride, k = filter, o = out_size;
-    const int64_t conv_out = same ? (o + s - 1) / s : (o + s - k) / s;  // ComputeOutSize
-    const int64_t total = (conv_out - 1) * s + k - o;
-    const int64_t b = total > 0 ? total / 2 : 0;
-    const int64_t e = std::max<int64_t>(0, s * (in - 1) + k - b - o);
-    if (e > std::numeric_limits<int32_t>::max()) return false;
-    *begin = static_cast<int32_t>(b);
-    *end = static_cast<int32_t>(e);
-    return true;
-  };
-  if (!pads(input.info.shape[1], weights.info.shape[1], a.stride_h, out[1], &a.pads.top, &a.pads.bottom) ||
-      !pads(input.info.shape[2], weights.info.shape[2], a.stride_w, out[2], &a.pads.left, &a.pads.right)) {
+  if (!transpose_conv_pads(same, input.info.shape[1], weights.info.shape[1], a.stride_h, out[1], &a.pads.top,
+                           &a.pads.bottom) ||
+      !transpose_conv_pads(same, input.info.shape[2], weights.info.shape[2], a.stride_w, out[2], &a.pads.left,
+                           &a.pads.right)) {
     return InvalidModel(where + "input " + shape_string(input.info.shape) + " with stride " +
                         std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w) +
                         " spreads far beyond the output " + shape_string(out));
@@ -656,7 +649,7 @@ Status finish_transpose_conv(const OpContext& ctx, const ir::Graph& g, ir::Node*
 // differently from ONNX's float64 ones (e.g. height 2 -> 82, row 41: TFLite
 // takes source row 0, ONNX asymmetric floor row 1), so whole pixels differ.
 Result<ir::Attrs> parse_resize_bilinear(const OpContext& ctx) {
-  READ_OPTIONS(r, kResizeBilinearOptions, "ResizeBilinearOptions", K::kI32, K::kI32, K::kU8, K::kU8);
+  READ_OPTIONS(r, fb::kResizeBilinearOptions, "ResizeBilinearOptions", K::kI32, K::kI32, K::kU8, K::kU8);
   const bool align_corners = r.u8(2, 0) != 0;
   const bool half_pixel_centers = r.u8(3, 0) != 0;
   if (align_corners && half_pixel_centers) {
@@ -674,42 +667,57 @@ using ir::OpType;
 
 // One line per supported TFLite builtin operator.
 constexpr OpMapEntry kOpMap[] = {
-    {3, OpType::kConv2D, parse_conv_2d},
-    {4, OpType::kDepthwiseConv2D, parse_depthwise_conv_2d},
-    {9, OpType::kFullyConnected, parse_fully_connected},
-    {1, OpType::kAveragePool2D, parse_pool_2d},
-    {17, OpType::kMaxPool2D, parse_pool_2d},
-    {0, OpType::kAdd, parse_add},
-    {18, OpType::kMul, parse_mul},
-    {40, OpType::kMean, parse_reducer},
-    {34, OpType::kPad, parse_pad},
-    {22, OpType::kReshape, parse_reshape},
-    {43, OpType::kSqueeze, parse_squeeze},
-    {2, OpType::kConcatenation, parse_concatenation},
-    {25, OpType::kSoftmax, parse_softmax},
-    {14, OpType::kLogistic, no_options},
-    {114, OpType::kQuantize, no_options},
-    {6, OpType::kDequantize, no_options},
-    {11, OpType::kL2Normalization, parse_l2_norm},
-    {39, OpType::kTranspose, no_options},
-    {117, OpType::kHardSwish, no_options},
-    {13, OpType::kLocalResponseNorm, parse_local_response_norm},
-    {41, OpType::kSub, parse_sub},
-    {42, OpType::kDiv, parse_div},
-    {28, OpType::kTanh, no_options},
-    {98, OpType::kLeakyRelu, parse_leaky_relu},
-    {19, OpType::kClamp, relu_clamp},
-    {21, OpType::kClamp, relu6_clamp},
-    {20, OpType::kClamp, relu_n1_to_1_clamp},
-    {45, OpType::kStridedSlice, parse_strided_slice},
-    {65, OpType::kStridedSlice, parse_slice},
-    {60, OpType::kPad, parse_padv2},
-    {100, OpType::kPad, parse_mirror_pad},
-    {67, OpType::kConvTranspose, parse_transpose_conv, finish_transpose_conv},
-    {23, OpType::kResize, parse_resize_bilinear},
+    {fb::kConv2D, OpType::kConv2D, parse_conv_2d},
+    {fb::kDepthwiseConv2D, OpType::kDepthwiseConv2D, parse_depthwise_conv_2d},
+    {fb::kFullyConnected, OpType::kFullyConnected, parse_fully_connected},
+    {fb::kAveragePool2D, OpType::kAveragePool2D, parse_pool_2d},
+    {fb::kMaxPool2D, OpType::kMaxPool2D, parse_pool_2d},
+    {fb::kAdd, OpType::kAdd, parse_add},
+    {fb::kMul, OpType::kMul, parse_mul},
+    {fb::kMean, OpType::kMean, parse_reducer},
+    {fb::kPad, OpType::kPad, parse_pad},
+    {fb::kReshape, OpType::kReshape, parse_reshape},
+    {fb::kSqueeze, OpType::kSqueeze, parse_squeeze},
+    {fb::kConcatenation, OpType::kConcatenation, parse_concatenation},
+    {fb::kSoftmax, OpType::kSoftmax, parse_softmax},
+    {fb::kLogistic, OpType::kLogistic, no_options},
+    {fb::kQuantize, OpType::kQuantize, no_options},
+    {fb::kDequantize, OpType::kDequantize, no_options},
+    {fb::kL2Normalization, OpType::kL2Normalization, parse_l2_norm},
+    {fb::kTranspose, OpType::kTranspose, no_options},
+    {fb::kHardSwish, OpType::kHardSwish, no_options},
+    {fb::kLocalResponseNormalization, OpType::kLocalResponseNorm, parse_local_response_norm},
+    {fb::kSub, OpType::kSub, parse_sub},
+    {fb::kDiv, OpType::kDiv, parse_div},
+    {fb::kTanh, OpType::kTanh, no_options},
+    {fb::kLeakyRelu, OpType::kLeakyRelu, parse_leaky_relu},
+    {fb::kRelu, OpType::kClamp, relu_clamp},
+    {fb::kRelu6, OpType::kClamp, relu6_clamp},
+    {fb::kReluN1To1, OpType::kClamp, relu_n1_to_1_clamp},
+    {fb::kRelu0To1, OpType::kClamp, relu_0_to_1_clamp},
+    {fb::kStridedSlice, OpType::kStridedSlice, parse_strided_slice},
+    {fb::kSlice, OpType::kStridedSlice, parse_slice},
+    {fb::kPadV2, OpType::kPad, parse_padv2},
+    {fb::kMirrorPad, OpType::kPad, parse_mirror_pad},
+    {fb::kTransposeConv, OpType::kConvTranspose, parse_transpose_conv, finish_transpose_conv},
+    {fb::kResizeBilinear, OpType::kResize, parse_resize_bilinear},
+    {fb::kBatchMatMul, OpType::kBatchMatMul, parse_batch_matmul},
 };
 
 }  // namespace
+
+bool transpose_conv_pads(bool same, int32_t in, int32_t filter, int32_t stride, int32_t out, int32_t* begin,
+                         int32_t* end) {
+  const int64_t s = stride, k = filter, o = out;
+  const int64_t conv_out = same ? (o + s - 1) / s : (o + s - k) / s;  // ComputeOutSize
+  const int64_t total = (conv_out - 1) * s + k - o;
+  const int64_t b = total > 0 ? total / 2 : 0;
+  const int64_t e = std::max<int64_t>(0, s * (int64_t{in} - 1) + k - b - o);
+  if (e > std::numeric_limits<int32_t>::max()) return false;
+  *begin = static_cast<int32_t>(b);
+  *end = static_cast<int32_t>(e);
+  return true;
+}
 
 const char* builtin_name(int32_t code) {
   if (code >= 0 && static_cast<size_t>(code) < std::size(kBuiltinNames)) return kBuiltinNames[code];

@@ -42,4 +42,13 @@ struct OpMapEntry {
 const OpMapEntry* find_builtin(int32_t code);
 const char* builtin_name(int32_t code);
 
+// TRANSPOSE_CONV's pads along one axis (input size `in`, output size `out`) as
+// LiteRT's transpose_conv.cc derives them from SAME (`same`) or VALID: the
+// leading pad is ComputePaddingHeightWidth's for a conv from the output to the
+// input; the trailing pad is what the scatter spreads beyond the output. The
+// reader turns SAME / VALID into these, the writer matches explicit pads
+// against them. False when the trailing pad overflows int32.
+bool transpose_conv_pads(bool same, int32_t in, int32_t filter, int32_t stride, int32_t out, int32_t* begin,
+                         int32_t* end);
+
 }  // namespace edgerun::tflite

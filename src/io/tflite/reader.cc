@@ -13,7 +13,6 @@
 namespace edgerun::tflite {
 namespace {
 
-constexpr int32_t kCustomCode = 32;
 constexpr size_t kMaxRank = 8;
 constexpr int64_t kMaxTensorBytes = int64_t{1} << 31;
 
@@ -260,7 +259,7 @@ class Importer {
       const OpMapEntry* entry = find_builtin(builtin);
       if (entry == nullptr) {
         std::string name = builtin_name(builtin);
-        if (builtin == kCustomCode) name += " '" + (code->custom_code() ? code->custom_code()->str() : "") + "'";
+        if (builtin == fb::kCustom) name += " '" + (code->custom_code() ? code->custom_code()->str() : "") + "'";
         unsupported += (unsupported_count++ ? ", " : "") + name + " (" + where + ")";
         continue;
       }

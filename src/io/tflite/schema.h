@@ -161,6 +161,27 @@ struct Model : Table {
   }
 };
 
+// schema.fbs BuiltinOperator codes of the ops edgerun reads or writes.
+enum BuiltinOperator : int32_t {
+  kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4, kDequantize = 6,
+  kFullyConnected = 9, kL2Normalization = 11, kLocalResponseNormalization = 13, kLogistic = 14, kMaxPool2D = 17,
+  kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22, kResizeBilinear = 23, kSoftmax = 25,
+  kTanh = 28, kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40, kSub = 41, kDiv = 42, kSqueeze = 43,
+  kStridedSlice = 45, kPadV2 = 60, kSlice = 65, kTransposeConv = 67, kLeakyRelu = 98, kMirrorPad = 100,
+  kQuantize = 114, kHardSwish = 117, kBatchMatMul = 126, kPlaceholderForGreaterOpCodes = 127, kRelu0To1 = 152,
+};
+
+// schema.fbs BuiltinOptions union tags of those ops' option tables.
+enum OptionsTag : uint8_t {
+  kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
+  kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kL2NormOptions = 12,
+  kLocalResponseNormalizationOptions = 13, kResizeBilinearOptions = 15, kReshapeOptions = 17, kMulOptions = 21,
+  kPadOptions = 22, kReducerOptions = 27, kSubOptions = 28, kDivOptions = 29, kSqueezeOptions = 30,
+  kStridedSliceOptions = 32, kDequantizeOptions = 38, kPadV2Options = 43, kSliceOptions = 48,
+  kTransposeConvOptions = 49, kLeakyReluOptions = 75, kMirrorPadOptions = 77, kQuantizeOptions = 89,
+  kBatchMatMulOptions = 101,
+};
+
 // Builtin option tables: every field is a scalar or a vector of int32.
 // kind of each field, so one generic verifier serves them all.
 enum class FieldKind : uint8_t { kU8, kI32, kF32, kVecI32 };

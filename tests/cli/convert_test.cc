@@ -1,0 +1,109 @@
+// `edgerun convert`, run as a user would run it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/cli_runner.h"
+#include "shared_data.h"
+
+namespace edgerun {
+namespace {
+
+using testcli::quote;
+using testcli::run_cli;
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::path(::testing::TempDir()) / (std::to_string(getpid()) + "_" + name)).string();
+}
+
+const std::string kFixtures = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/onnx/fixtures/";
+
+TEST(CliConvert, HelpExplainsTheOptions) {
+  auto r = run_cli("convert --help");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* part : {"IN", "--output", "--labels", "--mean", "--std", "--json", "docs/convert.md"}) {
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " missing from:\n" << r.output;
+  }
+}
+
+// The converted model classifies exactly as the original (same scores), labels included.
+TEST(CliConvert, ConvertedModelClassifiesLikeTheOriginal) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
+  EDGERUN_REQUIRE_SHARED(image, "images/cat.bmp");
+  const std::string out = temp_path("mobilenet_v1_0.25.tflite");
+  auto r = run_cli("convert " + quote(model) + " -o " + quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(" -> " + out), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ops:        31 -> 31 (CONV_2D 15, DEPTHWISE_CONV_2D 13"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("metadata:   name 'ImageClassifier', 1001 labels, mean [127.5], std [127.5]"),
+            std::string::npos)
+      << r.output;
+  auto want = run_cli("classify --model " + quote(model) + " --resize nearest --json " + quote(image), false);
+  auto got = run_cli("classify --model " + quote(out) + " --resize nearest --json " + quote(image), false);
+  ASSERT_EQ(want.exit_code, 0) << want.output;
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_EQ(nlohmann::json::parse(got.output)["results"][0]["top_k"],
+            nlohmann::json::parse(want.output)["results"][0]["top_k"]);
+  std::filesystem::remove(out);
+}
+
+TEST(CliConvert, JsonSummaryWithNewLabelsAndNormalization) {
+  const std::string labels = temp_path("labels.txt");
+  {
+    std::ofstream f(labels);
+    for (int i = 0; i < 7; ++i) f << "class " << i << "\n";
+  }
+  const std::string out = temp_path("conv_paths.tflite");
+  auto r = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " --output " + quote(out) + " --labels " +
+                       quote(labels) + " --mean 1,2,3 --std 4,5,6 --json",
+                   false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["output"], out);
+  EXPECT_EQ(j["metadata"]["labels"], 7);
+  EXPECT_EQ(j["metadata"]["mean"], nlohmann::json::parse("[1.0, 2.0, 3.0]"));
+  EXPECT_EQ(j["metadata"]["std"], nlohmann::json::parse("[4.0, 5.0, 6.0]"));
+  EXPECT_EQ(j["output_bytes"].get<size_t>(), std::filesystem::file_size(out));
+  int pads = 0;
+  for (const auto& op : j["ops"]) pads += op["op"] == "PAD" ? op["count"].get<int>() : 0;
+  EXPECT_EQ(pads, 1) << r.output;  // the stride-2 conv's ONNX pads
+  auto inspect = run_cli("inspect --json " + quote(out), false);
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_EQ(nlohmann::json::parse(inspect.output)["metadata"]["labels"], 7);
+  std::filesystem::remove(out);
+  std::filesystem::remove(labels);
+}
+
+TEST(CliConvert, ErrorsAreOneClearLine) {
+  const std::string out = temp_path("never.tflite");
+  auto missing = run_cli("convert /nonexistent/model.onnx -o " + quote(out));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.output.rfind("edgerun: ", 0), 0u) << missing.output;
+  EXPECT_NE(missing.output.find("/nonexistent/model.onnx"), std::string::npos) << missing.output;
+
+  auto unwritable = run_cli("convert " + quote(kFixtures + "qdq_int8.onnx") + " -o " + quote(out));
+  EXPECT_EQ(unwritable.exit_code, 1);
+  EXPECT_NE(unwritable.output.find("(QUANTIZE, source operator 8): rounding half to even (ONNX QuantizeLinear) "
+                                   "cannot be written as TFLite"),
+            std::string::npos)
+      << unwritable.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  auto no_dir = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " -o /nonexistent/dir/m.tflite");
+  EXPECT_EQ(no_dir.exit_code, 1);
+  EXPECT_NE(no_dir.output.find("/nonexistent/dir/m.tflite: cannot create"), std::string::npos) << no_dir.output;
+
+  auto half = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " -o " + quote(out) + " --mean 1");
+  EXPECT_EQ(half.exit_code, 2) << half.output;
+  EXPECT_NE(half.output.find("--std"), std::string::npos) << half.output;
+
+  auto no_output = run_cli("convert " + quote(kFixtures + "conv_paths.onnx"));
+  EXPECT_EQ(no_output.exit_code, 2) << no_output.output;
+}
+
+}  // namespace
+}  // namespace edgerun
