@@ -78,9 +78,8 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, const std::vec
   return requests;
 }
 
-Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const uint8_t* data, size_t size,
-                                           const LoadOptions& options) {
-  EDGERUN_ASSIGN_OR_RETURN(impl->imported, io::import_model(data, size, options));
+// Prepares every op of impl->imported and plans the memory.
+Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const LoadOptions& options) {
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
   switch (options.kernels) {
@@ -155,7 +154,10 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
     const size_t slash = path.find_last_of('/');
     opts.external_data_dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   }
-  auto built = build(std::move(impl), data, size, opts);
+  auto imported = io::import_model(data, size, opts);
+  if (!imported.ok()) return imported.status().with_context(path);
+  impl->imported = std::move(imported).value();
+  auto built = build(std::move(impl), opts);
   if (!built.ok()) return built.status().with_context(path);
   return std::shared_ptr<const Model>(new Model(std::move(built).value()));
 }
@@ -163,7 +165,17 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
 Result<std::shared_ptr<const Model>> Model::load_from_buffer(const uint8_t* data, size_t size,
                                                              const LoadOptions& options) {
   if (data == nullptr || size == 0) return InvalidArgument("model buffer is empty");
-  EDGERUN_ASSIGN_OR_RETURN(auto impl, build(std::make_unique<Impl>(), data, size, options));
+  auto impl = std::make_unique<Impl>();
+  EDGERUN_ASSIGN_OR_RETURN(impl->imported, io::import_model(data, size, options));
+  EDGERUN_ASSIGN_OR_RETURN(impl, build(std::move(impl), options));
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+Result<std::shared_ptr<const Model>> Model::Impl::from_imported(io::ImportedModel imported,
+                                                                const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->imported = std::move(imported);
+  EDGERUN_ASSIGN_OR_RETURN(impl, build(std::move(impl), options));
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 

@@ -24,6 +24,13 @@ struct Model::Impl {
   ModelMetadata metadata;
   ModelStats stats;
   std::vector<NodeInfo> nodes;  // one per graph node
+
+  // A Model of a graph built in memory (host tools: the converter's
+  // calibration and accuracy runs), validated and prepared as load() does.
+  // Constants the graph does not own (imported.aligned_copies) must outlive
+  // the Model.
+  static Result<std::shared_ptr<const Model>> from_imported(io::ImportedModel imported,
+                                                            const LoadOptions& options = {});
 };
 
 }  // namespace edgerun

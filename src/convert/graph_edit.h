@@ -1,0 +1,41 @@
+// convert/graph_edit.h — small helpers for the converter's passes, which
+// rewrite an imported model's graph in place.
+//
+//   io::ImportedModel& m = ...;
+//   std::vector<float> w = ...;
+//   const int32_t id = convert::add_constant(m, "conv1/weights_f32", DType::kFloat32, {8, 3, 3, 3},
+//                                            w.data(), w.size() * sizeof(float));
+//   m.graph.nodes[i].inputs[1] = id;
+//
+// New constants are copied into memory the model owns (ImportedModel::
+// aligned_copies, 64-byte aligned), so a pass never writes into the model
+// file's bytes. Values a pass stops using stay in the graph: the TFLite
+// writer and the runtime skip values no node or graph input / output uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edgerun/tensor.h"
+#include "io/imported_model.h"
+
+namespace edgerun::convert {
+
+// Appends a constant value holding a copy of `bytes` (which must be
+// elements(shape) * dtype_size(dtype) long) and returns its index.
+int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape,
+                     const void* bytes, size_t size, const QuantParams& quant = {});
+
+// Appends an activation value (no data) and returns its index.
+int32_t add_activation(io::ImportedModel& m, const TensorInfo& info);
+
+// A constant's elements as float32: float32 as stored, quantized integer
+// types dequantized with their QuantParams (per tensor or per channel), other
+// integers converted. Empty for a value without data.
+std::vector<float> constant_as_float(const ir::Value& v);
+
+// The nodes that read each value, by value index.
+std::vector<std::vector<int32_t>> readers_of_values(const ir::Graph& g);
+
+}  // namespace edgerun::convert
