@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "convert/dequantize.h"
 #include "core/mapped_file.h"
 #include "format.h"
 #include "io/import.h"
@@ -21,6 +22,7 @@ struct ConvertOptions {
   std::string output;
   std::string labels;
   std::vector<float> mean, std;
+  bool dequantize = false;
   bool json = false;
 };
 
@@ -95,6 +97,14 @@ int run_convert(const ConvertOptions& o) {
   if (!imported->metadata_error.empty()) {
     std::cerr << "edgerun: warning: " << o.input << ": " << imported->metadata_error
               << " (the metadata is not carried over)\n";
+  }
+
+  if (o.dequantize) {
+    convert::DequantizeReport r;
+    if (Status st = convert::dequantize_model(*imported, &r); !st.ok()) return fail(st.with_context(o.input));
+    if (r.constants + r.activations == 0) {
+      std::cerr << "edgerun: warning: " << o.input << ": --dequantize: the model has no quantized tensors\n";
+    }
   }
 
   ModelMetadata md = imported->metadata;
@@ -189,6 +199,10 @@ Runner add_convert(CLI::App& app) {
                    ->delimiter(',');
   mean->needs(stdv);
   stdv->needs(mean);
+  cmd->add_flag("--dequantize", o->dequantize,
+                "Write a float32 model: every quantized weight and activation as float32 (scale * (q - zero "
+                "point)), QUANTIZE / DEQUANTIZE nodes removed; a quantized input without normalization metadata "
+                "gets mean = zero point, std = 1 / scale");
   cmd->add_flag("--json", o->json, "Print a JSON summary");
   cmd->footer(
       "The graph is written as edgerun imports it (an ONNX model's batch norms folded, activations fused, NCHW "
