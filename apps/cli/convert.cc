@@ -34,6 +34,7 @@ struct ConvertOptions {
   std::string range = "minmax";
   double percentile = 99.99;
   std::string io = "float";
+  bool bias_correction = true;
   std::string report;
   int report_images = 10;
   int threads = 1;
@@ -68,11 +69,13 @@ Status quantize_int8(const ConvertOptions& o, io::ImportedModel& m, nlohmann::js
   if (!ranges.ok()) return ranges.status();
   convert::QuantizeOptions qo;
   qo.io = o.io == "int8" ? convert::IoType::kInt8 : o.io == "uint8" ? convert::IoType::kUInt8 : convert::IoType::kFloat;
+  qo.bias_correction = o.bias_correction;
   convert::QuantizeReport qr;
   EDGERUN_RETURN_IF_ERROR(convert::quantize_int8(m, *ranges, qo, &qr));
   nlohmann::json& j = *summary;
   j["calibration"] = {{"dir", o.calibration}, {"images", images.size()}, {"range", o.range}};
   if (o.range == "percentile") j["calibration"]["percentile"] = o.percentile;
+  j["bias_correction"] = o.bias_correction;
   j["int8_nodes"] = qr.quantized_nodes;
   j["float_nodes"] = qr.float_nodes;
   j["float_ops"] = qr.float_ops;
@@ -320,6 +323,9 @@ Runner add_convert(CLI::App& app) {
                   "With --quantize int8, the model's input and output type: float (QUANTIZE / DEQUANTIZE inside "
                   "the model), int8, or uint8")
       ->check(CLI::IsMember({"float", "int8", "uint8"}));
+  cmd->add_flag("--bias-correction,!--no-bias-correction", o->bias_correction,
+                "With --quantize int8 (on by default), fold the mean shift that rounding the weights causes (sum "
+                "(w_q - w) * the calibrated mean input) into each conv / fully connected bias");
   cmd->add_option("--report", o->report,
                   "With --quantize int8, write per-layer quantization error (SQNR of each int8 tensor against the "
                   "float model's, in dB) as JSON to this file; the summary names the five lowest");

@@ -181,9 +181,19 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
     if (options.progress) options.progress(i, images.size());
   };
   auto only_float = [&](int32_t id) { return model.graph.values[static_cast<size_t>(id)].info.dtype == DType::kFloat32; };
+  std::vector<std::vector<double>> sums(n_values);
+  std::vector<int64_t> counts(n_values, 0);
   EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
       model, images, options.normalization, options.threads, progress, [&](int32_t id, const float* x, int64_t n) {
         if (!only_float(id)) return;
+        const Shape& shape = model.graph.values[static_cast<size_t>(id)].info.shape;
+        const int64_t channels = shape.empty() || shape.back() <= 0 ? 1 : shape.back();
+        std::vector<double>& sum = sums[static_cast<size_t>(id)];
+        sum.resize(static_cast<size_t>(channels), 0.0);
+        for (int64_t k = 0; k < n; ++k) {
+          if (std::isfinite(x[k])) sum[static_cast<size_t>(k % channels)] += x[k];
+        }
+        counts[static_cast<size_t>(id)] += n / channels;
         ValueRange& r = ranges[static_cast<size_t>(id)];
         for (int64_t k = 0; k < n; ++k) {
           if (!std::isfinite(x[k])) continue;
@@ -196,6 +206,10 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
         }
       }));
   if (options.progress) options.progress(images.size(), images.size());
+  for (size_t id = 0; id < n_values; ++id) {
+    if (counts[id] == 0) continue;
+    for (double s : sums[id]) ranges[id].channel_mean.push_back(static_cast<float>(s / static_cast<double>(counts[id])));
+  }
 
   if (options.estimator != RangeEstimator::kMinMax) {
     std::vector<Histogram> hist(n_values);
@@ -213,8 +227,11 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
     for (size_t id = 0; id < n_values; ++id) {
       ValueRange& r = ranges[id];
       if (!r.seen || r.max <= r.min) continue;
-      r = options.estimator == RangeEstimator::kPercentile ? percentile_range(hist[id], r.min, r.max, options.percentile)
-                                                           : mse_range(hist[id], r.min, r.max);
+      const ValueRange clipped = options.estimator == RangeEstimator::kPercentile
+                                     ? percentile_range(hist[id], r.min, r.max, options.percentile)
+                                     : mse_range(hist[id], r.min, r.max);
+      r.min = clipped.min;
+      r.max = clipped.max;
     }
   }
   for (ValueRange& r : ranges) {

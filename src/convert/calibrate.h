@@ -52,6 +52,9 @@ struct CalibrationOptions {
 struct ValueRange {
   bool seen = false;  // a float activation the images reached
   float min = 0.0f, max = 0.0f;
+  // The mean of each channel (the last dim) over all images, for the
+  // quantizer's bias correction; empty when not measured.
+  std::vector<float> channel_mean;
 };
 
 // The first `count` images of DIR: in DIR/labels.tsv's order when it exists,

@@ -265,15 +265,17 @@ class Quantizer {
       if (id == ir::kNoValue || value(id).is_constant() || value(id).info.dtype != DType::kFloat32) continue;
       q.inputs[i] = twin_of(id, /*emit=*/true);
     }
+    std::vector<float> shift;  // bias correction, per output channel
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int32_t id = node.inputs[i];
       if (id == ir::kNoValue || !value(id).is_constant() || value(id).info.dtype != DType::kFloat32) continue;
       if (kind == Kind::kWeighted && i == 1) {
         q.inputs[i] = quantize_weights(node, id);
+        if (options_.bias_correction) shift = mean_shift(node, id, q.inputs[i]);
       } else if (kind == Kind::kWeighted && i == 2) {
         const QuantParams& in = value(q.inputs[0]).info.quant;
         const QuantParams& w = value(q.inputs[1]).info.quant;
-        q.inputs[i] = quantize_bias(id, in.scale[0], w.scale);
+        q.inputs[i] = quantize_bias(id, in.scale[0], w.scale, shift);
       } else {
         q.inputs[i] = quantize_constant(id);
       }
@@ -307,9 +309,38 @@ class Quantizer {
     return add_constant(m_, w.info.name + "/int8", DType::kInt8, w.info.shape, cq.q.data(), cq.q.size(), p);
   }
 
-  int32_t quantize_bias(int32_t id, float input_scale, const std::vector<float>& weight_scales) {
+  // How much rounding the weights moves each output channel's mean: sum over
+  // the channel's taps of (w_q - w) * E[input channel] (padding ignored).
+  std::vector<float> mean_shift(const ir::Node& node, int32_t float_w, int32_t int8_w) {
+    const std::vector<float>& mean = ranges_[static_cast<size_t>(node.inputs[0])].channel_mean;
+    const ir::Value& w = value(float_w);
+    const Shape& s = w.info.shape;
+    const std::vector<float> wf = constant_as_float(w), wq = constant_as_float(value(int8_w));
+    const bool depthwise = node.op == ir::OpType::kDepthwiseConv2D;
+    const int64_t out_c = depthwise ? s.back() : s[0];
+    const int64_t in_c = s.back();  // conv: [O, KH, KW, I / groups]; FC: [O, I]; depthwise: [1, KH, KW, O]
+    if (mean.empty() || wf.size() != wq.size()) return {};
+    // A grouped conv reads input channel g * (I / groups) + c: not corrected.
+    if (!depthwise && in_c != static_cast<int64_t>(mean.size())) return {};
+    std::vector<double> shift(static_cast<size_t>(out_c), 0.0);
+    for (size_t i = 0; i < wf.size(); ++i) {
+      const auto k = static_cast<int64_t>(i);
+      // Output channel and the input channel the tap reads.
+      const int64_t o = depthwise ? k % out_c : k / (static_cast<int64_t>(wf.size()) / out_c);
+      int64_t c = depthwise ? o : k % in_c;
+      if (depthwise) c = o * static_cast<int64_t>(mean.size()) / out_c;  // depth multiplier: o / multiplier
+      shift[static_cast<size_t>(o)] += (static_cast<double>(wq[i]) - wf[i]) * mean[static_cast<size_t>(c)];
+    }
+    return std::vector<float>(shift.begin(), shift.end());
+  }
+
+  int32_t quantize_bias(int32_t id, float input_scale, const std::vector<float>& weight_scales,
+                        const std::vector<float>& shift) {
     const ir::Value& b = value(id);
-    const std::vector<float> f = constant_as_float(b);
+    std::vector<float> f = constant_as_float(b);
+    if (shift.size() == f.size()) {
+      for (size_t c = 0; c < f.size(); ++c) f[c] -= shift[c];
+    }
     std::vector<int32_t> q(f.size());
     QuantParams p;
     for (size_t c = 0; c < f.size(); ++c) {

@@ -40,6 +40,12 @@ enum class IoType { kFloat, kInt8, kUInt8 };
 
 struct QuantizeOptions {
   IoType io = IoType::kFloat;
+  // Bias correction (Nagel et al., "Data-Free Quantization", 2019): rounding
+  // the weights shifts each output channel's mean by sum (w_q - w) * E[x];
+  // the bias absorbs it, with E[x] the calibrated mean of each input channel
+  // (ValueRange::channel_mean); grouped convs (not depthwise) are left as
+  // they are.
+  bool bias_correction = true;
 };
 
 struct QuantizeReport {

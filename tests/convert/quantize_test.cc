@@ -168,6 +168,24 @@ TEST(QuantizeInt8, ParametersOfATinyConv) {
   EXPECT_NE(model_of(copy_of(t.m)), nullptr);
 }
 
+// Bias correction: the bias absorbs sum (w_q - w) * E[x] per output channel.
+TEST(QuantizeInt8, BiasCorrectionAbsorbsTheWeightRoundingShift) {
+  for (bool correct : {false, true}) {
+    TinyConv t = tiny_conv();
+    t.ranges[0].channel_mean = {1.0f, 2.0f, 3.0f};
+    QuantizeOptions o;
+    o.bias_correction = correct;
+    ASSERT_TRUE(quantize_int8(t.m, t.ranges, o).ok());
+    const ir::Node& conv = t.m.graph.nodes[1];
+    const auto* bq = reinterpret_cast<const int32_t*>(t.m.graph.values[static_cast<size_t>(conv.inputs[2])].data);
+    // Rounded weights: 64/127 for 0.5, 32/127 for 0.25; -32 * 2/127 for -0.5.
+    const double shift0 = correct ? (64.0 / 127 - 0.5) * 1 + (32.0 / 127 - 0.25) * 3 : 0.0;
+    const double shift1 = correct ? (-64.0 / 127 + 0.5) * 3 : 0.0;
+    EXPECT_EQ(bq[0], std::lround((0.1 - shift0) / (2.0 / 255.0 * (1.0 / 127.0)))) << correct;
+    EXPECT_EQ(bq[1], std::lround((-0.2 - shift1) / (2.0 / 255.0 * (2.0 / 127.0)))) << correct;
+  }
+}
+
 TEST(QuantizeInt8, Int8AndUint8InputsAndOutputs) {
   for (IoType io : {IoType::kInt8, IoType::kUInt8}) {
     TinyConv t = tiny_conv();
