@@ -5,9 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 #include "cli.h"
+#include "convert/calibrate.h"
 #include "convert/dequantize.h"
+#include "convert/quantize.h"
+#include "convert/report.h"
 #include "core/mapped_file.h"
 #include "format.h"
 #include "io/import.h"
@@ -23,8 +27,84 @@ struct ConvertOptions {
   std::string labels;
   std::vector<float> mean, std;
   bool dequantize = false;
+  // --quantize int8
+  std::string quantize;
+  std::string calibration;
+  int calib_count = 100;
+  std::string range = "minmax";
+  double percentile = 99.99;
+  std::string io = "float";
+  bool bias_correction = true;
+  std::string report;
+  int report_images = 10;
+  int threads = 1;
   bool json = false;
 };
+
+// Calibrates the float model on the calibration images and quantizes it to
+// int8 in place; with --report, writes the per-layer SQNR JSON and fills `summary`.
+Status quantize_int8(const ConvertOptions& o, io::ImportedModel& m, nlohmann::json* summary) {
+  EDGERUN_ASSIGN_OR_RETURN(auto images, convert::calibration_images(o.calibration, static_cast<size_t>(o.calib_count)));
+  convert::CalibrationOptions co;
+  co.estimator = o.range == "percentile" ? convert::RangeEstimator::kPercentile
+                 : o.range == "mse"      ? convert::RangeEstimator::kMse
+                                         : convert::RangeEstimator::kMinMax;
+  co.percentile = o.percentile;
+  co.threads = o.threads;
+  const bool show_progress = !o.json && isatty(STDERR_FILENO);
+  if (show_progress) {
+    co.progress = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\rcalibrating: %zu / %zu images", done, total);
+      if (done == total) std::fprintf(stderr, "\r%40s\r", "");
+      std::fflush(stderr);
+    };
+  }
+  // The float graph, for the report: its constants stay valid (quantization
+  // only adds constants to m).
+  io::ImportedModel float_model;
+  float_model.graph = m.graph;
+  float_model.metadata = m.metadata;
+  auto ranges = convert::calibrate(m, images, co);
+  if (show_progress && !ranges.ok()) std::fprintf(stderr, "\n");
+  if (!ranges.ok()) return ranges.status();
+  convert::QuantizeOptions qo;
+  qo.io = o.io == "int8" ? convert::IoType::kInt8 : o.io == "uint8" ? convert::IoType::kUInt8 : convert::IoType::kFloat;
+  qo.bias_correction = o.bias_correction;
+  convert::QuantizeReport qr;
+  EDGERUN_RETURN_IF_ERROR(convert::quantize_int8(m, *ranges, qo, &qr));
+  nlohmann::json& j = *summary;
+  j["calibration"] = {{"dir", o.calibration}, {"images", images.size()}, {"range", o.range}};
+  if (o.range == "percentile") j["calibration"]["percentile"] = o.percentile;
+  j["bias_correction"] = o.bias_correction;
+  j["int8_nodes"] = qr.quantized_nodes;
+  j["float_nodes"] = qr.float_nodes;
+  j["float_ops"] = qr.float_ops;
+  if (o.report.empty()) return Status::Ok();
+
+  images.resize(std::min(images.size(), static_cast<size_t>(o.report_images)));
+  EDGERUN_ASSIGN_OR_RETURN(auto layers, convert::layer_sqnr(float_model, m, qr, images, std::nullopt, o.threads));
+  nlohmann::json r;
+  r["images"] = images.size();
+  r["layers"] = nlohmann::json::array();
+  auto db = [](double x) -> nlohmann::json { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json("inf"); };
+  for (const convert::LayerSqnr& l : layers) {
+    r["layers"].push_back({{"node", l.node}, {"op", l.op}, {"tensor", l.tensor}, {"scale", l.scale},
+                           {"zero_point", l.zero_point}, {"sqnr_db", db(l.sqnr_db)}});
+  }
+  std::ofstream f(o.report);
+  f << r.dump(2) << "\n";
+  if (!f) return IOError(o.report + ": cannot write the report");
+  // The five lowest, for the summary.
+  std::vector<convert::LayerSqnr> worst = layers;
+  std::sort(worst.begin(), worst.end(), [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; });
+  worst.resize(std::min<size_t>(worst.size(), 5));
+  j["report"] = {{"file", o.report}, {"layers", layers.size()}, {"worst", nlohmann::json::array()}};
+  for (const auto& l : worst) {
+    j["report"]["worst"].push_back({{"op", l.op}, {"tensor", l.tensor}, {"sqnr_db", db(l.sqnr_db)}});
+  }
+  if (!layers.empty()) j["report"]["output_sqnr_db"] = db(layers.back().sqnr_db);
+  return Status::Ok();
+}
 
 std::vector<OpCount> count_ops(const ir::Graph& g) {
   std::vector<OpCount> ops;
@@ -107,6 +187,14 @@ int run_convert(const ConvertOptions& o) {
     }
   }
 
+  // Normalization and labels first: calibration feeds images as classify would.
+  if (!o.mean.empty()) imported->metadata.mean = o.mean, imported->metadata.std = o.std;
+  nlohmann::json quant_summary = nlohmann::json::object();
+  if (o.quantize == "int8") {
+    if (o.calibration.empty()) return fail("--quantize int8 needs --calibration DIR (images to measure the ranges on)");
+    if (Status st = quantize_int8(o, *imported, &quant_summary); !st.ok()) return fail(st.with_context(o.input));
+  }
+
   ModelMetadata md = imported->metadata;
   if (!o.labels.empty()) {
     auto labels = vision::load_labels(o.labels);
@@ -154,6 +242,7 @@ int run_convert(const ConvertOptions& o) {
       j["outputs"].push_back(tensor_json((*written)->output_info(i)));
     }
     j["metadata"] = {{"name", wmd.name}, {"mean", wmd.mean}, {"std", wmd.std}, {"labels", wmd.labels.size()}};
+    if (!quant_summary.empty()) j["quantization"] = quant_summary;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -162,6 +251,19 @@ int run_convert(const ConvertOptions& o) {
   std::cout << "  parameters: " << s.parameters << ", " << bytes_string(s.parameter_bytes) << "\n";
   std::cout << "  size:       " << bytes_string(static_cast<int64_t>(file->size())) << " -> "
             << bytes_string(static_cast<int64_t>(bytes->size())) << "\n";
+  if (!quant_summary.empty()) {
+    std::cout << "  int8:       " << quant_summary["int8_nodes"].get<int>() << " ops in int8, "
+              << quant_summary["float_nodes"].get<int>() << " left float"
+              << (quant_summary["float_ops"].empty() ? std::string() : " (" + quant_summary["float_ops"].dump() + ")")
+              << "; calibrated on " << quant_summary["calibration"]["images"].get<size_t>() << " images ("
+              << o.range << ")\n";
+    if (quant_summary.contains("report")) {
+      const auto& r = quant_summary["report"];
+      std::cout << "  report:     " << o.report << " (" << r["layers"].get<size_t>() << " layers); lowest SQNR:";
+      for (const auto& l : r["worst"]) std::cout << " " << l["tensor"].get<std::string>() << " " << l["sqnr_db"].dump() << " dB;";
+      std::cout << " output " << r["output_sqnr_db"].dump() << " dB\n";
+    }
+  }
   std::cout << "  metadata:   ";
   if (wmd.labels.empty() && wmd.mean.empty() && wmd.name.empty()) {
     std::cout << "none\n";
@@ -203,6 +305,33 @@ Runner add_convert(CLI::App& app) {
                 "Write a float32 model: every quantized weight and activation as float32 (scale * (q - zero "
                 "point)), QUANTIZE / DEQUANTIZE nodes removed; a quantized input without normalization metadata "
                 "gets mean = zero point, std = 1 / scale");
+  cmd->add_option("--quantize", o->quantize,
+                  "int8: full-integer int8 (per-channel symmetric int8 weights, per-tensor asymmetric int8 "
+                  "activations, int32 biases, as TFLite's int8 kernels define), calibrated on --calibration images")
+      ->check(CLI::IsMember({"int8"}));
+  cmd->add_option("--calibration", o->calibration,
+                  "Folder of calibration images: the first --calib-count in DIR/labels.tsv's order when there is "
+                  "one, else the JPEG / PNG / BMP files sorted by name; classify's pre-processing");
+  cmd->add_option("--calib-count", o->calib_count, "Calibration images to use")->check(CLI::Range(1, 100000));
+  cmd->add_option("--range", o->range,
+                  "Activation range estimator: minmax (smallest and largest value seen), percentile (clip the "
+                  "tails beyond --percentile), mse (the clipping that minimizes the expected int8 squared error)")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+  cmd->add_option("--percentile", o->percentile, "--range percentile: the percentile kept, in (50, 100]")
+      ->check(CLI::Range(50.0, 100.0));
+  cmd->add_option("--io", o->io,
+                  "With --quantize int8, the model's input and output type: float (QUANTIZE / DEQUANTIZE inside "
+                  "the model), int8, or uint8")
+      ->check(CLI::IsMember({"float", "int8", "uint8"}));
+  cmd->add_flag("--bias-correction,!--no-bias-correction", o->bias_correction,
+                "With --quantize int8 (on by default), fold the mean shift that rounding the weights causes (sum "
+                "(w_q - w) * the calibrated mean input) into each conv / fully connected bias");
+  cmd->add_option("--report", o->report,
+                  "With --quantize int8, write per-layer quantization error (SQNR of each int8 tensor against the "
+                  "float model's, in dB) as JSON to this file; the summary names the five lowest");
+  cmd->add_option("--report-images", o->report_images, "Calibration images the report runs (the first N)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--threads,-t", o->threads, "Threads for calibration and the report")->check(CLI::Range(1, 256));
   cmd->add_flag("--json", o->json, "Print a JSON summary");
   cmd->footer(
       "The graph is written as edgerun imports it (an ONNX model's batch norms folded, activations fused, NCHW "
