@@ -29,7 +29,12 @@ both results are measured the same way:
     note, when this edgerun has no --quantize).
  5. Accuracy: `edgerun eval MODEL --dataset DATASET --reference float.tflite
     --json` for each file: top-1 / top-5, top-1 agreement with the float
-    model, SQNR of the outputs against the float model's.
+    model, SQNR of the outputs against the float model's. Two diagnostic
+    rows join them: the LiteRT Quantizer's file with the int32 biases of its
+    all-zero weight channels repaired (it gives such a channel a weight scale
+    of about 1e-11, and its bias then saturates at the int32 limit; the repair
+    sets that weight scale to 1 and re-quantizes the float bias), and edgerun
+    with --no-bias-correction (the LiteRT Quantizer has no bias correction).
  6. Runtimes agree: each file through `edgerun classify --dump-inputs` (its own
     input tensors: int8 for an int8 input) and LiteRT (default resolver, one
     thread) on exactly those tensors: images whose top-1 differs, images whose
@@ -173,10 +178,6 @@ def read_labels(dataset: Path) -> list[tuple[str, int]]:
 
 
 # ---------------------------------------------------------------- edgerun
-
-
-def edgerun_has_quantize(edgerun: Path) -> bool:
-    return "--quantize" in run([edgerun, "convert", "--help"]).stdout
 
 
 def model_normalization(edgerun: Path, model: Path) -> tuple[list[float], list[float]]:
@@ -331,8 +332,10 @@ def op_list(model: Path) -> tuple[list[tuple[str, int, str]], dict[int, tuple[in
 
 
 def match_ops(float_ops, q_ops) -> dict[int, tuple[int, str]]:
-    """Float op position -> (quantized op's output tensor index, 'name' | 'order')."""
-    by_name = {name: idx for _, idx, name in q_ops}
+    """Float op position -> (quantized op's output tensor index, 'name' | 'order'). A quantized tensor named
+    '<float name>/int8' (edgerun's name for the int8 twin of a float tensor) counts as the same name."""
+    by_name = {name.removesuffix("/int8"): idx for _, idx, name in q_ops}
+    by_name.update({name: idx for _, idx, name in q_ops})
     matched = {}
     sm = difflib.SequenceMatcher(a=[o[0] for o in float_ops], b=[o[0] for o in q_ops], autojunk=False)
     order = {}
@@ -499,6 +502,9 @@ def main() -> int:
     p.add_argument("--layer-images", type=int, default=10,
                    help="eval images for the per-layer comparison, taken after the calibration images")
     p.add_argument("--top-layers", type=int, default=12, help="layers to print, largest SQNR differences first")
+    p.add_argument("--layer-models", default="litert_quantizer,edgerun",
+                   help="the two files the per-layer comparison takes, by their row names (e.g. "
+                        "litert_quantizer_repaired,edgerun_no_bias_correction: the two without bias differences)")
     p.add_argument("--work", type=Path, default=REPO_ROOT / "build" / "compare_litert_quantizer",
                    help="folder for the models, input tensors and logs made")
     p.add_argument("--json", type=Path, help="write every number here")
@@ -542,26 +548,6 @@ def main() -> int:
     results["litert_quantizer"] = litert_quantize(float_model, calib, lq_model, work / "litert_quantizer.log")
     models["litert_quantizer"] = lq_model
 
-    # 4. edgerun.
-    er_model = work / "edgerun_int8.tflite"
-    report_file = work / "edgerun_report.json"
-    report = None
-    if edgerun_has_quantize(edgerun):
-        cmd = [edgerun, "convert", float_model, "--quantize", "int8", "--calibration", dataset,
-               "--calib-count", str(args.calib_count), "--io", args.io, "--range", args.range,
-               "--report", report_file, "--json", "-o", er_model]
-        print(f"edgerun: convert --quantize int8 --calib-count {args.calib_count} --io {args.io} "
-              f"--range {args.range} ...", flush=True)
-        t0 = time.time()
-        summary = run_json(cmd)
-        results["edgerun"] = {"command": " ".join(["edgerun", *map(str, cmd[1:])]), "summary": summary,
-                              "seconds": round(time.time() - t0, 1)}
-        report = json.loads(report_file.read_text()) if report_file.exists() else None
-        models["edgerun"] = er_model
-    else:
-        results["edgerun"] = {"skipped": "this edgerun's convert has no --quantize"}
-        print(f"note: {edgerun} convert has no --quantize: edgerun's int8 model is left out", flush=True)
-
     # A diagnostic: the LiteRT Quantizer's file with the biases of all-zero weight channels repaired (see
     # repair_zero_channel_biases), to measure what those saturated int32 biases cost.
     repaired = work / "litert_quantizer_int8_bias_repaired.tflite"
@@ -569,6 +555,32 @@ def main() -> int:
     results["litert_quantizer"]["zero_weight_channels_repaired"] = n_fixed
     if n_fixed:
         models["litert_quantizer_repaired"] = repaired
+
+    # 4. edgerun; and, as a diagnostic, without its bias correction (the LiteRT Quantizer has none).
+    report_file = work / "edgerun_report.json"
+    report = None
+    help_text = run([edgerun, "convert", "--help"]).stdout
+    if "--quantize" in help_text:
+        variants = [("edgerun", "edgerun_int8.tflite", [])]
+        if "--no-bias-correction" in help_text:
+            variants.append(("edgerun_no_bias_correction", "edgerun_int8_no_bias_correction.tflite",
+                             ["--no-bias-correction"]))
+        for label, file_name, extra in variants:
+            out = work / file_name
+            cmd = [edgerun, "convert", float_model, "--quantize", "int8", "--calibration", dataset,
+                   "--calib-count", str(args.calib_count), "--io", args.io, "--range", args.range, *extra,
+                   *(["--report", report_file] if label == "edgerun" else []), "--json", "-o", out]
+            print(f"edgerun: convert --quantize int8 --calib-count {args.calib_count} --io {args.io} "
+                  f"--range {args.range} {' '.join(extra)}...", flush=True)
+            t0 = time.time()
+            summary = run_json(cmd)
+            results[label] = {"command": " ".join(["edgerun", *map(str, cmd[1:])]), "summary": summary,
+                              "seconds": round(time.time() - t0, 1)}
+            models[label] = out
+        report = json.loads(report_file.read_text()) if report_file.exists() else None
+    else:
+        results["edgerun"] = {"skipped": "this edgerun's convert has no --quantize"}
+        print(f"note: {edgerun} convert has no --quantize: edgerun's int8 model is left out", flush=True)
 
     # 5. Accuracy (edgerun eval) and 6. edgerun vs LiteRT on each file's own input tensors.
     rows = []
@@ -619,7 +631,7 @@ def main() -> int:
         print(f"{r['model']:26} {cells[0]:>44}   {cells[1]:>44}")
 
     # 7. Per layer.
-    quantized = {k: v for k, v in models.items() if k in ("litert_quantizer", "edgerun")}
+    quantized = {k: models[k] for k in args.layer_models.split(",") if k in models}
     first = min(args.calib_count, len(images) - 1)
     picks = list(range(first, min(len(images), first + args.layer_images)))
     layer_inputs = {label: [inputs[label][i] for i in picks] for label in models}
@@ -633,7 +645,7 @@ def main() -> int:
         row["edgerun_report_sqnr_db"] = lr["sqnr_db"] if lr else None
     results["layers"] = {"images": [labels[i][0] for i in picks], "rows": layers,
                          "edgerun_report": report}
-    print_layers(layers, quantized, args.top_layers, len(picks), report is not None)
+    print_layers(layers, quantized, args.top_layers, len(picks), report is not None and "edgerun" in quantized)
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -644,7 +656,8 @@ def main() -> int:
 
 def print_layers(layers: list[dict], quantized: dict, top: int, n_images: int, have_report: bool) -> None:
     labels = list(quantized)
-    short = {"litert_quantizer": "LQ", "edgerun": "edgerun"}
+    short = {"litert_quantizer": "LQ", "edgerun": "edgerun", "litert_quantizer_repaired": "LQ-rep",
+             "edgerun_no_bias_correction": "er-noBC"}
     # The tensor column: the name before any ';', less the prefix all share ("MobilenetV2/"), cut to fit.
     names = [short_name(r["tensor"]) for r in layers]
     prefix = os.path.commonprefix(names)
@@ -697,7 +710,8 @@ def print_layers(layers: list[dict], quantized: dict, top: int, n_images: int, h
             a, b = (r[label]["sqnr_db"] for label in labels)
             return abs(a - b) if math.isfinite(a) and math.isfinite(b) else 0.0
         worst = sorted(both, key=gap, reverse=True)[:top]
-        print(f"\nThe {len(worst)} layers where the two differ most (|LQ dB - edgerun dB|):")
+        a, b = (short.get(k, k) for k in labels)
+        print(f"\nThe {len(worst)} layers where the two differ most (|{a} dB - {b} dB|), in graph order:")
         show(sorted(worst, key=lambda r: r["position"]))
         mean = {label: float(np.mean([r[label]["sqnr_db"] for r in both if math.isfinite(r[label]["sqnr_db"])]))
                 for label in labels}
@@ -705,6 +719,14 @@ def print_layers(layers: list[dict], quantized: dict, top: int, n_images: int, h
         print(f"\n{len(both)} layers matched in both; mean SQNR: " +
               ", ".join(f"{short.get(k, k)} {v:.1f} dB" for k, v in mean.items()) +
               f"; {short.get(labels[1], labels[1])} higher on {higher} of {len(both)}")
+        ratios = np.array([r[labels[1]]["scale"] / r[labels[0]]["scale"] for r in both
+                           if r[labels[0]]["scale"] and r[labels[1]]["scale"]])
+        if ratios.size:
+            a, b = (short.get(k, k) for k in labels)
+            print(f"activation scales, {b} / {a}: median {np.median(ratios):.3f}, range {ratios.min():.3f} .. "
+                  f"{ratios.max():.3f}; {b}'s range wider on {int(np.sum(ratios > 1.0001))}, equal on "
+                  f"{int(np.sum(np.abs(ratios - 1) <= 1e-4))}, narrower on {int(np.sum(ratios < 0.9999))} of "
+                  f"{ratios.size}")
     else:
         rows = sorted(layers, key=lambda r: (r.get(labels[0]) or {}).get("sqnr_db", math.inf))[:top]
         print(f"\nThe {len(rows)} layers with the lowest SQNR:")
@@ -719,7 +741,9 @@ def print_layers(layers: list[dict], quantized: dict, top: int, n_images: int, h
         where = "; ".join(f"#{r['position']} {short_name(r['tensor'])}: {n}" for r, n in sat)
         errs = [r[label]["bias_max_abs_err"] for r in layers if r.get(label) and "bias_max_abs_err" in r[label]]
         print(f"  {short.get(label, label):8} {total} channel(s){' (' + where + ')' if where else ''}; "
-              f"largest bias error {max(errs) if errs else float('nan'):.3g}")
+              f"largest |bias - float bias| {max(errs) if errs else float('nan'):.3g}")
+    if "edgerun" in labels:
+        print("  (edgerun's bias correction moves biases on purpose: sum (w_q - w) * mean input)")
 
 
 if __name__ == "__main__":
