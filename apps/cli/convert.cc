@@ -179,6 +179,7 @@ int run_convert(const ConvertOptions& o) {
               << " (the metadata is not carried over)\n";
   }
 
+  const std::vector<OpCount> in_ops = count_ops(imported->graph);
   if (o.dequantize) {
     convert::DequantizeReport r;
     if (Status st = convert::dequantize_model(*imported, &r); !st.ok()) return fail(st.with_context(o.input));
@@ -221,7 +222,6 @@ int run_convert(const ConvertOptions& o) {
   }
   if (Status st = write_file(o.output, *bytes); !st.ok()) return fail(st);
 
-  const std::vector<OpCount> in_ops = count_ops(imported->graph);
   const ModelStats& s = (*written)->stats();
   const ModelMetadata& wmd = (*written)->metadata();
   if (o.json) {
@@ -258,10 +258,21 @@ int run_convert(const ConvertOptions& o) {
               << "; calibrated on " << quant_summary["calibration"]["images"].get<size_t>() << " images ("
               << o.range << ")\n";
     if (quant_summary.contains("report")) {
+      // dB with one decimal ("inf" as is); a TFLite tensor name up to its first ';'.
+      auto db = [](const nlohmann::json& x) {
+        if (!x.is_number()) return x.get<std::string>();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", x.get<double>());
+        return std::string(buf);
+      };
       const auto& r = quant_summary["report"];
-      std::cout << "  report:     " << o.report << " (" << r["layers"].get<size_t>() << " layers); lowest SQNR:";
-      for (const auto& l : r["worst"]) std::cout << " " << l["tensor"].get<std::string>() << " " << l["sqnr_db"].dump() << " dB;";
-      std::cout << " output " << r["output_sqnr_db"].dump() << " dB\n";
+      std::cout << "  report:     " << o.report << " (" << r["layers"].get<size_t>() << " layers), output SQNR "
+                << db(r["output_sqnr_db"]) << " dB vs the float model; lowest:\n";
+      for (const auto& l : r["worst"]) {
+        const std::string name = l["tensor"].get<std::string>();
+        std::cout << "              " << db(l["sqnr_db"]) << " dB  " << l["op"].get<std::string>() << "  "
+                  << name.substr(0, name.find(';')) << "\n";
+      }
     }
   }
   std::cout << "  metadata:   ";

@@ -137,12 +137,28 @@ F32VUnaryTable make_f32_vunary_table(const CpuFeatures& f) {
   return t;
 }
 
+// The kernel list for float32 -> 8-bit quantization, best first.
+F32QuantizeTable make_f32_quantize_table(const CpuFeatures& f) {
+  F32QuantizeTable t;
+#if defined(EDGERUN_HAVE_X86_KERNELS)
+  if (f.avx2) {
+    t.name = "avx2";
+    t.qs8_half_even = f32_qs8_quantize_half_even__avx2;
+    t.qu8_half_even = f32_qu8_quantize_half_even__avx2;
+  }
+#else
+  (void)f;
+#endif
+  return t;
+}
+
 }  // namespace
 
 namespace {
 KernelTables make_tables(const CpuFeatures& f) {
   return KernelTables{make_q8_conv_gemm_table(f), make_q8_dwconv_table(f), make_f32_gemm_table(f),
-                      make_f32_dwconv_table(f), make_q8_add_table(f),       make_f32_vunary_table(f)};
+                      make_f32_dwconv_table(f),   make_q8_add_table(f),    make_f32_vunary_table(f),
+                      make_f32_quantize_table(f)};
 }
 }  // namespace
 

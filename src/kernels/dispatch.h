@@ -11,6 +11,7 @@
 #include "kernels/q8_gemm.h"
 #include "kernels/ref/add.h"
 #include "kernels/ref/conv.h"
+#include "kernels/ref/quantize.h"
 
 namespace edgerun::kernels {
 
@@ -97,6 +98,18 @@ struct F32VUnaryTable {
   F32VUnaryFn hswish = nullptr;
 };
 
+// float32 -> int8 / uint8 as ONNX's QuantizeLinear (x / scale rounded half
+// to even, + zero point, saturated; NaN gives the type's minimum), one scale
+// and zero point: y[i] for i in [0, n), bit-exact with f32_qs8_quantize__ref /
+// f32_qu8_quantize__ref with round_half_to_even.
+using F32Qs8QuantizeFn = void (*)(size_t n, const float* x, int8_t* y, const ref::AffineQuantizeParams& p);
+using F32Qu8QuantizeFn = void (*)(size_t n, const float* x, uint8_t* y, const ref::AffineQuantizeParams& p);
+struct F32QuantizeTable {
+  const char* name = "ref";  // ISA of the entries, for logs and tests
+  F32Qs8QuantizeFn qs8_half_even = nullptr;
+  F32Qu8QuantizeFn qu8_half_even = nullptr;
+};
+
 // Every family's table, one set per kernel choice.
 struct KernelTables {
   Q8ConvGemmTable q8_conv_gemm;
@@ -105,6 +118,7 @@ struct KernelTables {
   F32DwConvTable f32_dwconv;
   Q8AddTable q8_add;
   F32VUnaryTable f32_vunary;
+  F32QuantizeTable f32_quantize;
 };
 // The best kernels for this CPU (cpu_features(), so EDGERUN_KERNELS=reference
 // gives the reference set).
@@ -148,6 +162,8 @@ void qs8_dwconv3x3__avx512vnni(const ConvParams& p, const void* packed, const in
 // rescaling).
 void qu8_vadd_minmax__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::QuantAddParams& p);
 void qs8_vadd_minmax__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::QuantAddParams& p);
+void f32_qs8_quantize_half_even__avx2(size_t n, const float* x, int8_t* y, const ref::AffineQuantizeParams& p);
+void f32_qu8_quantize_half_even__avx2(size_t n, const float* x, uint8_t* y, const ref::AffineQuantizeParams& p);
 void qu8_vadd_f32__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y, const ref::F32QuantAddParams& p);
 void qs8_vadd_f32__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const ref::F32QuantAddParams& p);
 

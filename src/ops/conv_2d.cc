@@ -91,6 +91,20 @@ std::unique_ptr<Kernel> make_conv_gemm(const kernels::ConvParams& conv, const ir
 
 }  // namespace
 
+std::unique_ptr<Kernel> make_q8_conv_gemm(const kernels::ConvParams& conv, DType dtype, const ir::Value& filter,
+                                          const ir::Value* bias, QuantConvParams& q,
+                                          const kernels::KernelTables& tables) {
+  const kernels::Q8ConvGemmTable& t = tables.q8_conv_gemm;
+  if (conv.groups != 1) return nullptr;
+  if (dtype == DType::kUInt8 && t.qu8 != nullptr) {
+    return make_conv_gemm<uint8_t>(conv, filter, bias, t.layout, t.qu8, kernels::qu8_gemm_pack_weights, q);
+  }
+  if (dtype == DType::kInt8 && t.qs8 != nullptr) {
+    return make_conv_gemm<int8_t>(conv, filter, bias, t.layout, t.qs8, kernels::qs8_gemm_pack_weights, q);
+  }
+  return nullptr;
+}
+
 Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::Node& n, const PrepareContext& ctx) {
   EDGERUN_RETURN_IF_ERROR(expect_arity(g, n, 2, 3, 1));
   const auto* attrs = std::get_if<ir::Conv2DAttrs>(&n.attrs);
@@ -175,13 +189,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_2d(const ir::Graph& g, const ir::No
   p.act_max = q.act_max;
   // The q8 GEMM kernel when the dispatch table has one for this CPU (it
   // knows no groups).
-  const kernels::Q8ConvGemmTable& t = ctx.tables->q8_conv_gemm;
-  if (dtype == DType::kUInt8 && t.qu8 != nullptr && groups == 1) {
-    return make_conv_gemm<uint8_t>(p, filter, bias, t.layout, t.qu8, kernels::qu8_gemm_pack_weights, q);
-  }
-  if (dtype == DType::kInt8 && t.qs8 != nullptr && groups == 1) {
-    return make_conv_gemm<int8_t>(p, filter, bias, t.layout, t.qs8, kernels::qs8_gemm_pack_weights, q);
-  }
+  if (auto gemm = make_q8_conv_gemm(p, dtype, filter, bias, q, *ctx.tables)) return gemm;
   if (dtype == DType::kUInt8) {
     return std::unique_ptr<Kernel>(new WeightedKernel<kernels::ConvParams, uint8_t, int32_t>(
         p, kernels::qu8_conv2d__ref, kernels::conv_rows(p),

@@ -139,6 +139,14 @@ Result<QuantConvParams> prepare_quant_conv(const ir::Graph& g, const ir::Node& n
                                            const ir::Value& output, int32_t channels, int32_t channel_axis,
                                            ir::Activation activation);
 
+// The q8 GEMM kernel (kernels/q8_gemm.h) of a validated quantized conv with
+// `q`'s requantization (moved from), or null when the tables have none for
+// `dtype` or the conv is grouped. Also runs FULLY_CONNECTED under ONNX
+// Runtime's arithmetic, as a 1x1 conv over its rows.
+std::unique_ptr<Kernel> make_q8_conv_gemm(const kernels::ConvParams& conv, DType dtype, const ir::Value& filter,
+                                          const ir::Value* bias, QuantConvParams& q,
+                                          const kernels::KernelTables& tables);
+
 // Validates an AVERAGE_POOL_2D / MAX_POOL_2D node (one float32 / uint8 / int8
 // NHWC input, `outputs` outputs of which the first has the input's dtype and
 // quantization and the shape the window gives, every window reading at least

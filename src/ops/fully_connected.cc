@@ -85,6 +85,27 @@ Result<std::unique_ptr<Kernel>> prepare_fully_connected(const ir::Graph& g, cons
   EDGERUN_ASSIGN_OR_RETURN(QuantConvParams q,
                            prepare_quant_conv(g, n, QuantConvKind::kFullyConnected, in, weights, bias, out, units,
                                               /*channel_axis=*/0, attrs->activation));
+  // ONNX Runtime's output stage is the conv GEMM's float one: the rows as
+  // a 1x1 conv over a [1, 1, batch, depth] map, the weights [units, depth]
+  // as its [units, 1, 1, depth] filter.
+  if (!q.scale.empty()) {
+    kernels::ConvParams c;
+    c.batch = 1;
+    c.in_h = 1;
+    c.in_w = static_cast<int32_t>(batch);
+    c.in_c = depth;
+    c.out_h = 1;
+    c.out_w = static_cast<int32_t>(batch);
+    c.out_c = units;
+    c.filter_h = c.filter_w = 1;
+    c.input_offset = q.input_offset;
+    c.filter_offset = q.filter_offset;
+    c.output_offset = q.output_offset;
+    c.act_min = q.act_min;
+    c.act_max = q.act_max;
+    QuantConvParams gq = q;
+    if (auto gemm = make_q8_conv_gemm(c, dtype, weights, bias, gq, *ctx.tables)) return gemm;
+  }
   p.input_offset = q.input_offset;
   p.filter_offset = q.filter_offset;
   p.output_offset = q.output_offset;

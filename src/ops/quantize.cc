@@ -26,10 +26,21 @@ class QuantizeKernel final : public Kernel {
   int64_t inner = 1;
   bool saturate = true;  // float8 only
   std::vector<ref::AffineQuantizeParams> params;
+  // One parameter set, rounding half to even: the table's fast kernels (null: none).
+  kernels::F32Qs8QuantizeFn qs8 = nullptr;
+  kernels::F32Qu8QuantizeFn qu8 = nullptr;
 
   void run(const KernelIO& io) const override {
     const auto* x = static_cast<const float*>(io.inputs[0]);
     void* y = io.outputs[0];
+    if (qs8 != nullptr || qu8 != nullptr) {
+      parallel_elements(io, count, [&](int64_t begin, int64_t end) {
+        const auto n = static_cast<size_t>(end - begin);
+        if (qs8 != nullptr) qs8(n, x + begin, static_cast<int8_t*>(y) + begin, params[0]);
+        if (qu8 != nullptr) qu8(n, x + begin, static_cast<uint8_t*>(y) + begin, params[0]);
+      });
+      return;
+    }
     for (int64_t begin = 0; begin < count; begin += inner) {
       const ref::AffineQuantizeParams& p = params[static_cast<size_t>((begin / inner) % params.size())];
       const int64_t end = begin + inner;
@@ -127,6 +138,10 @@ Result<std::unique_ptr<Kernel>> prepare_quantize(const ir::Graph& g, const ir::N
     const bool half_to_even = attrs.rounding == ir::QuantizeRounding::kHalfToEven;
     for (size_t i = 0; i < runs.scale.size(); ++i) {
       k->params.push_back({runs.scale[i], runs.zero_point[i], half_to_even});
+    }
+    if (half_to_even && k->params.size() == 1) {
+      if (odt == DType::kInt8) k->qs8 = ctx.tables->f32_quantize.qs8_half_even;
+      if (odt == DType::kUInt8) k->qu8 = ctx.tables->f32_quantize.qu8_half_even;
     }
     return std::unique_ptr<Kernel>(std::move(k));
   }
