@@ -145,6 +145,15 @@ def short_name(name: str) -> str:
     return name.split(";")[0]
 
 
+def rel(path) -> str:
+    """A path as shown and recorded: relative to the current folder when below it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
 def mib(n: int) -> str:
     return f"{n / 2**20:.2f} MiB"
 
@@ -301,7 +310,7 @@ def litert_quantize(float_model: Path, calib_inputs: list[np.ndarray], out: Path
                    "quantize(calibrate({'serving_default': [{input: x}, ...]}))",
             "recipe": rcp, "calibration_samples": len(calib_inputs), "calibration_mode": "default "
             "(CALIBRATION_PRESERVE_ALL_TENSORS; ranges: moving average 0.95 of per-sample min/max)",
-            "seconds": round(time.time() - t0, 1), "log": str(log)}
+            "seconds": round(time.time() - t0, 1), "log": rel(log)}
 
 
 # ---------------------------------------------------------------- per-layer comparison
@@ -529,11 +538,11 @@ def main() -> int:
     else:
         float_model = work / "float.tflite"
         run([edgerun, "convert", args.source, "--dequantize", "-o", float_model])
-        results["float_model"] = {"file": str(float_model), "made_by": f"edgerun convert {args.source} --dequantize"}
+        results["float_model"] = {"file": rel(float_model), "made_by": f"edgerun convert {args.source} --dequantize"}
     norm = model_normalization(edgerun, float_model)
     results["normalization"] = {"mean": norm[0], "std": norm[1]}
     num_classes = interpreter(float_model).get_output_details()[0]["shape"][-1]
-    print(f"float model: {float_model} ({mib(float_model.stat().st_size)}); normalization mean {norm[0]} "
+    print(f"float model: {rel(float_model)} ({mib(float_model.stat().st_size)}); normalization mean {norm[0]} "
           f"std {norm[1]}; {len(images)} images, calibration: the first {args.calib_count}")
 
     # 2. The exact input tensors edgerun feeds the float model.
@@ -574,7 +583,7 @@ def main() -> int:
                   f"--range {args.range} {' '.join(extra)}...", flush=True)
             t0 = time.time()
             summary = run_json(cmd)
-            results[label] = {"command": " ".join(["edgerun", *map(str, cmd[1:])]), "summary": summary,
+            results[label] = {"command": " ".join(["edgerun", *map(rel, cmd[1:])]), "summary": summary,
                               "seconds": round(time.time() - t0, 1)}
             models[label] = out
         report = json.loads(report_file.read_text()) if report_file.exists() else None
@@ -599,7 +608,7 @@ def main() -> int:
             vs[resolver]["litert_top5"] = 100.0 * sum(int(e in np.argsort(-s)[:5]) for s, e in zip(lt, expected)) / \
                 len(lt)
         in_dtype = np.dtype(interpreter(path).get_input_details()[0]["dtype"]).name
-        rows.append({"model": label, "file": str(path), "bytes": path.stat().st_size, "input_dtype": in_dtype,
+        rows.append({"model": label, "file": rel(path), "bytes": path.stat().st_size, "input_dtype": in_dtype,
                      "top1": ev["model"]["top1"], "top5": ev["model"]["top5"],
                      "top1_agreement_with_float": ev["comparison"]["top1_agreement"],
                      "sqnr_vs_float_db": ev["comparison"]["sqnr_db"],
