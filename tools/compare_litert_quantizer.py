@@ -636,7 +636,7 @@ def main() -> int:
             a = r["edgerun_vs_litert"][resolver]
             diff = f"{a['max_diff_lsb']:g} LSB" if "max_diff_lsb" in a else f"{a['max_abs_diff']:.2g}"
             cells.append(f"{a['litert_top1']:5.1f}%, differs {a['top1_differs']:2}, identical {a['identical']:3}, "
-                         f"max {diff}")
+                         f"max {diff:>7}")
         print(f"{r['model']:26} {cells[0]:>44}   {cells[1]:>44}")
 
     # 7. Per layer.
