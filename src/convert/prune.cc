@@ -140,10 +140,10 @@ class Pruner {
   };
 
   // Why channels cannot be removed from value `id` ([N, H, W, C]), or "";
-  // fills `readers` with every node they flow into.
-  std::string walk(int32_t id, int32_t channels, std::vector<Reader>* readers) const {
+  // fills `readers` with every node they flow into. `root`: id is the conv's own output.
+  std::string walk(int32_t id, int32_t channels, std::vector<Reader>* readers, bool root = false) const {
     const ir::Value& v = value(id);
-    const std::string name = "'" + v.info.name + "'";
+    const std::string name = root ? "its output" : "'" + v.info.name + "'";
     if (std::find(g_.outputs.begin(), g_.outputs.end(), id) != g_.outputs.end()) return name + " is a graph output";
     if (v.info.dtype != DType::kFloat32 || v.info.shape.size() != 4 || v.info.shape[3] != channels) {
       return name + " is " + dtype_name(v.info.dtype) + " " + shape_string(v.info.shape) +
@@ -228,7 +228,7 @@ class Pruner {
         std::min<int32_t>(cout - 1, static_cast<int32_t>(std::llround(o_.sparsity * static_cast<double>(cout))));
     if (remove <= 0) return skip(i, "no filter to remove of " + std::to_string(cout));
     std::vector<Reader> readers;
-    if (const std::string why = walk(n.outputs[0], cout, &readers); !why.empty()) return skip(i, why);
+    if (const std::string why = walk(n.outputs[0], cout, &readers, true); !why.empty()) return skip(i, why);
 
     // The filters with the smallest L1 norms go.
     const std::vector<float> f = constant_as_float(w);

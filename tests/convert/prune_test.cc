@@ -167,7 +167,7 @@ TEST(ConvertPrune, StructuredRemovesZeroFiltersThroughDepthwiseExactly) {
   EXPECT_EQ(r.layers[0].name, "a");
   EXPECT_EQ(r.layers[0].filters, 8);
   EXPECT_EQ(r.layers[0].filters_removed, 3);
-  EXPECT_EQ(r.skipped, std::vector<std::string>{"node 2 (CONV_2D) 'b': 'b' is a graph output"});
+  EXPECT_EQ(r.skipped, std::vector<std::string>{"node 2 (CONV_2D) 'b': its output is a graph output"});
   EXPECT_EQ(shape_of(m, 0), (Shape{5, 3, 3, 3}));
   EXPECT_EQ(shape_of(m, 0, 2), (Shape{5}));
   EXPECT_EQ(shape_of(m, 1), (Shape{1, 3, 3, 5}));
@@ -245,6 +245,11 @@ TEST(ConvertPrune, StructuredRefusesChannelsThatFlowElsewhere) {
   // Grouped (2 groups of 4 channels): reading c4 it cannot lose single channels.
   b.output(b.layer(ir::OpType::kConv2D, c4, "g", {8, 3, 3, 4}, pseudo_random(288, 9, 1.0f), pseudo_random(8, 10, 0.5f),
                    {1, 4, 4, 8}, ir::Conv2DAttrs{}));
+  // Through a depthwise conv into an ADD.
+  const int32_t d5 =
+      b.layer(ir::OpType::kDepthwiseConv2D, conv(x, "c5", 8, 11), "d5", {1, 3, 3, 8}, pseudo_random(72, 13, 1.0f),
+              pseudo_random(8, 14, 0.5f), {1, 4, 4, 8}, ir::DepthwiseConv2DAttrs{});
+  b.output(b.node(ir::OpType::kAdd, {d5, x}, "a5", {1, 4, 4, 8}, ir::ElementwiseAttrs{}));
   std::vector<std::vector<int32_t>> inputs_before;
   for (const ir::Node& n : b.m.graph.nodes) inputs_before.push_back(n.inputs);
 
@@ -253,11 +258,12 @@ TEST(ConvertPrune, StructuredRefusesChannelsThatFlowElsewhere) {
   EXPECT_TRUE(r.layers.empty());
   EXPECT_EQ(r.filters_removed, 0);
   EXPECT_EQ(r.skipped, (std::vector<std::string>{
-                           "node 0 (CONV_2D) 'c1': 'c1' is read by node 1 (ADD)",
-                           "node 2 (CONV_2D) 'c2': 'c2' is read by node 3 (CONCATENATION)",
-                           "node 4 (CONV_2D) 'c3': 'c3' is a graph output",
-                           "node 5 (CONV_2D) 'c4': 'c4' is read by node 6 (CONV_2D): grouped",
+                           "node 0 (CONV_2D) 'c1': its output is read by node 1 (ADD)",
+                           "node 2 (CONV_2D) 'c2': its output is read by node 3 (CONCATENATION)",
+                           "node 4 (CONV_2D) 'c3': its output is a graph output",
+                           "node 5 (CONV_2D) 'c4': its output is read by node 6 (CONV_2D): grouped",
                            "node 6 (CONV_2D) 'g': grouped (or its input is not [N, H, W, 4])",
+                           "node 7 (CONV_2D) 'c5': 'd5' is read by node 9 (ADD)",
                        }));
   for (size_t i = 0; i < b.m.graph.nodes.size(); ++i) EXPECT_EQ(b.m.graph.nodes[i].inputs, inputs_before[i]) << i;
 }
