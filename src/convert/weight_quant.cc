@@ -1,5 +1,6 @@
 #include "convert/weight_quant.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -23,8 +24,13 @@ struct Stored {
   QuantParams quant;
 };
 
-bool is_float32_constant(const ir::Value& v) {
-  return v.is_constant() && v.info.dtype == DType::kFloat32 && v.info.quant.empty() && v.data_bytes == v.info.bytes();
+// A float32 constant that nodes read (and that is no graph output, whose name
+// the DEQUANTIZE's output, taking the constant's, would repeat).
+bool is_candidate(const ir::Graph& g, size_t id, const std::vector<std::vector<int32_t>>& readers) {
+  const ir::Value& v = g.values[id];
+  return !readers[id].empty() && v.is_constant() && v.info.dtype == DType::kFloat32 && v.info.quant.empty() &&
+         v.data_bytes == v.info.bytes() &&
+         std::find(g.outputs.begin(), g.outputs.end(), static_cast<int32_t>(id)) == g.outputs.end();
 }
 
 // Each constant of `stored` becomes a DEQUANTIZE of its new form, placed
@@ -135,7 +141,7 @@ Status quantize_fp16(io::ImportedModel& m, const Fp16Options& options, WeightQua
   std::vector<Stored> stored;
   for (size_t id = 0; id < g.values.size(); ++id) {
     const ir::Value& v = g.values[id];
-    if (readers[id].empty() || !is_float32_constant(v)) continue;
+    if (!is_candidate(g, id, readers)) continue;
     bool layer = false;
     for (int32_t n : readers[id]) layer |= reads_as_layer(g.nodes[static_cast<size_t>(n)].op);
     if (!layer && v.info.elements() < options.min_other_elements) continue;
@@ -169,13 +175,14 @@ Status quantize_dynamic(io::ImportedModel& m, const DynamicOptions& options, Wei
   std::vector<Stored> stored;
   for (size_t id = 0; id < g.values.size(); ++id) {
     const ir::Value& v = g.values[id];
-    if (readers[id].empty() || !is_float32_constant(v)) continue;
+    if (!is_candidate(g, id, readers)) continue;
     // Weights only (some reader takes them as its weights); all readers must agree on the axis.
     bool weights = false;
     for (int32_t n : readers[id]) {
       const ir::Node& node = g.nodes[static_cast<size_t>(n)];
-      for (size_t k = 0; k < node.inputs.size(); ++k)
+      for (size_t k = 0; k < node.inputs.size(); ++k) {
         weights |= node.inputs[k] == static_cast<int32_t>(id) && is_weight_input(node, k);
+      }
     }
     if (!weights) continue;
     Axis axis;

@@ -152,6 +152,20 @@ TEST(ConvertWeightQuant, Fp16KeepsWhatFloat16CannotHoldAndSmallOtherConstants) {
   EXPECT_TRUE(g.values[static_cast<size_t>(g.nodes.back().inputs[1])].is_constant());
 }
 
+TEST(ConvertWeightQuant, GraphOutputConstantsStayFloat) {
+  testmodels::Builder b;
+  const int32_t x = b.input("x", {1, 64});
+  const int32_t w = b.constant("w", {32, 64}, testmodels::pseudo_random(2048, 1, 1.0f));
+  b.output(b.node(ir::OpType::kFullyConnected, {x, w, ir::kNoValue}, "y", {1, 32}, ir::FullyConnectedAttrs{}));
+  b.output(w);  // the DEQUANTIZE's output would take its name
+  convert::WeightQuantReport r;
+  ASSERT_TRUE(convert::quantize_fp16(b.m, {}, &r).ok());
+  ASSERT_TRUE(convert::quantize_dynamic(b.m, {}, &r).ok());
+  EXPECT_EQ(r.tensors, 0);
+  EXPECT_EQ(b.m.graph.nodes.size(), 1u);
+  EXPECT_EQ(b.m.graph.nodes[0].inputs[1], w);
+}
+
 TEST(ConvertWeightQuant, DynamicIsAQuarterAndCloseToFloat) {
   const std::vector<uint8_t> float_file = write(small_cnn());
   io::ImportedModel m = small_cnn();
