@@ -7,9 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 #include "cli.h"
+#include "convert/calibrate.h"
+#include "convert/dequantize.h"
 #include "convert/prune.h"
+#include "convert/quantize.h"
+#include "convert/report.h"
 #include "convert/weight_quant.h"
 #include "convert/weights.h"
 #include "core/mapped_file.h"
@@ -21,11 +26,10 @@
 namespace edgerun::cli {
 namespace {
 
-// The weight passes: pruning, then weight-only quantization.
-struct WeightOptions {
-  std::string quantize;  // "", "fp16" or "dynamic"
-  double prune = 0.0;    // 0: no pruning
-  bool prune_structured = false;
+// Pruning, which runs before any --quantize.
+struct PruneFlags {
+  double sparsity = 0.0;  // --prune S; 0: no pruning
+  bool structured = false;
 };
 
 struct ConvertOptions {
@@ -33,9 +37,86 @@ struct ConvertOptions {
   std::string output;
   std::string labels;
   std::vector<float> mean, std;
-  WeightOptions weights;
+  bool dequantize = false;
+  PruneFlags prune;
+  std::string quantize;  // "int8", "fp16", "dynamic" or ""
+  // --quantize int8
+  std::string calibration;
+  int calib_count = 100;
+  std::string range = "minmax";
+  double percentile = 99.99;
+  std::string io = "float";
+  bool bias_correction = true;
+  std::string report;
+  int report_images = 10;
+  int threads = 1;
   bool json = false;
 };
+
+// Calibrates the float model on the calibration images and quantizes it to
+// int8 in place; with --report, writes the per-layer SQNR JSON and fills `summary`.
+Status quantize_int8(const ConvertOptions& o, io::ImportedModel& m, nlohmann::json* summary) {
+  EDGERUN_ASSIGN_OR_RETURN(auto images, convert::calibration_images(o.calibration, static_cast<size_t>(o.calib_count)));
+  convert::CalibrationOptions co;
+  co.estimator = o.range == "percentile" ? convert::RangeEstimator::kPercentile
+                 : o.range == "mse"      ? convert::RangeEstimator::kMse
+                                         : convert::RangeEstimator::kMinMax;
+  co.percentile = o.percentile;
+  co.threads = o.threads;
+  const bool show_progress = !o.json && isatty(STDERR_FILENO);
+  if (show_progress) {
+    co.progress = [](size_t done, size_t total) {
+      std::fprintf(stderr, "\rcalibrating: %zu / %zu images", done, total);
+      if (done == total) std::fprintf(stderr, "\r%40s\r", "");
+      std::fflush(stderr);
+    };
+  }
+  // The float graph, for the report: its constants stay valid (quantization
+  // only adds constants to m).
+  io::ImportedModel float_model;
+  float_model.graph = m.graph;
+  float_model.metadata = m.metadata;
+  auto ranges = convert::calibrate(m, images, co);
+  if (show_progress && !ranges.ok()) std::fprintf(stderr, "\n");
+  if (!ranges.ok()) return ranges.status();
+  convert::QuantizeOptions qo;
+  qo.io = o.io == "int8" ? convert::IoType::kInt8 : o.io == "uint8" ? convert::IoType::kUInt8 : convert::IoType::kFloat;
+  qo.bias_correction = o.bias_correction;
+  convert::QuantizeReport qr;
+  EDGERUN_RETURN_IF_ERROR(convert::quantize_int8(m, *ranges, qo, &qr));
+  nlohmann::json& j = *summary;
+  j["calibration"] = {{"dir", o.calibration}, {"images", images.size()}, {"range", o.range}};
+  if (o.range == "percentile") j["calibration"]["percentile"] = o.percentile;
+  j["bias_correction"] = o.bias_correction;
+  j["int8_nodes"] = qr.quantized_nodes;
+  j["float_nodes"] = qr.float_nodes;
+  j["float_ops"] = qr.float_ops;
+  if (o.report.empty()) return Status::Ok();
+
+  images.resize(std::min(images.size(), static_cast<size_t>(o.report_images)));
+  EDGERUN_ASSIGN_OR_RETURN(auto layers, convert::layer_sqnr(float_model, m, qr, images, std::nullopt, o.threads));
+  nlohmann::json r;
+  r["images"] = images.size();
+  r["layers"] = nlohmann::json::array();
+  auto db = [](double x) -> nlohmann::json { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json("inf"); };
+  for (const convert::LayerSqnr& l : layers) {
+    r["layers"].push_back({{"node", l.node}, {"op", l.op}, {"tensor", l.tensor}, {"scale", l.scale},
+                           {"zero_point", l.zero_point}, {"sqnr_db", db(l.sqnr_db)}});
+  }
+  std::ofstream f(o.report);
+  f << r.dump(2) << "\n";
+  if (!f) return IOError(o.report + ": cannot write the report");
+  // The five lowest, for the summary.
+  std::vector<convert::LayerSqnr> worst = layers;
+  std::sort(worst.begin(), worst.end(), [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; });
+  worst.resize(std::min<size_t>(worst.size(), 5));
+  j["report"] = {{"file", o.report}, {"layers", layers.size()}, {"worst", nlohmann::json::array()}};
+  for (const auto& l : worst) {
+    j["report"]["worst"].push_back({{"op", l.op}, {"tensor", l.tensor}, {"sqnr_db", db(l.sqnr_db)}});
+  }
+  if (!layers.empty()) j["report"]["output_sqnr_db"] = db(layers.back().sqnr_db);
+  return Status::Ok();
+}
 
 std::vector<OpCount> count_ops(const ir::Graph& g) {
   std::vector<OpCount> ops;
@@ -97,12 +178,13 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   return Status::Ok();
 }
 
-// Runs the weight passes o asks for on m; their reports go into `json` and,
-// one line each, `text`.
-Status run_weight_passes(io::ImportedModel& m, const WeightOptions& o, nlohmann::json* json, std::string* text) {
-  if (o.prune > 0.0) {
+// Pruning, then --quantize fp16 / dynamic (int8 runs after this), as `p`
+// and `quantize` ask; their reports go into `json` and, one line each, `text`.
+Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::string& quantize, nlohmann::json* json,
+                         std::string* text) {
+  if (p.sparsity > 0.0) {
     convert::PruneReport r;
-    EDGERUN_RETURN_IF_ERROR(convert::prune(m, {o.prune, o.prune_structured}, &r));
+    EDGERUN_RETURN_IF_ERROR(convert::prune(m, {p.sparsity, p.structured}, &r));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.layers) {
       layers.push_back({{"node", l.node},
@@ -113,34 +195,34 @@ Status run_weight_passes(io::ImportedModel& m, const WeightOptions& o, nlohmann:
                         {"filters", l.filters},
                         {"filters_removed", l.filters_removed}});
     }
-    (*json)["prune"] = {{"sparsity", o.prune},
-                        {"structured", o.prune_structured},
+    (*json)["prune"] = {{"sparsity", p.sparsity},
+                        {"structured", p.structured},
                         {"layers", layers},
                         {"skipped", r.skipped},
                         {"filters_removed", r.filters_removed}};
     char buf[160];
-    if (o.prune_structured) {
+    if (p.structured) {
       std::snprintf(buf, sizeof buf, "%d filters removed (%g of each CONV_2D's) from %zu layers (%zu skipped)",
-                    r.filters_removed, o.prune, r.layers.size(), r.skipped.size());
+                    r.filters_removed, p.sparsity, r.layers.size(), r.skipped.size());
     } else {
-      std::snprintf(buf, sizeof buf, "%g of the weights zeroed in %zu layers (%zu skipped)", o.prune, r.layers.size(),
-                    r.skipped.size());
+      std::snprintf(buf, sizeof buf, "%g of the weights zeroed in %zu layers (%zu skipped)", p.sparsity,
+                    r.layers.size(), r.skipped.size());
     }
     *text += std::string("  pruned:     ") + buf + "\n";
   }
-  if (!o.quantize.empty()) {
+  if (quantize == "fp16" || quantize == "dynamic") {
     convert::WeightQuantReport r;
-    if (o.quantize == "fp16") EDGERUN_RETURN_IF_ERROR(convert::quantize_fp16(m, {}, &r));
-    if (o.quantize == "dynamic") EDGERUN_RETURN_IF_ERROR(convert::quantize_dynamic(m, {}, &r));
-    (*json)["quantize"] = {{"mode", o.quantize},
+    if (quantize == "fp16") EDGERUN_RETURN_IF_ERROR(convert::quantize_fp16(m, {}, &r));
+    if (quantize == "dynamic") EDGERUN_RETURN_IF_ERROR(convert::quantize_dynamic(m, {}, &r));
+    (*json)["quantize"] = {{"mode", quantize},
                            {"tensors", r.tensors},
                            {"bytes_before", r.bytes_before},
                            {"bytes_after", r.bytes_after},
                            {"kept_float", r.kept_float}};
-    *text += "  quantized:  " + o.quantize + ", " + std::to_string(r.tensors) + " weight tensors " +
+    *text += "  quantized:  " + quantize + ", " + std::to_string(r.tensors) + " weight tensors " +
              bytes_string(r.bytes_before) + " -> " + bytes_string(r.bytes_after) + ", " +
              std::to_string(r.kept_float.size()) + " left float32\n";
-    if (r.tensors == 0) std::cerr << "edgerun: warning: --quantize " << o.quantize << ": no float32 weights found\n";
+    if (r.tensors == 0) std::cerr << "edgerun: warning: --quantize " << quantize << ": no float32 weights found\n";
   }
   return Status::Ok();
 }
@@ -167,6 +249,29 @@ int run_convert(const ConvertOptions& o) {
               << " (the metadata is not carried over)\n";
   }
 
+  const std::vector<OpCount> in_ops = count_ops(imported->graph);
+  if (o.dequantize) {
+    convert::DequantizeReport r;
+    if (Status st = convert::dequantize_model(*imported, &r); !st.ok()) return fail(st.with_context(o.input));
+    if (r.constants + r.activations == 0) {
+      std::cerr << "edgerun: warning: " << o.input << ": --dequantize: the model has no quantized tensors\n";
+    }
+  }
+
+  nlohmann::json passes = nlohmann::json::object();
+  std::string passes_text;
+  if (Status st = run_weight_passes(*imported, o.prune, o.quantize, &passes, &passes_text); !st.ok()) {
+    return fail(st.with_context(o.input));
+  }
+
+  // Normalization and labels first: calibration feeds images as classify would.
+  if (!o.mean.empty()) imported->metadata.mean = o.mean, imported->metadata.std = o.std;
+  nlohmann::json quant_summary = nlohmann::json::object();
+  if (o.quantize == "int8") {
+    if (o.calibration.empty()) return fail("--quantize int8 needs --calibration DIR (images to measure the ranges on)");
+    if (Status st = quantize_int8(o, *imported, &quant_summary); !st.ok()) return fail(st.with_context(o.input));
+  }
+
   ModelMetadata md = imported->metadata;
   if (!o.labels.empty()) {
     auto labels = vision::load_labels(o.labels);
@@ -174,13 +279,6 @@ int run_convert(const ConvertOptions& o) {
     md.labels = std::move(labels).value();
   }
   if (!o.mean.empty()) md.mean = o.mean, md.std = o.std;
-
-  const std::vector<OpCount> in_ops = count_ops(imported->graph);
-  nlohmann::json passes = nlohmann::json::object();
-  std::string passes_text;
-  if (Status st = run_weight_passes(*imported, o.weights, &passes, &passes_text); !st.ok()) {
-    return fail(st.with_context(o.input));
-  }
 
   tflite::WriteOptions wo;
   wo.description =
@@ -232,6 +330,7 @@ int run_convert(const ConvertOptions& o) {
       j["outputs"].push_back(tensor_json((*written)->output_info(i)));
     }
     j["metadata"] = {{"name", wmd.name}, {"mean", wmd.mean}, {"std", wmd.std}, {"labels", wmd.labels.size()}};
+    if (!quant_summary.empty()) j["quantization"] = quant_summary;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -246,6 +345,30 @@ int run_convert(const ConvertOptions& o) {
   std::cout << "  size:       " << bytes_string(static_cast<int64_t>(file->size())) << " -> "
             << bytes_string(static_cast<int64_t>(bytes->size())) << ", " << bytes_string(*zstd_bytes)
             << " with zstd -19\n";
+  if (!quant_summary.empty()) {
+    std::cout << "  int8:       " << quant_summary["int8_nodes"].get<int>() << " ops in int8, "
+              << quant_summary["float_nodes"].get<int>() << " left float"
+              << (quant_summary["float_ops"].empty() ? std::string() : " (" + quant_summary["float_ops"].dump() + ")")
+              << "; calibrated on " << quant_summary["calibration"]["images"].get<size_t>() << " images ("
+              << o.range << ")\n";
+    if (quant_summary.contains("report")) {
+      // dB with one decimal ("inf" as is); a TFLite tensor name up to its first ';'.
+      auto db = [](const nlohmann::json& x) {
+        if (!x.is_number()) return x.get<std::string>();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", x.get<double>());
+        return std::string(buf);
+      };
+      const auto& r = quant_summary["report"];
+      std::cout << "  report:     " << o.report << " (" << r["layers"].get<size_t>() << " layers), output SQNR "
+                << db(r["output_sqnr_db"]) << " dB vs the float model; lowest:\n";
+      for (const auto& l : r["worst"]) {
+        const std::string name = l["tensor"].get<std::string>();
+        std::cout << "              " << db(l["sqnr_db"]) << " dB  " << l["op"].get<std::string>() << "  "
+                  << name.substr(0, name.find(';')) << "\n";
+      }
+    }
+  }
   std::cout << "  metadata:   ";
   if (wmd.labels.empty() && wmd.mean.empty() && wmd.name.empty()) {
     std::cout << "none\n";
@@ -284,14 +407,43 @@ Runner add_convert(CLI::App& app) {
                    ->delimiter(',');
   mean->needs(stdv);
   stdv->needs(mean);
+  cmd->add_flag("--dequantize", o->dequantize,
+                "Write a float32 model: every quantized weight and activation as float32 (scale * (q - zero "
+                "point)), QUANTIZE / DEQUANTIZE nodes removed; a quantized input without normalization metadata "
+                "gets mean = zero point, std = 1 / scale");
+  cmd->add_option("--quantize", o->quantize,
+                  "int8: full-integer int8 (per-channel symmetric int8 weights, per-tensor asymmetric int8 "
+                  "activations, int32 biases, as TFLite's int8 kernels define), calibrated on --calibration images. "
+                  "fp16 / dynamic: float32 weights stored as float16 (half the size) or as int8 per output channel (a "
+                  "quarter), each read through a DEQUANTIZE; activations stay float")
+      ->check(CLI::IsMember({"int8", "fp16", "dynamic"}));
+  cmd->add_option("--calibration", o->calibration,
+                  "Folder of calibration images: the first --calib-count in DIR/labels.tsv's order when there is "
+                  "one, else the JPEG / PNG / BMP files sorted by name; classify's pre-processing");
+  cmd->add_option("--calib-count", o->calib_count, "Calibration images to use")->check(CLI::Range(1, 100000));
+  cmd->add_option("--range", o->range,
+                  "Activation range estimator: minmax (smallest and largest value seen), percentile (clip the "
+                  "tails beyond --percentile), mse (the clipping that minimizes the expected int8 squared error)")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+  cmd->add_option("--percentile", o->percentile, "--range percentile: the percentile kept, in (50, 100]")
+      ->check(CLI::Range(50.0, 100.0));
+  cmd->add_option("--io", o->io,
+                  "With --quantize int8, the model's input and output type: float (QUANTIZE / DEQUANTIZE inside "
+                  "the model), int8, or uint8")
+      ->check(CLI::IsMember({"float", "int8", "uint8"}));
+  cmd->add_flag("--bias-correction,!--no-bias-correction", o->bias_correction,
+                "With --quantize int8 (on by default), fold the mean shift that rounding the weights causes (sum "
+                "(w_q - w) * the calibrated mean input) into each conv / fully connected bias");
+  cmd->add_option("--report", o->report,
+                  "With --quantize int8, write per-layer quantization error (SQNR of each int8 tensor against the "
+                  "float model's, in dB) as JSON to this file; the summary names the five lowest");
+  cmd->add_option("--report-images", o->report_images, "Calibration images the report runs (the first N)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--threads,-t", o->threads, "Threads for calibration and the report")->check(CLI::Range(1, 256));
   cmd->add_flag("--json", o->json, "Print a JSON summary");
 
-  // Weight passes (src/convert/prune.h, weight_quant.h): prune first, then quantize.
-  cmd->add_option("--quantize", o->weights.quantize,
-                  "Store float32 weights in fewer bits, each read through a DEQUANTIZE (activations stay float): "
-                  "fp16 (float16, half the size) or dynamic (int8 per output channel, a quarter)")
-      ->check(CLI::IsMember({"fp16", "dynamic"}));
-  auto* prune = cmd->add_option("--prune", o->weights.prune,
+  // Pruning (src/convert/prune.h), before any --quantize.
+  auto* prune = cmd->add_option("--prune", o->prune.sparsity,
                                 "Magnitude pruning, before quantization: in each float conv / depthwise / fully "
                                 "connected layer of at least 1000 weights, this fraction (in (0, 1)) of the weights "
                                 "with the smallest |w| set to 0")
@@ -301,7 +453,7 @@ Runner add_convert(CLI::App& app) {
                           return s > 0.0 && s < 1.0 ? "" : "expected a fraction in (0, 1), found " + v;
                         },
                         "in (0, 1)"));
-  cmd->add_flag("--prune-structured", o->weights.prune_structured,
+  cmd->add_flag("--prune-structured", o->prune.structured,
                 "With --prune S: remove the fraction S of each CONV_2D's output filters with the smallest L1 norm "
                 "instead, and the matching input channels of the layers that read them (where only convs, "
                 "depthwise convs, fully connected layers, pools and activations do)")

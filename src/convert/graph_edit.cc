@@ -5,14 +5,19 @@
 
 namespace edgerun::convert {
 
-int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape,
-                     const void* bytes, size_t size, const QuantParams& quant) {
+const uint8_t* own_copy(io::ImportedModel& m, const void* bytes, size_t size) {
   // 64-byte aligned: kernels may read constants with aligned vector loads.
   const size_t padded = (size + 63) / 64 * 64 + 64;
   std::unique_ptr<uint8_t[]> block(new uint8_t[padded]());
   auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(block.get()) + 63) / 64 * 64);
   if (size > 0) std::memcpy(aligned, bytes, size);
   m.aligned_copies.push_back(std::move(block));
+  return aligned;
+}
+
+int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape,
+                     const void* bytes, size_t size, const QuantParams& quant) {
+  const uint8_t* aligned = own_copy(m, bytes, size);
   ir::Value v;
   v.info.name = name;
   v.info.dtype = dtype;

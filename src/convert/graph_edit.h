@@ -22,6 +22,9 @@
 
 namespace edgerun::convert {
 
+// A copy of `size` bytes in memory the model owns, 64-byte aligned.
+const uint8_t* own_copy(io::ImportedModel& m, const void* bytes, size_t size);
+
 // Appends a constant value holding a copy of `bytes` (which must be
 // elements(shape) * dtype_size(dtype) long) and returns its index.
 int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape,

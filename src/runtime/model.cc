@@ -184,6 +184,24 @@ Result<std::shared_ptr<const Model>> Model::load_from_buffer(const uint8_t* data
 
 Result<std::shared_ptr<const Model>> Model::Impl::from_imported(io::ImportedModel imported,
                                                                 const LoadOptions& options) {
+  // The file readers check this order; a graph built in memory is checked here.
+  const ir::Graph& g = imported.graph;
+  std::vector<bool> ready(g.values.size(), false);
+  for (int32_t id : g.inputs) ready.at(static_cast<size_t>(id)) = true;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int32_t id : g.nodes[i].inputs) {
+      if (id == ir::kNoValue) continue;
+      if (id < 0 || static_cast<size_t>(id) >= g.values.size()) {
+        return InvalidArgument("node " + std::to_string(i) + " reads value " + std::to_string(id) + " of " +
+                               std::to_string(g.values.size()));
+      }
+      if (!ready[static_cast<size_t>(id)] && !g.values[static_cast<size_t>(id)].is_constant()) {
+        return InvalidArgument("node " + std::to_string(i) + " (" + ir::op_name(g.nodes[i].op) + ") reads '" +
+                               g.values[static_cast<size_t>(id)].info.name + "' before any node produces it");
+      }
+    }
+    for (int32_t id : g.nodes[i].outputs) ready.at(static_cast<size_t>(id)) = true;
+  }
   auto impl = std::make_unique<Impl>();
   impl->imported = std::move(imported);
   EDGERUN_ASSIGN_OR_RETURN(impl, build(std::move(impl), options));

@@ -26,7 +26,8 @@ const std::string kFixtures = std::string(EDGERUN_SOURCE_DIR) + "/tests/goldens/
 TEST(CliConvert, HelpExplainsTheOptions) {
   auto r = run_cli("convert --help");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* part : {"IN", "--output", "--labels", "--mean", "--std", "--json", "docs/convert.md"}) {
+  for (const char* part : {"IN", "--output", "--labels", "--mean", "--std", "--json", "docs/convert.md", "--dequantize",
+                           "--quantize", "--calibration", "--calib-count", "--range", "--io", "--report"}) {
     EXPECT_NE(r.output.find(part), std::string::npos) << part << " missing from:\n" << r.output;
   }
 }
@@ -77,6 +78,68 @@ TEST(CliConvert, JsonSummaryWithNewLabelsAndNormalization) {
   EXPECT_EQ(nlohmann::json::parse(inspect.output)["metadata"]["labels"], 7);
   std::filesystem::remove(out);
   std::filesystem::remove(labels);
+}
+
+// A quantized model to float (--dequantize) and back to int8, calibrated on
+// four photos: the int8 model classifies the photos as the float one, and
+// the JSON names the calibration, the ops left float and the report.
+TEST(CliConvert, DequantizeThenQuantizeInt8) {
+  EDGERUN_REQUIRE_SHARED(model, "models/mobilenet_v1_0.25_128_quant.tflite");
+  EDGERUN_REQUIRE_SHARED(images, "images");
+  const std::string calib = temp_path("calib");
+  std::filesystem::create_directories(calib);
+  for (const char* photo : {"cat.bmp", "parrot.jpg", "hot_dog.jpg", "grace_hopper.bmp"}) {
+    std::filesystem::copy_file(images + "/" + photo, calib + "/" + photo, std::filesystem::copy_options::overwrite_existing);
+  }
+  const std::string flt = temp_path("v1_float.tflite"), q8 = temp_path("v1_int8.tflite"), u8 = temp_path("v1_uint8.tflite");
+  const std::string report = temp_path("report.json");
+  auto f = run_cli("convert " + quote(model) + " --dequantize -o " + quote(flt) + " --json", false);
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  EXPECT_EQ(nlohmann::json::parse(f.output)["inputs"][0]["dtype"], "float32");
+  auto q = run_cli("convert " + quote(flt) + " --quantize int8 --calibration " + quote(calib) +
+                       " --calib-count 4 --range percentile --report " + quote(report) + " -o " + quote(q8) + " --json",
+                   false);
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  const auto j = nlohmann::json::parse(q.output);
+  EXPECT_EQ(j["quantization"]["calibration"]["images"], 4);
+  EXPECT_EQ(j["quantization"]["calibration"]["range"], "percentile");
+  EXPECT_EQ(j["quantization"]["float_nodes"], 0);
+  EXPECT_EQ(j["quantization"]["report"]["worst"].size(), 5u);
+  EXPECT_LT(j["output_bytes"].get<double>(), 0.35 * std::filesystem::file_size(flt));
+  const auto layers = nlohmann::json::parse(std::ifstream(report))["layers"];
+  EXPECT_EQ(layers.size(), 32u);  // the input QUANTIZE and 31 ops
+  for (const char* photo : {"cat.bmp", "parrot.jpg"}) {
+    auto a = run_cli("classify --model " + quote(flt) + " --json " + quote(calib + "/" + photo), false);
+    auto b = run_cli("classify --model " + quote(q8) + " --json " + quote(calib + "/" + photo), false);
+    ASSERT_EQ(a.exit_code, 0) << a.output;
+    ASSERT_EQ(b.exit_code, 0) << b.output;
+    EXPECT_EQ(nlohmann::json::parse(a.output)["results"][0]["top_k"][0]["index"],
+              nlohmann::json::parse(b.output)["results"][0]["top_k"][0]["index"])
+        << photo;
+  }
+  auto u = run_cli("convert " + quote(flt) + " --quantize int8 --io uint8 --calibration " + quote(calib) +
+                       " --calib-count 2 -o " + quote(u8) + " --json",
+                   false);
+  ASSERT_EQ(u.exit_code, 0) << u.output;
+  EXPECT_EQ(nlohmann::json::parse(u.output)["inputs"][0]["dtype"], "uint8");
+  EXPECT_EQ(nlohmann::json::parse(u.output)["outputs"][0]["dtype"], "uint8");
+  for (const std::string& p : {flt, q8, u8, report}) std::filesystem::remove(p);
+  std::filesystem::remove_all(calib);
+}
+
+TEST(CliConvert, QuantizeErrors) {
+  const std::string out = temp_path("never_int8.tflite");
+  auto no_calib = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " --quantize int8 -o " + quote(out));
+  EXPECT_EQ(no_calib.exit_code, 1) << no_calib.output;
+  EXPECT_NE(no_calib.output.find("needs --calibration"), std::string::npos) << no_calib.output;
+  auto bad_range = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " --quantize int8 --range best -o " +
+                           quote(out));
+  EXPECT_EQ(bad_range.exit_code, 2) << bad_range.output;
+  auto few = run_cli("convert " + quote(kFixtures + "conv_paths.onnx") + " --quantize int8 --calibration " +
+                     quote(std::string(EDGERUN_SOURCE_DIR) + "/docs") + " -o " + quote(out));
+  EXPECT_EQ(few.exit_code, 1) << few.output;
+  EXPECT_NE(few.output.find("calibration needs 100 images, found 0"), std::string::npos) << few.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(CliConvert, ErrorsAreOneClearLine) {
@@ -193,6 +256,23 @@ TEST(CliConvert, PruneThenDynamicReportsSparsityAndCompression) {
             std::string::npos)
       << text.output;
   EXPECT_NE(text.output.find("with zstd -19"), std::string::npos) << text.output;
+  std::filesystem::remove(out);
+  std::filesystem::remove(in);
+}
+
+// Pruning runs before int8 quantization: the calibrated int8 model keeps the zeros.
+TEST(CliConvert, PruneThenInt8) {
+  EDGERUN_REQUIRE_SHARED(calib, "eval/imagenet-100");
+  const std::string in = small_cnn_file(), out = temp_path("small_pruned_int8.tflite");
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --quantize int8 --calibration " +
+                       quote(calib) + " --calib-count 4 --mean 127.5 --std 127.5 --json",
+                   false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["prune"]["layers"].size(), 4u);
+  EXPECT_TRUE(j.contains("quantization"));
+  EXPECT_GE(j["sparsity"].get<double>(), 17216.0 / 35296);
+  EXPECT_LT(j["sparsity"].get<double>(), 0.55);
   std::filesystem::remove(out);
   std::filesystem::remove(in);
 }
