@@ -22,6 +22,11 @@ same values as the original, which holds even where a model's outputs say
 little (the float bench MobileNets have random weights, and their softmax is
 0.001 everywhere).
 
+--convert-arg passes a flag to `edgerun convert` (repeat it for several):
+`--convert-arg=--quantize --convert-arg=fp16` checks that LiteRT runs the fp16
+file (FLOAT16 weights, DEQUANTIZE) as edgerun does; the original-vs-written
+comparison is then skipped, since the weights differ by design.
+
 Inputs: two seeded uniform random tensors of the model's input dtype and
 shape (floats in [-1, 1)), plus, for a [1, H, W, 3] input, a photo (default
 <shared>/images/grace_hopper.bmp) resized nearest to H x W, as uint8 / int8
@@ -36,6 +41,7 @@ Usage (from the repository root, after building build/edgerun):
   python3 tools/check_tflite_roundtrip.py --edgerun build/edgerun \\
       ../shared/models/*quant*.tflite models/bench/*_float.tflite models/onnx/{mobilenet_v2,resnet18}.onnx
   python3 tools/check_tflite_roundtrip.py --edgerun build/edgerun --exact --json report.json MODEL...
+  python3 tools/check_tflite_roundtrip.py --edgerun build/edgerun --convert-arg=--quantize --convert-arg=dynamic MODEL...
 
 Requires numpy, pillow and ai-edge-litert (tools/requirements.txt).
 """
@@ -118,7 +124,7 @@ def check_model(args, model: Path, work: Path) -> dict:
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     written = work / (model.stem + ".tflite")
-    conv = subprocess.run([args.edgerun, "convert", str(model), "-o", str(written), "--json"],
+    conv = subprocess.run([args.edgerun, "convert", str(model), "-o", str(written), "--json", *args.convert_arg],
                           capture_output=True, text=True)
     result = {"model": str(model), "written": str(written)}
     if conv.returncode != 0:
@@ -160,7 +166,7 @@ def check_model(args, model: Path, work: Path) -> dict:
             stats[name]["identical"] &= d == 0.0 and all(np.array_equal(a, b) for a, b in zip(want, got))
     result.update(stats)
     result["output_dtype"] = np.dtype(interpreters["reference"].get_output_details()[0]["dtype"]).name
-    if model.suffix == ".tflite":
+    if model.suffix == ".tflite" and not args.convert_arg:
         result["tensors"] = compare_all_tensors(model, written, make_inputs(details[0], args.image, args.seed))
     return result
 
@@ -203,6 +209,8 @@ def main() -> int:
     p.add_argument("--exact", action="store_true", help="exit 1 unless every reference-kernel output is identical")
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--keep", type=Path, help="write the converted files into this folder (default: a temp folder)")
+    p.add_argument("--convert-arg", action="append", default=[],
+                   help="a flag for `edgerun convert` (repeatable), e.g. --convert-arg=--quantize --convert-arg=fp16")
     args = p.parse_args()
     if args.image is not None and not args.image.exists():
         print(f"note: {args.image} not found; random inputs only", file=sys.stderr)

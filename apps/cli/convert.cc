@@ -1,3 +1,5 @@
+#include <zstd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -10,8 +12,11 @@
 #include "cli.h"
 #include "convert/calibrate.h"
 #include "convert/dequantize.h"
+#include "convert/prune.h"
 #include "convert/quantize.h"
 #include "convert/report.h"
+#include "convert/weight_quant.h"
+#include "convert/weights.h"
 #include "core/mapped_file.h"
 #include "format.h"
 #include "io/import.h"
@@ -21,14 +26,21 @@
 namespace edgerun::cli {
 namespace {
 
+// Pruning, which runs before any --quantize.
+struct PruneFlags {
+  double sparsity = 0.0;  // --prune S; 0: no pruning
+  bool structured = false;
+};
+
 struct ConvertOptions {
   std::string input;
   std::string output;
   std::string labels;
   std::vector<float> mean, std;
   bool dequantize = false;
+  PruneFlags prune;
+  std::string quantize;  // "int8", "fp16", "dynamic" or ""
   // --quantize int8
-  std::string quantize;
   std::string calibration;
   int calib_count = 100;
   std::string range = "minmax";
@@ -166,6 +178,64 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   return Status::Ok();
 }
 
+// Pruning, then --quantize fp16 / dynamic (int8 runs after this), as `p`
+// and `quantize` ask; their reports go into `json` and, one line each, `text`.
+Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::string& quantize, nlohmann::json* json,
+                         std::string* text) {
+  if (p.sparsity > 0.0) {
+    convert::PruneReport r;
+    EDGERUN_RETURN_IF_ERROR(convert::prune(m, {p.sparsity, p.structured}, &r));
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.layers) {
+      layers.push_back({{"node", l.node},
+                        {"op", l.op},
+                        {"name", l.name},
+                        {"weights", l.weights},
+                        {"zeroed", l.zeroed},
+                        {"filters", l.filters},
+                        {"filters_removed", l.filters_removed}});
+    }
+    (*json)["prune"] = {{"sparsity", p.sparsity},
+                        {"structured", p.structured},
+                        {"layers", layers},
+                        {"skipped", r.skipped},
+                        {"filters_removed", r.filters_removed}};
+    char buf[160];
+    if (p.structured) {
+      std::snprintf(buf, sizeof buf, "%d filters removed (%g of each CONV_2D's) from %zu layers (%zu skipped)",
+                    r.filters_removed, p.sparsity, r.layers.size(), r.skipped.size());
+    } else {
+      std::snprintf(buf, sizeof buf, "%g of the weights zeroed in %zu layers (%zu skipped)", p.sparsity,
+                    r.layers.size(), r.skipped.size());
+    }
+    *text += std::string("  pruned:     ") + buf + "\n";
+  }
+  if (quantize == "fp16" || quantize == "dynamic") {
+    convert::WeightQuantReport r;
+    if (quantize == "fp16") EDGERUN_RETURN_IF_ERROR(convert::quantize_fp16(m, {}, &r));
+    if (quantize == "dynamic") EDGERUN_RETURN_IF_ERROR(convert::quantize_dynamic(m, {}, &r));
+    (*json)["quantize"] = {{"mode", quantize},
+                           {"tensors", r.tensors},
+                           {"bytes_before", r.bytes_before},
+                           {"bytes_after", r.bytes_after},
+                           {"kept_float", r.kept_float}};
+    *text += "  quantized:  " + quantize + ", " + std::to_string(r.tensors) + " weight tensors " +
+             bytes_string(r.bytes_before) + " -> " + bytes_string(r.bytes_after) + ", " +
+             std::to_string(r.kept_float.size()) + " left float32\n";
+    if (r.tensors == 0) std::cerr << "edgerun: warning: --quantize " << quantize << ": no float32 weights found\n";
+  }
+  return Status::Ok();
+}
+
+// The size of `bytes` compressed with zstd at level 19: what a weight update
+// sent compressed would take (pruned zeros compress; dense float weights hardly).
+Result<int64_t> zstd_size(const std::vector<uint8_t>& bytes) {
+  std::vector<uint8_t> out(ZSTD_compressBound(bytes.size()));
+  const size_t n = ZSTD_compress(out.data(), out.size(), bytes.data(), bytes.size(), 19);
+  if (ZSTD_isError(n)) return Internal(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+  return static_cast<int64_t>(n);
+}
+
 int run_convert(const ConvertOptions& o) {
   auto file = MappedFile::open(o.input);
   if (!file.ok()) return fail(file.status());
@@ -186,6 +256,12 @@ int run_convert(const ConvertOptions& o) {
     if (r.constants + r.activations == 0) {
       std::cerr << "edgerun: warning: " << o.input << ": --dequantize: the model has no quantized tensors\n";
     }
+  }
+
+  nlohmann::json passes = nlohmann::json::object();
+  std::string passes_text;
+  if (Status st = run_weight_passes(*imported, o.prune, o.quantize, &passes, &passes_text); !st.ok()) {
+    return fail(st.with_context(o.input));
   }
 
   // Normalization and labels first: calibration feeds images as classify would.
@@ -222,7 +298,14 @@ int run_convert(const ConvertOptions& o) {
   }
   if (Status st = write_file(o.output, *bytes); !st.ok()) return fail(st);
 
-  const ModelStats& s = (*written)->stats();
+  // The written file's ops and constants, as stored (the loaded model has
+  // folded its DEQUANTIZE nodes of constants into float32 weights).
+  auto file_graph = io::import_model(bytes->data(), bytes->size(), {});
+  if (!file_graph.ok()) return fail(file_graph.status().with_context(o.output));
+  const std::vector<OpCount> out_ops = count_ops(file_graph->graph);
+  const convert::WeightStats ws = convert::weight_stats(file_graph->graph);
+  auto zstd_bytes = zstd_size(*bytes);
+  if (!zstd_bytes.ok()) return fail(zstd_bytes.status());
   const ModelMetadata& wmd = (*written)->metadata();
   if (o.json) {
     nlohmann::json j;
@@ -230,12 +313,17 @@ int run_convert(const ConvertOptions& o) {
     j["output"] = o.output;
     j["input_bytes"] = file->size();
     j["output_bytes"] = bytes->size();
+    j["output_zstd_bytes"] = *zstd_bytes;
     j["input_ops"] = nlohmann::json::array();
     for (const OpCount& c : in_ops) j["input_ops"].push_back({{"op", c.op}, {"count", c.count}});
     j["ops"] = nlohmann::json::array();
-    for (const OpCount& c : s.ops) j["ops"].push_back({{"op", c.op}, {"count", c.count}});
-    j["parameters"] = s.parameters;
-    j["parameter_bytes"] = s.parameter_bytes;
+    for (const OpCount& c : out_ops) j["ops"].push_back({{"op", c.op}, {"count", c.count}});
+    j["parameters"] = ws.parameters;
+    j["parameter_bytes"] = ws.parameter_bytes;
+    j["weights"] = ws.weights;
+    j["zero_weights"] = ws.zero_weights;
+    j["sparsity"] = ws.sparsity();
+    j.update(passes);
     for (size_t i = 0; i < (*written)->input_count(); ++i)
       j["inputs"].push_back(tensor_json((*written)->input_info(i)));
     for (size_t i = 0; i < (*written)->output_count(); ++i) {
@@ -247,10 +335,16 @@ int run_convert(const ConvertOptions& o) {
     return 0;
   }
   std::cout << o.input << " -> " << o.output << "\n";
-  std::cout << "  ops:        " << total(in_ops) << " -> " << total(s.ops) << " (" << op_list(s.ops) << ")\n";
-  std::cout << "  parameters: " << s.parameters << ", " << bytes_string(s.parameter_bytes) << "\n";
+  std::cout << passes_text;
+  std::cout << "  ops:        " << total(in_ops) << " -> " << total(out_ops) << " (" << op_list(out_ops) << ")\n";
+  char sparsity[96];
+  std::snprintf(sparsity, sizeof sparsity, "%.1f%% of %lld layer weights zero", 100.0 * ws.sparsity(),
+                static_cast<long long>(ws.weights));
+  std::cout << "  parameters: " << ws.parameters << ", " << bytes_string(ws.parameter_bytes) << "; " << sparsity
+            << "\n";
   std::cout << "  size:       " << bytes_string(static_cast<int64_t>(file->size())) << " -> "
-            << bytes_string(static_cast<int64_t>(bytes->size())) << "\n";
+            << bytes_string(static_cast<int64_t>(bytes->size())) << ", " << bytes_string(*zstd_bytes)
+            << " with zstd -19\n";
   if (!quant_summary.empty()) {
     std::cout << "  int8:       " << quant_summary["int8_nodes"].get<int>() << " ops in int8, "
               << quant_summary["float_nodes"].get<int>() << " left float"
@@ -296,7 +390,8 @@ int run_convert(const ConvertOptions& o) {
 Runner add_convert(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "convert",
-      "Write a model (.tflite or .onnx) as a TFLite flatbuffer that LiteRT and edgerun load (no quantization yet)");
+      "Write a model (.tflite or .onnx) as a TFLite flatbuffer that LiteRT and edgerun load, optionally pruned and "
+      "with fp16 or int8 weights");
   auto o = std::make_shared<ConvertOptions>();
   cmd->add_option("IN", o->input, "Model to convert (.tflite or .onnx)")->required();
   cmd->add_option("--output,-o", o->output, "TFLite file to write (replaced if it exists)")->required();
@@ -318,8 +413,10 @@ Runner add_convert(CLI::App& app) {
                 "gets mean = zero point, std = 1 / scale");
   cmd->add_option("--quantize", o->quantize,
                   "int8: full-integer int8 (per-channel symmetric int8 weights, per-tensor asymmetric int8 "
-                  "activations, int32 biases, as TFLite's int8 kernels define), calibrated on --calibration images")
-      ->check(CLI::IsMember({"int8"}));
+                  "activations, int32 biases, as TFLite's int8 kernels define), calibrated on --calibration images. "
+                  "fp16 / dynamic: float32 weights stored as float16 (half the size) or as int8 per output channel (a "
+                  "quarter), each read through a DEQUANTIZE; activations stay float")
+      ->check(CLI::IsMember({"int8", "fp16", "dynamic"}));
   cmd->add_option("--calibration", o->calibration,
                   "Folder of calibration images: the first --calib-count in DIR/labels.tsv's order when there is "
                   "one, else the JPEG / PNG / BMP files sorted by name; classify's pre-processing");
@@ -344,10 +441,27 @@ Runner add_convert(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--threads,-t", o->threads, "Threads for calibration and the report")->check(CLI::Range(1, 256));
   cmd->add_flag("--json", o->json, "Print a JSON summary");
+
+  // Pruning (src/convert/prune.h), before any --quantize.
+  auto* prune = cmd->add_option("--prune", o->prune.sparsity,
+                                "Magnitude pruning, before quantization: in each float conv / depthwise / fully "
+                                "connected layer of at least 1000 weights, this fraction (in (0, 1)) of the weights "
+                                "with the smallest |w| set to 0")
+                    ->check(CLI::Validator(
+                        [](std::string& v) -> std::string {
+                          const double s = std::strtod(v.c_str(), nullptr);
+                          return s > 0.0 && s < 1.0 ? "" : "expected a fraction in (0, 1), found " + v;
+                        },
+                        "in (0, 1)"));
+  cmd->add_flag("--prune-structured", o->prune.structured,
+                "With --prune S: remove the fraction S of each CONV_2D's output filters with the smallest L1 norm "
+                "instead, and the matching input channels of the layers that read them (where only convs, "
+                "depthwise convs, fully connected layers, pools and activations do)")
+      ->needs(prune);
   cmd->footer(
       "The graph is written as edgerun imports it (an ONNX model's batch norms folded, activations fused, NCHW "
-      "inputs kept with one TRANSPOSE), with no quantization. Ops TFLite has no form for are rewritten exactly "
-      "(HARD_SIGMOID, explicit pads) or refused with an error naming the node. See docs/convert.md.");
+      "inputs kept with one TRANSPOSE), quantized or pruned only as asked. Ops TFLite has no form for are rewritten "
+      "exactly (HARD_SIGMOID, explicit pads) or refused with an error naming the node. See docs/convert.md.");
   return [o]() { return run_convert(*o); };
 }
 

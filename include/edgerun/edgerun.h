@@ -40,10 +40,12 @@ struct OpCount {
   int count = 0;
 };
 
-// What `edgerun inspect` shows.
+// What `edgerun inspect` shows, of the graph as loaded: a DEQUANTIZE of a
+// constant (the weights of fp16 and weight-only int8 models) is folded at
+// load into a float32 constant, which ops and parameters then count instead.
 struct ModelStats {
   std::vector<OpCount> ops;  // in first-seen order
-  int64_t parameters = 0;    // elements in constant tensors
+  int64_t parameters = 0;    // elements in the constant tensors ops read
   int64_t parameter_bytes = 0;
   int64_t macs = 0;                      // multiply-accumulates of one inference
   size_t arena_bytes = 0;                // activation memory after lifetime sharing
@@ -51,7 +53,8 @@ struct ModelStats {
 };
 
 // One graph node, in execution order (Model::nodes()). Node i is the i-th
-// operator of the model file.
+// operator of the model file, not counting the DEQUANTIZE operators of
+// constants, which load folds (see ModelStats).
 struct NodeInfo {
   std::string op;           // "CONV_2D"
   Shape output_shape;       // of the node's first output

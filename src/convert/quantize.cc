@@ -16,6 +16,7 @@ enum class Kind {
   kSameParams,  // output = input's parameters
   kFixed,       // output 1/256, -128
   kFree,        // output from its own range
+  kShared,      // CONCATENATION: inputs requantized to the output's parameters
 };
 
 std::optional<Kind> int8_kind(ir::OpType op) {
@@ -39,6 +40,8 @@ std::optional<Kind> int8_kind(ir::OpType op) {
     case ir::OpType::kMul:
     case ir::OpType::kMean:
       return Kind::kFree;
+    case ir::OpType::kConcatenation:
+      return Kind::kShared;
     default:
       return std::nullopt;
   }
@@ -171,7 +174,7 @@ class Quantizer {
       if (v.is_constant()) {
         if (v.info.dtype != DType::kFloat32) continue;  // shapes, axes, paddings
         if (*kind == Kind::kWeighted && i >= 1) continue;
-        if (*kind == Kind::kSameParams) return false;  // e.g. PADV2's float fill value
+        if (*kind == Kind::kSameParams || *kind == Kind::kShared) return false;  // e.g. PADV2's fill value
         continue;
       }
       if (v.info.dtype != DType::kFloat32) return false;
@@ -282,7 +285,22 @@ class Quantizer {
     }
     const int32_t out = node.outputs[0];
     QuantParams params;
-    if (kind == Kind::kSameParams) {
+    if (kind == Kind::kShared) {
+      // TFLite's int8 CONCATENATION copies bytes: every input must already
+      // have the output's scale and zero point; a QUANTIZE (int8 -> int8)
+      // requantizes those that do not.
+      params = activation_params(ranges_[static_cast<size_t>(out)]);
+      for (int32_t& in : q.inputs) {
+        const QuantParams& have = value(in).info.quant;
+        if (have.scale == params.scale && have.zero_point == params.zero_point) continue;
+        TensorInfo t = value(in).info;
+        t.quant = params;
+        t.name += "/requantized";
+        const int32_t r = add_activation(m_, t);
+        g_.nodes.push_back({ir::OpType::kQuantize, {in}, {r}, ir::QuantizeAttrs{}, source_index_});
+        in = r;
+      }
+    } else if (kind == Kind::kSameParams) {
       params = value(q.inputs[0]).info.quant;
     } else if (kind == Kind::kFixed) {
       params.scale = {1.0f / 256.0f};

@@ -12,10 +12,10 @@
 //     parameters, as TFLite requires; SOFTMAX and LOGISTIC output scale
 //     1 / 256, zero point -128; other float constants (an ADD's operand):
 //     int8 per tensor over their own range.
-// The ops that run in int8: those above plus ADD, MUL and MEAN.
-// Any other op (CONCATENATION too: TFLite's int8 kernel needs every input at
-// the output's parameters, which this pass does not arrange yet)
-// stays float32, with DEQUANTIZE before it and QUANTIZE after it where it
+// The ops that run in int8: those above plus ADD, MUL, MEAN and
+// CONCATENATION (TFLite's int8 kernel needs every input at the output's
+// parameters: a QUANTIZE int8 -> int8 requantizes the inputs that are not).
+// Any other op stays float32, with DEQUANTIZE before it and QUANTIZE after it where it
 // meets int8 tensors. The graph input and output are float32 with a QUANTIZE
 // / DEQUANTIZE (io kFloat), int8 themselves (kInt8), or uint8 with a QUANTIZE
 // uint8 -> int8 / int8 -> uint8 next to them (kUInt8), as TFLite's converter

@@ -4,6 +4,8 @@
 // reference Dequantize does (for these types the same float as ONNX's float32
 // (x - zero_point) * scale: both are the exact product rounded once); float16
 // is that float rounded again, as ONNX's reference casts it.
+// Also float16 -> float32 (TFLite's fp16 models: float16 weights, each read by
+// a DEQUANTIZE), exact, with no quantization parameters.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -29,6 +31,12 @@ class DequantizeKernel final : public Kernel {
   std::vector<ref::DequantizeParams> params;
 
   void run(const KernelIO& io) const override {
+    if (in_dtype == DType::kFloat16) {
+      const auto* x = static_cast<const uint16_t*>(io.inputs[0]);
+      auto* y = static_cast<float*>(io.outputs[0]);
+      for (int64_t i = 0; i < count; ++i) y[i] = half_to_float(x[i]);
+      return;
+    }
     if (out_dtype == DType::kFloat32) {
       run_f32(io.inputs[0], static_cast<float*>(io.outputs[0]), 0, count);
       return;
@@ -82,6 +90,18 @@ Result<std::unique_ptr<Kernel>> prepare_dequantize(const ir::Graph& g, const ir:
   if (in.info.shape != out.info.shape) {
     return node_error(n, "output shape: expected " + shape_string(in.info.shape) + " (the input's), found " +
                              shape_string(out.info.shape));
+  }
+  if (in.info.dtype == DType::kFloat16) {
+    if (n.inputs.size() > 1 || !in.info.quant.empty() || out.info.dtype != DType::kFloat32) {
+      return node_error(n, "input 0 float16: expected no quantization, no inputs 1 and 2 and a float32 output, found " +
+                               std::to_string(in.info.quant.scale.size()) + " scales, " +
+                               std::to_string(n.inputs.size()) + " inputs and a " + dtype_name(out.info.dtype) +
+                               " output");
+    }
+    auto k = std::make_unique<DequantizeKernel>();
+    k->in_dtype = DType::kFloat16;
+    k->count = in.info.elements();
+    return std::unique_ptr<Kernel>(std::move(k));
   }
   EDGERUN_ASSIGN_OR_RETURN(const QuantRuns runs, quant_runs(g, n, "input 0", in));
   auto k = std::make_unique<DequantizeKernel>();

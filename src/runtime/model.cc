@@ -6,6 +6,7 @@
 #include "edgerun/edgerun.h"
 #include "io/import.h"
 #include "ops/op.h"
+#include "runtime/fold_dequantize.h"
 #include "runtime/fusion.h"
 #include "runtime/model_impl.h"
 
@@ -78,8 +79,10 @@ std::vector<runtime::BufferRequest> lifetimes(const ir::Graph& g, const std::vec
   return requests;
 }
 
-// Prepares every op of impl->imported and plans the memory.
+// Folds the DEQUANTIZE nodes of constants, prepares every op of
+// impl->imported and plans the memory.
 Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, const LoadOptions& options) {
+  EDGERUN_RETURN_IF_ERROR(runtime::fold_constant_dequantize(&impl->imported).status());
   const ir::Graph& g = impl->imported.graph;
   ops::PrepareContext ctx;
   switch (options.kernels) {
@@ -125,8 +128,16 @@ Result<std::unique_ptr<Model::Impl>> build(std::unique_ptr<Model::Impl> impl, co
     info.fused_into = impl->bindings[i].fused_into;
     s.macs += info.macs;
   }
-  for (const ir::Value& v : g.values) {
-    if (v.is_constant()) {
+  // Constants no node reads (the inputs of folded DEQUANTIZE nodes) are not counted.
+  std::vector<uint8_t> read(g.values.size(), 0);
+  for (const ir::Node& node : g.nodes) {
+    for (int32_t id : node.inputs) {
+      if (id != ir::kNoValue) read[static_cast<size_t>(id)] = 1;
+    }
+  }
+  for (size_t id = 0; id < g.values.size(); ++id) {
+    const ir::Value& v = g.values[id];
+    if (v.is_constant() && read[id]) {
       s.parameters += v.info.elements();
       s.parameter_bytes += static_cast<int64_t>(v.data_bytes);
     }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/cli_runner.h"
+#include "convert/test_models.h"
 #include "shared_data.h"
 
 namespace edgerun {
@@ -166,6 +167,114 @@ TEST(CliConvert, ErrorsAreOneClearLine) {
 
   auto no_output = run_cli("convert " + quote(kFixtures + "conv_paths.onnx"));
   EXPECT_EQ(no_output.exit_code, 2) << no_output.output;
+}
+
+// ---- Weight passes: --quantize fp16 | dynamic, --prune S [--prune-structured] ----
+
+TEST(CliConvert, HelpExplainsTheWeightOptions) {
+  auto r = run_cli("convert --help");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* part : {"--quantize", "fp16", "dynamic", "--prune", "(0, 1)", "--prune-structured", "L1 norm"}) {
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " missing from:\n" << r.output;
+  }
+}
+
+TEST(CliConvert, WeightOptionErrors) {
+  const std::string in = kFixtures + "conv_paths.onnx", out = temp_path("never.tflite");
+  for (const char* bad : {"1.5", "0", "1", "-0.2", "half"}) {
+    auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find("--prune"), std::string::npos) << r.output;
+  }
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 1.5");
+  EXPECT_NE(r.output.find("expected a fraction in (0, 1), found 1.5"), std::string::npos) << r.output;
+  auto alone = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune-structured");
+  EXPECT_EQ(alone.exit_code, 2) << alone.output;
+  EXPECT_NE(alone.output.find("--prune"), std::string::npos) << alone.output;
+  auto kind = run_cli("convert " + quote(in) + " -o " + quote(out) + " --quantize int4");
+  EXPECT_EQ(kind.exit_code, 2) << kind.output;
+  EXPECT_NE(kind.output.find("int4"), std::string::npos) << kind.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// The small float CNN of convert/test_models.h as a .tflite file.
+std::string small_cnn_file() {
+  const std::string path = temp_path("small_cnn.tflite");
+  const std::vector<uint8_t> bytes = testmodels::write(testmodels::small_cnn());
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+TEST(CliConvert, Fp16JsonReportsTheWrittenFile) {
+  const std::string in = small_cnn_file(), out = temp_path("small_fp16.tflite");
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --quantize fp16 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["quantize"]["mode"], "fp16");
+  EXPECT_EQ(j["quantize"]["tensors"], 10);
+  EXPECT_EQ(j["quantize"]["bytes_after"].get<int64_t>() * 2, j["quantize"]["bytes_before"].get<int64_t>());
+  int dequantize = 0;
+  for (const auto& op : j["ops"]) dequantize += op["op"] == "DEQUANTIZE" ? op["count"].get<int>() : 0;
+  EXPECT_EQ(dequantize, 10);
+  // The file's parameters: float16 weights and biases, 2 bytes each.
+  EXPECT_EQ(j["parameters"], 35296 + 516);
+  EXPECT_EQ(j["parameter_bytes"], (35296 + 516) * 2);
+  EXPECT_EQ(j["weights"], 35296);
+  EXPECT_EQ(j["zero_weights"], 0);
+  EXPECT_EQ(j["output_bytes"].get<size_t>(), std::filesystem::file_size(out));
+  EXPECT_GT(j["output_zstd_bytes"].get<int64_t>(), 0);
+  EXPECT_LT(j["output_bytes"].get<size_t>(), std::filesystem::file_size(in) * 52 / 100);
+  auto run = run_cli("inspect " + quote(out));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::filesystem::remove(out);
+  std::filesystem::remove(in);
+}
+
+TEST(CliConvert, PruneThenDynamicReportsSparsityAndCompression) {
+  const std::string in = small_cnn_file(), out = temp_path("small_pruned.tflite");
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --quantize dynamic --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["prune"]["sparsity"], 0.5);
+  EXPECT_EQ(j["prune"]["structured"], false);
+  ASSERT_EQ(j["prune"]["layers"].size(), 4u);  // conv2, dw, conv3, logits
+  ASSERT_EQ(j["prune"]["skipped"].size(), 1u);
+  EXPECT_EQ(j["prune"]["skipped"][0], "node 0 (CONV_2D) 'conv1': 864 weights, below 1000");
+  EXPECT_EQ(j["quantize"]["mode"], "dynamic");
+  EXPECT_EQ(j["quantize"]["tensors"], 4);
+  // Half of the 34,432 weights of those layers, of 35,296 (int8 keeps them 0).
+  const double sparsity = j["sparsity"].get<double>();
+  EXPECT_GE(sparsity, 17216.0 / 35296);
+  EXPECT_LT(sparsity, 0.5);
+  EXPECT_LT(j["output_zstd_bytes"].get<int64_t>(), j["output_bytes"].get<int64_t>() * 3 / 4);
+
+  auto text = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --prune-structured");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  // conv2 feeds the depthwise and conv3; conv3 feeds the pool and the fully connected layer.
+  EXPECT_NE(text.output.find("pruned:     128 filters removed (0.5 of each CONV_2D's) from 2 layers (1 skipped)"),
+            std::string::npos)
+      << text.output;
+  EXPECT_NE(text.output.find("with zstd -19"), std::string::npos) << text.output;
+  std::filesystem::remove(out);
+  std::filesystem::remove(in);
+}
+
+// Pruning runs before int8 quantization: the calibrated int8 model keeps the zeros.
+TEST(CliConvert, PruneThenInt8) {
+  EDGERUN_REQUIRE_SHARED(calib, "eval/imagenet-100");
+  const std::string in = small_cnn_file(), out = temp_path("small_pruned_int8.tflite");
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --quantize int8 --calibration " +
+                       quote(calib) + " --calib-count 4 --mean 127.5 --std 127.5 --json",
+                   false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["prune"]["layers"].size(), 4u);
+  EXPECT_TRUE(j.contains("quantization"));
+  EXPECT_GE(j["sparsity"].get<double>(), 17216.0 / 35296);
+  EXPECT_LT(j["sparsity"].get<double>(), 0.55);
+  std::filesystem::remove(out);
+  std::filesystem::remove(in);
 }
 
 }  // namespace

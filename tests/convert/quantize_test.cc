@@ -248,6 +248,41 @@ TEST(QuantizeInt8, FloatOnlyOpsAreBracketed) {
   EXPECT_NE(model_of(copy_of(m)), nullptr);
 }
 
+// CONCATENATION: the inputs that do not have the output's parameters are
+// requantized to them (TFLite's int8 kernel copies bytes).
+TEST(QuantizeInt8, ConcatenationInputsShareTheOutputParameters) {
+  io::ImportedModel m;
+  const int32_t x = add_activation(m, {"x", DType::kFloat32, {1, 4}, {}});
+  const int32_t a = add_activation(m, {"a", DType::kFloat32, {1, 4}, {}});
+  const int32_t c = add_activation(m, {"c", DType::kFloat32, {1, 8}, {}});
+  m.graph.nodes.push_back({ir::OpType::kAdd, {x, x}, {a}, ir::ElementwiseAttrs{}, 0});
+  m.graph.nodes.push_back({ir::OpType::kConcatenation, {x, a}, {c}, ir::ConcatenationAttrs{1}, 1});
+  m.graph.inputs = {x};
+  m.graph.outputs = {c};
+  std::vector<ValueRange> ranges(m.graph.values.size());
+  ranges[static_cast<size_t>(x)] = {true, -1.0f, 1.0f};
+  ranges[static_cast<size_t>(a)] = {true, -2.0f, 2.0f};
+  ranges[static_cast<size_t>(c)] = {true, -2.0f, 2.0f};
+  ASSERT_TRUE(quantize_int8(m, ranges, {}).ok());
+  const ir::Graph& g = m.graph;
+  const ir::Node* concat = nullptr;
+  int requantize = 0;
+  for (const ir::Node& n : g.nodes) {
+    if (n.op == ir::OpType::kConcatenation) concat = &n;
+    if (n.op == ir::OpType::kQuantize && g.values[static_cast<size_t>(n.inputs[0])].info.dtype == DType::kInt8) {
+      ++requantize;
+    }
+  }
+  ASSERT_NE(concat, nullptr);
+  EXPECT_EQ(requantize, 1);  // x's int8 tensor (range [-1, 1]); the ADD's already has [-2, 2]
+  const QuantParams& out = g.values[static_cast<size_t>(concat->outputs[0])].info.quant;
+  for (int32_t in : concat->inputs) {
+    EXPECT_EQ(g.values[static_cast<size_t>(in)].info.quant.scale, out.scale);
+    EXPECT_EQ(g.values[static_cast<size_t>(in)].info.quant.zero_point, out.zero_point);
+  }
+  EXPECT_NE(model_of(copy_of(m)), nullptr);
+}
+
 class CalibrationImages : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -69,6 +69,30 @@ TEST(DequantizeOp, RejectsBadTypesAndQuantization) {
   }
 }
 
+// TFLite's fp16 weights: float16 -> float32, exact, no quantization parameters.
+TEST(DequantizeOp, Float16ToFloat32) {
+  OpTester t(ir::OpType::kDequantize);
+  // 1, -2, 65504, the smallest subnormal, -0, inf
+  t.input_bytes({6}, DType::kFloat16, {0x00, 0x3C, 0x00, 0xC0, 0xFF, 0x7B, 0x01, 0x00, 0x00, 0x80, 0x00, 0x7C});
+  t.output({6}, DType::kFloat32);
+  ASSERT_TRUE(t.run().ok());
+  const std::vector<float> y = t.result<float>(0);
+  EXPECT_EQ(y, (std::vector<float>{1.0f, -2.0f, 65504.0f, std::ldexp(1.0f, -24), -0.0f, INFINITY}));
+  EXPECT_TRUE(std::signbit(y[4]));
+  {
+    OpTester bad(ir::OpType::kDequantize);
+    bad.input_bytes({1}, DType::kFloat16, {0x00, 0x3C}, qp(0.5f, 0));
+    bad.output({1}, DType::kFloat32);
+    expect_error(bad.run(), {"DEQUANTIZE", "input 0 float16: expected no quantization", "found 1 scales"});
+  }
+  {
+    OpTester bad(ir::OpType::kDequantize);
+    bad.input_bytes({1}, DType::kFloat16, {0x00, 0x3C});
+    bad.output({1}, DType::kFloat16);
+    expect_error(bad.run(), {"DEQUANTIZE", "a float32 output", "a float16 output"});
+  }
+}
+
 TEST(DequantizeOp, Float8PerTensorAndPerChannel) {
   // E4M3FN 0x38 = 1, 0xC4 = -3, 0x7E = 448, 0x01 = 2^-9, 0x7F = NaN; E5M2 0x7C = inf, 0x7B = 57344.
   {

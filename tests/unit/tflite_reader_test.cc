@@ -188,6 +188,33 @@ TEST(TfliteReader, MapsUnsignedTensorTypes) {
   EXPECT_NE(r.status().message().find("dtype RESOURCE is not supported"), std::string::npos) << r.status().message();
 }
 
+TEST(TfliteReader, ReadsFloat16Constants) {
+  // schema.fbs TensorType FLOAT16 = 1: IEEE half bits, 2 bytes an element.
+  const std::vector<uint8_t> bytes = model_with_tensor_types({1}, 4);
+  auto m = tflite::import_model(bytes.data(), bytes.size());
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const ir::Graph& g = m->graph;
+  ASSERT_EQ(g.values.size(), 2u);
+  EXPECT_EQ(g.values[0].info.dtype, DType::kFloat16);
+  EXPECT_EQ(g.values[1].info.dtype, DType::kFloat16);
+  ASSERT_TRUE(g.values[1].is_constant());
+  EXPECT_EQ(g.values[1].data_bytes, 4u);
+  uint16_t h;
+  std::memcpy(&h, g.values[1].data + 2, 2);
+  EXPECT_EQ(h, 0xabab);
+
+  // A buffer of another size than [2] x 2 bytes is malformed: float32-sized, odd, short.
+  for (size_t wrong : {8, 3, 2}) {
+    const std::vector<uint8_t> bad = model_with_tensor_types({1}, wrong);
+    auto r = tflite::import_model(bad.data(), bad.size());
+    ASSERT_FALSE(r.ok()) << wrong;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
+    EXPECT_NE(r.status().message().find("holds " + std::to_string(wrong) + " bytes, expected 4 (shape [2] of float16)"),
+              std::string::npos)
+        << r.status().message();
+  }
+}
+
 // Truncation at 100 random points: an error or (for a cut inside the label ZIP
 // after the flatbuffer) a model that still validates, never a crash.
 class TfliteReaderFuzz : public ::testing::TestWithParam<const char*> {};

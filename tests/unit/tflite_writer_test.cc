@@ -19,6 +19,7 @@
 #include "edgerun/edgerun.h"
 #include "io/onnx/reader.h"
 #include "io/tflite/reader.h"
+#include "io/tflite/schema.h"
 #include "io/tflite/writer.h"
 #include "ops/op_tester.h"
 #include "shared_data.h"
@@ -699,9 +700,21 @@ TEST(TfliteWriter, RefusesOtherOnnxOnlyFeatures) {
     OpTester t(ir::OpType::kLogistic);
     t.input_bytes({2}, DType::kFloat16, {0, 0x3C, 0, 0x40});
     t.output({2}, DType::kFloat16);
+    expect_unwritable(t, "float16 input 0 cannot be written as TFLite (only DEQUANTIZE reads float16)");
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input<int8_t>({2}, {1, 2}, QuantParams{{0.5f}, {0}, 0});
+    t.output({2}, DType::kFloat16);
+    expect_unwritable(t, "float16 output 0 cannot be written as TFLite (TFLite's ops write no float16)");
+  }
+  {
+    OpTester t(ir::OpType::kLogistic);
+    t.input_bytes({2}, DType::kFloat8E4M3FN, {0x38, 0x40});
+    t.output({2}, DType::kFloat8E4M3FN);
     const Status st = write_error(t);
     EXPECT_EQ(st.code(), StatusCode::kUnsupported);
-    EXPECT_TRUE(Contains(st.message(), "dtype float16 cannot be written as TFLite by edgerun"));
+    EXPECT_TRUE(Contains(st.message(), "dtype float8e4m3fn cannot be written as TFLite by edgerun"));
   }
 }
 
@@ -786,6 +799,78 @@ TEST(TfliteWriter, InvalidMetadataGetsClearErrors) {
   md = {};
   md.labels = {"cat", "dog\nwolf"};
   expect_invalid(write_status(Tiny().g, md), "metadata: label 1 contains a line break");
+}
+
+// The DEQUANTIZE opcode's version in a written file.
+int32_t dequantize_version(const std::vector<uint8_t>& file) {
+  const auto* model = flatbuffers::GetRoot<tflite::fb::Model>(file.data());
+  for (const tflite::fb::OperatorCode* c : *model->operator_codes()) {
+    if (c->builtin_code() == tflite::fb::kDequantize) return c->version();
+  }
+  return -1;
+}
+
+// TFLite's fp16 and weight-only int8 layouts: a FLOAT16 constant (or a
+// per-channel INT8 one) read by a DEQUANTIZE, at the opcode versions of
+// op_version.cc (3 for float16, 5 for per-channel int8).
+TEST(TfliteWriter, Float16AndPerChannelInt8DequantizeOfConstants) {
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.input_bytes({3}, DType::kFloat16, {0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00});  // 1, -2, 2^-24
+    t.output({3}, DType::kFloat32);
+    const Written w = write_and_read(graph_of(t), {});
+    ASSERT_FALSE(w.bytes.empty());
+    EXPECT_EQ(w.model.graph.values[0].info.dtype, DType::kFloat16);
+    EXPECT_EQ(dequantize_version(w.bytes), 3);
+    const auto out = run_bytes(w.bytes, {{0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00}});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].size(), 12u);
+    std::vector<float> y(3);
+    std::memcpy(y.data(), out[0].data(), 12);
+    EXPECT_EQ(y, (std::vector<float>{1.0f, -2.0f, std::ldexp(1.0f, -24)}));
+  }
+  {
+    OpTester t(ir::OpType::kDequantize);
+    t.constant<int8_t>({2, 2}, {1, -2, 127, -127}, QuantParams{{0.5f, 0.25f}, {0, 0}, 0});
+    t.output({2, 2}, DType::kFloat32);
+    ir::Graph g = graph_of(t);
+    g.inputs.clear();
+    const int32_t x = static_cast<int32_t>(g.values.size());
+    g.values.push_back(ir::Value{TensorInfo{"x", DType::kFloat32, {2, 2}, {}}, nullptr, 0});
+    const int32_t y = x + 1;
+    g.values.push_back(ir::Value{TensorInfo{"y", DType::kFloat32, {2, 2}, {}}, nullptr, 0});
+    g.nodes.push_back(ir::Node{ir::OpType::kAdd, {x, g.nodes[0].outputs[0]}, {y}, ir::ElementwiseAttrs{}, 1});
+    g.inputs = {x};
+    g.outputs = {y};
+    const Written w = write_and_read(g, {});
+    ASSERT_FALSE(w.bytes.empty());
+    const ir::Value& q = w.model.graph.values[0];
+    EXPECT_EQ(q.info.dtype, DType::kInt8);
+    EXPECT_EQ(q.info.quant.scale, (std::vector<float>{0.5f, 0.25f}));
+    EXPECT_EQ(dequantize_version(w.bytes), 5);
+    // edgerun folds the DEQUANTIZE at load: x + [0.5, -1, 31.75, -31.75].
+    const float x_in[4] = {1, 1, 1, 1};
+    std::vector<uint8_t> in(sizeof x_in);
+    std::memcpy(in.data(), x_in, sizeof x_in);
+    const auto out = run_bytes(w.bytes, {in});
+    ASSERT_EQ(out.size(), 1u);
+    std::vector<float> y_out(4);
+    std::memcpy(y_out.data(), out[0].data(), 16);
+    EXPECT_EQ(y_out, (std::vector<float>{1.5f, 0.0f, 32.75f, -30.75f}));
+  }
+  {
+    // A float16 constant whose bytes do not match its shape.
+    Tiny t;
+    const uint16_t h[3] = {0, 0, 0};
+    t.g.values.push_back(
+        ir::Value{TensorInfo{"h", DType::kFloat16, {4}, {}}, reinterpret_cast<const uint8_t*>(h), sizeof h});
+    t.g.values.push_back(ir::Value{TensorInfo{"hf", DType::kFloat32, {4}, {}}, nullptr, 0});
+    t.g.nodes.insert(t.g.nodes.begin(), ir::Node{ir::OpType::kDequantize, {2}, {3}, {}, 0});
+    const Status st = write_status(t.g);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(st.message(), "value 2 'h': constant holds 6 bytes, expected 8 (shape [4] of float16)"));
+  }
 }
 
 }  // namespace

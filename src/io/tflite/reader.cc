@@ -24,7 +24,7 @@ struct TypeEntry {
 };
 // schema.fbs TensorType.
 constexpr TypeEntry kTensorTypes[] = {
-    {0, "FLOAT32", true, DType::kFloat32},    {1, "FLOAT16", false, DType::kFloat32},
+    {0, "FLOAT32", true, DType::kFloat32},    {1, "FLOAT16", true, DType::kFloat16},
     {2, "INT32", true, DType::kInt32},        {3, "UINT8", true, DType::kUInt8},
     {4, "INT64", true, DType::kInt64},        {5, "STRING", false, DType::kFloat32},
     {6, "BOOL", true, DType::kBool},          {7, "INT16", true, DType::kInt16},

@@ -40,6 +40,8 @@ std::optional<int8_t> tensor_type(DType t) {
   switch (t) {
     case DType::kFloat32:
       return 0;
+    case DType::kFloat16:
+      return 1;
     case DType::kInt32:
       return 2;
     case DType::kUInt8:
@@ -275,7 +277,7 @@ class Writer {
     const std::string what = "value " + std::to_string(id) + " '" + t.name + "'";
     if (!tensor_type(t.dtype)) {
       return Unsupported(what + ": dtype " + dtype_name(t.dtype) +
-                         " cannot be written as TFLite by edgerun (it writes float32, int8 / 16 / 32 / 64, "
+                         " cannot be written as TFLite by edgerun (it writes float32, float16, int8 / 16 / 32 / 64, "
                          "uint8 / 16 / 32 / 64 and bool)");
     }
     if (t.shape.size() > kMaxRank) {
@@ -501,6 +503,7 @@ class Writer {
 
   Status write_node() {
     using ir::OpType;
+    EDGERUN_RETURN_IF_ERROR(check_float16());
     switch (node_->op) {
       case OpType::kConv2D:
         return conv(false);
@@ -971,6 +974,23 @@ class Writer {
     return Status::Ok();
   }
 
+  // float16 only as TFLite's fp16 models hold it: a DEQUANTIZE's input,
+  // dequantized to float32 (its other ops take no float16).
+  Status check_float16() const {
+    const bool dequantize = node_->op == ir::OpType::kDequantize;
+    for (size_t k = 0; k < node_->inputs.size(); ++k) {
+      if (node_->inputs[k] != ir::kNoValue && in_value(k).info.dtype == DType::kFloat16 && !(dequantize && k == 0)) {
+        return cannot("float16 input " + std::to_string(k), "only DEQUANTIZE reads float16");
+      }
+    }
+    for (size_t k = 0; k < node_->outputs.size(); ++k) {
+      if (g_.values[static_cast<size_t>(node_->outputs[k])].info.dtype == DType::kFloat16) {
+        return cannot("float16 output " + std::to_string(k), "TFLite's ops write no float16");
+      }
+    }
+    return Status::Ok();
+  }
+
   Status dequantize() {
     if (node_->inputs.size() > 1) {
       return cannot("blocked quantization (scale and zero point tensors)",
@@ -979,9 +999,9 @@ class Writer {
     }
     EDGERUN_RETURN_IF_ERROR(expect_io(1, 1));
     const TensorInfo& x = info(in(0));
-    const int32_t version = x.dtype == DType::kInt16  ? 3
-                            : x.dtype == DType::kInt8 ? (x.quant.per_channel() ? 5 : 2)
-                                                      : 1;
+    const int32_t version = x.dtype == DType::kInt16 || x.dtype == DType::kFloat16 ? 3
+                            : x.dtype == DType::kInt8                              ? (x.quant.per_channel() ? 5 : 2)
+                                                                                   : 1;
     emit_node(fb::kDequantize, version);
     return Status::Ok();
   }

@@ -32,7 +32,9 @@
 // or asymmetric coordinates (nearest rounds ties differently in TFLite),
 // QUANTIZE rounding half to even (ONNX QuantizeLinear; TFLite rounds half away
 // from zero) and blocked QUANTIZE / DEQUANTIZE, and dtypes edgerun's reader
-// does not read (float16, float8, 4- and 2-bit types).
+// does not read (float8, 4- and 2-bit types), and float16 anywhere but as a
+// DEQUANTIZE's input (to float32): TFLite's fp16 models hold their weights so
+// (TensorType FLOAT16), and its other ops take no float16.
 //
 // The file: version 3, identifier "TFL3", one subgraph "main" and its
 // SignatureDef "serving_default" (inputs and outputs by tensor name). Tensors are the
