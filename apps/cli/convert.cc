@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <unistd.h>
@@ -30,6 +31,7 @@ namespace {
 struct PruneFlags {
   double sparsity = 0.0;  // --prune S; 0: no pruning
   bool structured = false;
+  bool depthwise = false;
 };
 
 struct ConvertOptions {
@@ -180,11 +182,16 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
 
 // Pruning, then --quantize fp16 / dynamic (int8 runs after this), as `p`
 // and `quantize` ask; their reports go into `json` and, one line each, `text`.
-Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::string& quantize, nlohmann::json* json,
-                         std::string* text) {
+Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::string& quantize,
+                         const std::function<Status(io::ImportedModel&, nlohmann::json*)>& after_prune,
+                         nlohmann::json* json, std::string* text) {
   if (p.sparsity > 0.0) {
     convert::PruneReport r;
-    EDGERUN_RETURN_IF_ERROR(convert::prune(m, {p.sparsity, p.structured}, &r));
+    convert::PruneOptions po;
+    po.sparsity = p.sparsity;
+    po.structured = p.structured;
+    po.depthwise = p.depthwise;
+    EDGERUN_RETURN_IF_ERROR(convert::prune(m, po, &r));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.layers) {
       layers.push_back({{"node", l.node},
@@ -209,6 +216,7 @@ Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::s
                     r.layers.size(), r.skipped.size());
     }
     *text += std::string("  pruned:     ") + buf + "\n";
+    if (after_prune) EDGERUN_RETURN_IF_ERROR(after_prune(m, &(*json)["prune"]));
   }
   if (quantize == "fp16" || quantize == "dynamic") {
     convert::WeightQuantReport r;
@@ -260,12 +268,31 @@ int run_convert(const ConvertOptions& o) {
 
   nlohmann::json passes = nlohmann::json::object();
   std::string passes_text;
-  if (Status st = run_weight_passes(*imported, o.prune, o.quantize, &passes, &passes_text); !st.ok()) {
+  // Normalization first: calibration feeds images as classify would.
+  if (!o.mean.empty()) imported->metadata.mean = o.mean, imported->metadata.std = o.std;
+  // Unstructured pruning with calibration images: bias correction, from the
+  // channel means of the model before pruning.
+  std::function<Status(io::ImportedModel&, nlohmann::json*)> after_prune;
+  ir::Graph unpruned;
+  std::vector<convert::ValueRange> unpruned_ranges;
+  if (o.prune.sparsity > 0.0 && !o.prune.structured && !o.calibration.empty()) {
+    auto images = convert::calibration_images(o.calibration, static_cast<size_t>(o.calib_count));
+    if (!images.ok()) return fail(images.status());
+    convert::CalibrationOptions co;
+    co.threads = o.threads;
+    auto ranges = convert::calibrate(*imported, *images, co);
+    if (!ranges.ok()) return fail(ranges.status().with_context(o.input));
+    unpruned = imported->graph;
+    unpruned_ranges = std::move(ranges).value();
+    after_prune = [&](io::ImportedModel& m, nlohmann::json* j) -> Status {
+      EDGERUN_ASSIGN_OR_RETURN(const int32_t n, convert::correct_pruned_biases(m, unpruned, unpruned_ranges));
+      (*j)["bias_corrected_layers"] = n;
+      return Status::Ok();
+    };
+  }
+  if (Status st = run_weight_passes(*imported, o.prune, o.quantize, after_prune, &passes, &passes_text); !st.ok()) {
     return fail(st.with_context(o.input));
   }
-
-  // Normalization and labels first: calibration feeds images as classify would.
-  if (!o.mean.empty()) imported->metadata.mean = o.mean, imported->metadata.std = o.std;
   nlohmann::json quant_summary = nlohmann::json::object();
   if (o.quantize == "int8") {
     if (o.calibration.empty()) return fail("--quantize int8 needs --calibration DIR (images to measure the ranges on)");
@@ -444,15 +471,20 @@ Runner add_convert(CLI::App& app) {
 
   // Pruning (src/convert/prune.h), before any --quantize.
   auto* prune = cmd->add_option("--prune", o->prune.sparsity,
-                                "Magnitude pruning, before quantization: in each float conv / depthwise / fully "
-                                "connected layer of at least 1000 weights, this fraction (in (0, 1)) of the weights "
-                                "with the smallest |w| set to 0")
+                                "Magnitude pruning, before quantization: in each float conv / fully connected layer "
+                                "of at least 1000 weights (depthwise convs too with --prune-depthwise), this fraction "
+                                "(in (0, 1)) of the weights with the smallest |w| set to 0")
                     ->check(CLI::Validator(
                         [](std::string& v) -> std::string {
                           const double s = std::strtod(v.c_str(), nullptr);
                           return s > 0.0 && s < 1.0 ? "" : "expected a fraction in (0, 1), found " + v;
                         },
                         "in (0, 1)"));
+  cmd->add_flag("--prune-depthwise", o->prune.depthwise,
+                "With --prune S: prune depthwise convs too (off by default: zeroing a channel's few taps collapses "
+                "a MobileNet without fine-tuning). With --calibration, unstructured pruning also corrects each "
+                "pruned layer's bias for the mean shift the zeroed weights cause")
+      ->needs(prune);
   cmd->add_flag("--prune-structured", o->prune.structured,
                 "With --prune S: remove the fraction S of each CONV_2D's output filters with the smallest L1 norm "
                 "instead, and the matching input channels of the layers that read them (where only convs, "

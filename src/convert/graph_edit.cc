@@ -91,6 +91,28 @@ std::vector<float> constant_as_float(const ir::Value& v) {
   return out;
 }
 
+std::vector<float> mean_shift(ir::OpType op, const Shape& s, const std::vector<float>& before,
+                              const std::vector<float>& after, const std::vector<float>& mean) {
+  if (mean.empty() || s.empty() || before.size() != after.size()) return {};
+  const bool depthwise = op == ir::OpType::kDepthwiseConv2D;
+  const int64_t out_c = depthwise ? s.back() : s[0];
+  const int64_t in_c = s.back();
+  // A grouped conv reads input channel g * (I / groups) + c: not handled.
+  if (out_c <= 0 || (!depthwise && in_c != static_cast<int64_t>(mean.size()))) return {};
+  const auto n = static_cast<int64_t>(before.size());
+  std::vector<double> shift(static_cast<size_t>(out_c), 0.0);
+  for (int64_t k = 0; k < n; ++k) {
+    // The output channel, and the input channel the tap reads (depthwise:
+    // o / depth multiplier).
+    const int64_t o = depthwise ? k % out_c : k / (n / out_c);
+    const int64_t c = depthwise ? o * static_cast<int64_t>(mean.size()) / out_c : k % in_c;
+    shift[static_cast<size_t>(o)] +=
+        (static_cast<double>(after[static_cast<size_t>(k)]) - before[static_cast<size_t>(k)]) *
+        mean[static_cast<size_t>(c)];
+  }
+  return std::vector<float>(shift.begin(), shift.end());
+}
+
 std::vector<std::vector<int32_t>> readers_of_values(const ir::Graph& g) {
   std::vector<std::vector<int32_t>> r(g.values.size());
   for (size_t n = 0; n < g.nodes.size(); ++n) {

@@ -38,6 +38,15 @@ int32_t add_activation(io::ImportedModel& m, const TensorInfo& info);
 // integers converted. Empty for a value without data.
 std::vector<float> constant_as_float(const ir::Value& v);
 
+// How much changing a layer's weights from `before` to `after` (same shape)
+// moves each output channel's mean, given the mean of each input channel:
+// sum over the channel's taps of (after - before) * mean[input channel]
+// (padding ignored). For CONV_2D [O, KH, KW, I], DEPTHWISE_CONV_2D
+// [1, KH, KW, O] and FULLY_CONNECTED [O, I]; empty when it cannot tell (no
+// means, a grouped conv). Bias correction subtracts it from the bias.
+std::vector<float> mean_shift(ir::OpType op, const Shape& weight_shape, const std::vector<float>& before,
+                              const std::vector<float>& after, const std::vector<float>& input_channel_mean);
+
 // The nodes that read each value, by value index.
 std::vector<std::vector<int32_t>> readers_of_values(const ir::Graph& g);
 

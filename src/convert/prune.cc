@@ -117,6 +117,7 @@ class Pruner {
     if (count < o_.min_weights) {
       return skip(i, std::to_string(count) + " weights, below " + std::to_string(o_.min_weights));
     }
+    if (n.op == OpType::kDepthwiseConv2D && !o_.depthwise) return skip(i, "depthwise (not pruned by default)");
     if (o_.structured) return remove_filters(i);
     std::vector<float> f = constant_as_float(w);
     const auto k = static_cast<size_t>(std::llround(o_.sparsity * static_cast<double>(count)));
@@ -298,6 +299,45 @@ Status prune(io::ImportedModel& m, const PruneOptions& options, PruneReport* rep
   PruneReport local;
   Pruner(m, options, report != nullptr ? report : &local).run();
   return Status::Ok();
+}
+
+Result<int32_t> correct_pruned_biases(io::ImportedModel& pruned, const ir::Graph& before,
+                                      const std::vector<ValueRange>& ranges) {
+  ir::Graph& g = pruned.graph;
+  if (g.nodes.size() != before.nodes.size() || ranges.size() != before.values.size()) {
+    return InvalidArgument("bias correction: expected the pruned graph's nodes and one range per value of the "
+                           "graph before pruning");
+  }
+  int32_t corrected = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    ir::Node& n = g.nodes[i];
+    const ir::Node& b = before.nodes[i];
+    const bool weighted = n.op == OpType::kConv2D || n.op == OpType::kDepthwiseConv2D ||
+                          n.op == OpType::kFullyConnected;
+    if (!weighted || n.op != b.op || n.inputs.size() < 2 || n.inputs[1] == b.inputs[1]) continue;
+    const ir::Value& w_old = before.values[static_cast<size_t>(b.inputs[1])];
+    const ir::Value& w_new = g.values[static_cast<size_t>(n.inputs[1])];
+    if (w_old.info.shape != w_new.info.shape || w_new.info.dtype != DType::kFloat32) continue;
+    const std::vector<float> shift =
+        mean_shift(n.op, w_new.info.shape, constant_as_float(w_old), constant_as_float(w_new),
+                   ranges[static_cast<size_t>(b.inputs[0])].channel_mean);
+    if (shift.empty()) continue;
+    std::vector<float> bias(shift.size(), 0.0f);
+    std::string name = w_new.info.name + "/bias";
+    if (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
+      const ir::Value& bv = g.values[static_cast<size_t>(n.inputs[2])];
+      if (bv.info.dtype != DType::kFloat32 || bv.info.elements() != static_cast<int64_t>(shift.size())) continue;
+      bias = constant_as_float(bv);
+      name = bv.info.name;
+    }
+    for (size_t c = 0; c < bias.size(); ++c) bias[c] -= shift[c];
+    const int32_t id = add_constant(pruned, name, DType::kFloat32, {static_cast<int32_t>(bias.size())}, bias.data(),
+                                    bias.size() * sizeof(float));
+    if (n.inputs.size() < 3) n.inputs.resize(3, ir::kNoValue);
+    n.inputs[2] = id;
+    ++corrected;
+  }
+  return corrected;
 }
 
 }  // namespace edgerun::convert

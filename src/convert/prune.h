@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "edgerun/status.h"
+#include "convert/calibrate.h"
 #include "io/imported_model.h"
 
 namespace edgerun::convert {
@@ -53,6 +54,10 @@ struct PruneOptions {
   double sparsity = 0.5;       // S: the fraction of each layer's weights (or filters) pruned, in (0, 1)
   bool structured = false;     // remove whole CONV_2D filters instead of zeroing weights
   int64_t min_weights = 1000;  // layers with fewer weights are left as they are (e.g. a first 3x3x3 conv)
+  // Unstructured: also prune DEPTHWISE_CONV_2D. Off by default: a depthwise
+  // channel has only its 3x3 taps, and zeroing them is what collapses a
+  // MobileNet without fine-tuning (see docs/convert.md).
+  bool depthwise = false;
 };
 
 struct PruneReport {
@@ -71,5 +76,13 @@ struct PruneReport {
 };
 
 Status prune(io::ImportedModel& m, const PruneOptions& options, PruneReport* report = nullptr);
+
+// Bias correction after unstructured pruning (`--prune S --calibration DIR`):
+// zeroing weights moves each output channel's mean by sum (w_pruned - w) *
+// E[x] (graph_edit.h mean_shift); every pruned layer's bias absorbs it, E[x]
+// being the calibrated channel means of the graph before pruning (`before`,
+// whose node list the pruned graph shares). Returns how many biases changed.
+Result<int32_t> correct_pruned_biases(io::ImportedModel& pruned, const ir::Graph& before,
+                                      const std::vector<ValueRange>& ranges);
 
 }  // namespace edgerun::convert

@@ -327,29 +327,11 @@ class Quantizer {
     return add_constant(m_, w.info.name + "/int8", DType::kInt8, w.info.shape, cq.q.data(), cq.q.size(), p);
   }
 
-  // How much rounding the weights moves each output channel's mean: sum over
-  // the channel's taps of (w_q - w) * E[input channel] (padding ignored).
+  // How much rounding the weights moves each output channel's mean.
   std::vector<float> mean_shift(const ir::Node& node, int32_t float_w, int32_t int8_w) {
-    const std::vector<float>& mean = ranges_[static_cast<size_t>(node.inputs[0])].channel_mean;
     const ir::Value& w = value(float_w);
-    const Shape& s = w.info.shape;
-    const std::vector<float> wf = constant_as_float(w), wq = constant_as_float(value(int8_w));
-    const bool depthwise = node.op == ir::OpType::kDepthwiseConv2D;
-    const int64_t out_c = depthwise ? s.back() : s[0];
-    const int64_t in_c = s.back();  // conv: [O, KH, KW, I / groups]; FC: [O, I]; depthwise: [1, KH, KW, O]
-    if (mean.empty() || wf.size() != wq.size()) return {};
-    // A grouped conv reads input channel g * (I / groups) + c: not corrected.
-    if (!depthwise && in_c != static_cast<int64_t>(mean.size())) return {};
-    std::vector<double> shift(static_cast<size_t>(out_c), 0.0);
-    for (size_t i = 0; i < wf.size(); ++i) {
-      const auto k = static_cast<int64_t>(i);
-      // Output channel and the input channel the tap reads.
-      const int64_t o = depthwise ? k % out_c : k / (static_cast<int64_t>(wf.size()) / out_c);
-      int64_t c = depthwise ? o : k % in_c;
-      if (depthwise) c = o * static_cast<int64_t>(mean.size()) / out_c;  // depth multiplier: o / multiplier
-      shift[static_cast<size_t>(o)] += (static_cast<double>(wq[i]) - wf[i]) * mean[static_cast<size_t>(c)];
-    }
-    return std::vector<float>(shift.begin(), shift.end());
+    return convert::mean_shift(node.op, w.info.shape, constant_as_float(w), constant_as_float(value(int8_w)),
+                               ranges_[static_cast<size_t>(node.inputs[0])].channel_mean);
   }
 
   int32_t quantize_bias(int32_t id, float input_scale, const std::vector<float>& weight_scales,

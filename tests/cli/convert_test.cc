@@ -233,7 +233,8 @@ TEST(CliConvert, Fp16JsonReportsTheWrittenFile) {
 
 TEST(CliConvert, PruneThenDynamicReportsSparsityAndCompression) {
   const std::string in = small_cnn_file(), out = temp_path("small_pruned.tflite");
-  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --quantize dynamic --json", false);
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --prune-depthwise --quantize dynamic --json",
+                   false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["prune"]["sparsity"], 0.5);
@@ -248,6 +249,14 @@ TEST(CliConvert, PruneThenDynamicReportsSparsityAndCompression) {
   EXPECT_GE(sparsity, 17216.0 / 35296);
   EXPECT_LT(sparsity, 0.5);
   EXPECT_LT(j["output_zstd_bytes"].get<int64_t>(), j["output_bytes"].get<int64_t>() * 3 / 4);
+
+  // Without --prune-depthwise the depthwise conv keeps its weights.
+  auto no_dw = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --json", false);
+  ASSERT_EQ(no_dw.exit_code, 0) << no_dw.output;
+  const auto k = nlohmann::json::parse(no_dw.output);
+  EXPECT_EQ(k["prune"]["layers"].size(), 3u);
+  ASSERT_EQ(k["prune"]["skipped"].size(), 2u);
+  EXPECT_NE(k["prune"]["skipped"][1].get<std::string>().find("depthwise (not pruned by default)"), std::string::npos);
 
   auto text = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --prune-structured");
   ASSERT_EQ(text.exit_code, 0) << text.output;
@@ -264,12 +273,13 @@ TEST(CliConvert, PruneThenDynamicReportsSparsityAndCompression) {
 TEST(CliConvert, PruneThenInt8) {
   EDGERUN_REQUIRE_SHARED(calib, "eval/imagenet-100");
   const std::string in = small_cnn_file(), out = temp_path("small_pruned_int8.tflite");
-  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --quantize int8 --calibration " +
+  auto r = run_cli("convert " + quote(in) + " -o " + quote(out) + " --prune 0.5 --prune-depthwise --quantize int8 --calibration " +
                        quote(calib) + " --calib-count 4 --mean 127.5 --std 127.5 --json",
                    false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["prune"]["layers"].size(), 4u);
+  EXPECT_EQ(j["prune"]["bias_corrected_layers"], 4);  // --calibration: the pruned layers' biases corrected
   EXPECT_TRUE(j.contains("quantization"));
   EXPECT_GE(j["sparsity"].get<double>(), 17216.0 / 35296);
   EXPECT_LT(j["sparsity"].get<double>(), 0.55);

@@ -84,14 +84,53 @@ TEST(ConvertPrune, ExactSparsityPerLayerAndSmallLayersUntouched) {
   EXPECT_EQ(s.zero_weights, 346 + 384);
   EXPECT_EQ(s.weights, 1152 + 72 + 1280);
 
-  // A lower threshold takes the depthwise too: round(0.5 * 72) = 36.
+  // A lower threshold and `depthwise` take the depthwise too: round(0.5 * 72) = 36.
   io::ImportedModel all = three_layers();
-  ASSERT_TRUE(convert::prune(all, {.sparsity = 0.5, .min_weights = 0}).ok());
+  ASSERT_TRUE(convert::prune(all, {.sparsity = 0.5, .min_weights = 0, .depthwise = true}).ok());
   expect_smallest_zeroed(weights_of(original, 1), weights_of(all, 1), 36);
+  io::ImportedModel no_dw = three_layers();
+  convert::PruneReport rd;
+  ASSERT_TRUE(convert::prune(no_dw, {.sparsity = 0.5, .min_weights = 0}, &rd).ok());
+  EXPECT_EQ(weights_of(no_dw, 1), weights_of(original, 1));
+  EXPECT_EQ(rd.skipped, std::vector<std::string>{"node 1 (DEPTHWISE_CONV_2D) 'dw': depthwise (not pruned by default)"});
 
   // Pruning composes with weight quantization: the zeros stay zeros in float16.
   ASSERT_TRUE(convert::quantize_fp16(m).ok());
   EXPECT_EQ(convert::weight_stats(m.graph).zero_weights, 346 + 384);
+}
+
+// Bias correction after pruning: each pruned layer's bias moves by
+// -sum (w_pruned - w) * E[x] over its channel's taps, E[x] per input channel.
+TEST(ConvertPrune, BiasCorrectionAbsorbsTheMeanShift) {
+  const io::ImportedModel original = three_layers();
+  io::ImportedModel m = three_layers();
+  ASSERT_TRUE(convert::prune(m, {.sparsity = 0.5}).ok());
+  std::vector<convert::ValueRange> ranges(original.graph.values.size());
+  std::vector<float> mean16(16), mean8(8);
+  for (int c = 0; c < 16; ++c) mean16[static_cast<size_t>(c)] = 0.1f * static_cast<float>(c + 1);
+  for (int c = 0; c < 8; ++c) mean8[static_cast<size_t>(c)] = -0.2f * static_cast<float>(c);
+  ranges[static_cast<size_t>(original.graph.nodes[0].inputs[0])].channel_mean = mean16;
+  ranges[static_cast<size_t>(original.graph.nodes[2].inputs[0])].channel_mean = std::vector<float>(128, 0.5f);
+  auto n = convert::correct_pruned_biases(m, original.graph, ranges);
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  EXPECT_EQ(*n, 2);  // the conv and the fully connected layer; the depthwise was not pruned
+  // The conv: out channel o reads input channel k % 16 at tap k of its 144.
+  const std::vector<float> w0 = weights_of(original, 0), p0 = weights_of(m, 0);
+  const std::vector<float> b0 = weights_of(original, 0, 2), c0 = weights_of(m, 0, 2);
+  for (size_t o = 0; o < 8; ++o) {
+    double shift = 0;
+    for (size_t k = 0; k < 144; ++k) shift += (double(p0[o * 144 + k]) - w0[o * 144 + k]) * mean16[k % 16];
+    EXPECT_NEAR(c0[o], b0[o] - shift, 1e-5) << o;
+  }
+  const std::vector<float> w2 = weights_of(original, 2), p2 = weights_of(m, 2);
+  const std::vector<float> b2 = weights_of(original, 2, 2), c2 = weights_of(m, 2, 2);
+  for (size_t o = 0; o < 10; ++o) {
+    double shift = 0;
+    for (size_t k = 0; k < 128; ++k) shift += (double(p2[o * 128 + k]) - w2[o * 128 + k]) * 0.5;
+    EXPECT_NEAR(c2[o], b2[o] - shift, 1e-5) << o;
+  }
+  EXPECT_EQ(weights_of(m, 1, 2), weights_of(original, 1, 2));
+  EXPECT_FALSE(convert::correct_pruned_biases(m, original.graph, {}).ok());
 }
 
 TEST(ConvertPrune, NonFloatWeightsAreSkippedAndBadOptionsRefused) {
