@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "convert/graph_edit.h"
+#include "convert/weight_quant.h"
 
 namespace edgerun::convert {
 namespace {
@@ -63,32 +64,6 @@ QuantParams activation_params(const ValueRange& r) {
 int8_t quantize_value(float x, float scale, int64_t zp) {
   const double q = std::round(static_cast<double>(x) / scale) + static_cast<double>(zp);
   return static_cast<int8_t>(std::clamp(q, -128.0, 127.0));
-}
-
-struct ChannelQuantized {
-  std::vector<int8_t> q;
-  std::vector<float> scale;
-};
-
-// Symmetric int8 per slice along `axis`: scale = max |w| / 127 (1 for an
-// all-zero slice), values in [-127, 127].
-ChannelQuantized quantize_per_channel(const std::vector<float>& w, const Shape& shape, int axis) {
-  int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
-  const int64_t channels = shape[static_cast<size_t>(axis)];
-  ChannelQuantized r;
-  r.scale.assign(static_cast<size_t>(channels), 0.0f);
-  for (size_t i = 0; i < w.size(); ++i) {
-    const auto c = static_cast<size_t>(static_cast<int64_t>(i) / inner % channels);
-    r.scale[c] = std::max(r.scale[c], std::abs(w[i]));
-  }
-  for (float& s : r.scale) s = s > 0.0f ? s / 127.0f : 1.0f;
-  r.q.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i) {
-    const auto c = static_cast<size_t>(static_cast<int64_t>(i) / inner % channels);
-    r.q[i] = static_cast<int8_t>(std::clamp(std::round(w[i] / r.scale[c]), -127.0f, 127.0f));
-  }
-  return r;
 }
 
 class Quantizer {
@@ -273,7 +248,7 @@ class Quantizer {
       const int32_t id = node.inputs[i];
       if (id == ir::kNoValue || !value(id).is_constant() || value(id).info.dtype != DType::kFloat32) continue;
       if (kind == Kind::kWeighted && i == 1) {
-        q.inputs[i] = quantize_weights(node, id);
+        EDGERUN_ASSIGN_OR_RETURN(q.inputs[i], quantize_weights(node, id));
         if (options_.bias_correction) shift = mean_shift(node, id, q.inputs[i]);
       } else if (kind == Kind::kWeighted && i == 2) {
         const QuantParams& in = value(q.inputs[0]).info.quant;
@@ -316,15 +291,16 @@ class Quantizer {
     return Status::Ok();
   }
 
-  int32_t quantize_weights(const ir::Node& node, int32_t id) {
+  Result<int32_t> quantize_weights(const ir::Node& node, int32_t id) {
     const ir::Value& w = value(id);
     const int axis = node.op == ir::OpType::kDepthwiseConv2D ? 3 : 0;
-    const ChannelQuantized cq = quantize_per_channel(constant_as_float(w), w.info.shape, axis);
+    auto cq = quantize_per_channel_int8(constant_as_float(w), w.info.shape, axis);
+    if (!cq.ok()) return cq.status().with_context("weights '" + w.info.name + "'");
     QuantParams p;
-    p.scale = cq.scale;
-    p.zero_point.assign(cq.scale.size(), 0);
+    p.scale = cq->scale;
+    p.zero_point.assign(cq->scale.size(), 0);
     p.axis = axis;
-    return add_constant(m_, w.info.name + "/int8", DType::kInt8, w.info.shape, cq.q.data(), cq.q.size(), p);
+    return add_constant(m_, w.info.name + "/int8", DType::kInt8, w.info.shape, cq->q.data(), cq->q.size(), p);
   }
 
   // How much rounding the weights moves each output channel's mean.
