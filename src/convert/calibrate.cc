@@ -51,10 +51,12 @@ ValueRange percentile_range(const Histogram& h, float lo, float hi, double p) {
   const double width = (static_cast<double>(hi) - lo) / kBins;
   double acc = 0;
   int first = 0;
-  while (first < kBins - 1 && acc + h.counts[static_cast<size_t>(first)] <= tail) acc += h.counts[static_cast<size_t>(first++)];
+  while (first < kBins - 1 && acc + h.counts[static_cast<size_t>(first)] <= tail)
+    acc += h.counts[static_cast<size_t>(first++)];
   acc = 0;
   int last = kBins - 1;
-  while (last > first && acc + h.counts[static_cast<size_t>(last)] <= tail) acc += h.counts[static_cast<size_t>(last--)];
+  while (last > first && acc + h.counts[static_cast<size_t>(last)] <= tail)
+    acc += h.counts[static_cast<size_t>(last--)];
   return {true, static_cast<float>(lo + first * width), static_cast<float>(lo + (last + 1) * width)};
 }
 
@@ -135,8 +137,7 @@ Status run_keeping_activations(const io::ImportedModel& model, const std::vector
   EDGERUN_ASSIGN_OR_RETURN(Session session, Session::create(runnable, so));
   const TensorInfo& in = runnable->input_info(0);
   const std::optional<vision::Normalization> norm =
-      normalization ? normalization
-                    : vision::metadata_normalization(in, model.metadata.mean, model.metadata.std);
+      normalization ? normalization : vision::metadata_normalization(in, model.metadata.mean, model.metadata.std);
   std::vector<float> buffer;
   for (size_t i = 0; i < images.size(); ++i) {
     if (before_image) before_image(i);
@@ -157,8 +158,8 @@ Status run_keeping_activations(const io::ImportedModel& model, const std::vector
       const float scale = t.quant.scale[0];
       const auto zp = static_cast<float>(t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]);
       for (int64_t k = 0; k < n; ++k) {
-        const float q = t.dtype == DType::kInt8 ? static_cast<const int8_t*>(data)[k]
-                                                : static_cast<const uint8_t*>(data)[k];
+        const float q =
+            t.dtype == DType::kInt8 ? static_cast<const int8_t*>(data)[k] : static_cast<const uint8_t*>(data)[k];
         buffer[static_cast<size_t>(k)] = scale * (q - zp);
       }
       visit(kept[o], buffer.data(), n);
@@ -170,8 +171,7 @@ Status run_keeping_activations(const io::ImportedModel& model, const std::vector
 Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const std::vector<std::string>& images,
                                           const CalibrationOptions& options) {
   if (images.empty()) return InvalidArgument("calibration: no images");
-  if (options.estimator == RangeEstimator::kPercentile &&
-      !(options.percentile > 50.0 && options.percentile <= 100.0)) {
+  if (options.estimator == RangeEstimator::kPercentile && !(options.percentile > 50.0 && options.percentile <= 100.0)) {
     return InvalidArgument("calibration percentile: expected in (50, 100], found " +
                            std::to_string(options.percentile));
   }
@@ -180,7 +180,9 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
   auto progress = [&](size_t i) {
     if (options.progress) options.progress(i, images.size());
   };
-  auto only_float = [&](int32_t id) { return model.graph.values[static_cast<size_t>(id)].info.dtype == DType::kFloat32; };
+  auto only_float = [&](int32_t id) {
+    return model.graph.values[static_cast<size_t>(id)].info.dtype == DType::kFloat32;
+  };
   std::vector<std::vector<double>> sums(n_values);
   std::vector<int64_t> counts(n_values, 0);
   EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
@@ -208,21 +210,21 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
   if (options.progress) options.progress(images.size(), images.size());
   for (size_t id = 0; id < n_values; ++id) {
     if (counts[id] == 0) continue;
-    for (double s : sums[id]) ranges[id].channel_mean.push_back(static_cast<float>(s / static_cast<double>(counts[id])));
+    for (double s : sums[id])
+      ranges[id].channel_mean.push_back(static_cast<float>(s / static_cast<double>(counts[id])));
   }
 
   if (options.estimator != RangeEstimator::kMinMax) {
     std::vector<Histogram> hist(n_values);
-    EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
-        model, images, options.normalization, options.threads, progress,
-        [&](int32_t id, const float* x, int64_t n) {
-          const ValueRange& r = ranges[static_cast<size_t>(id)];
-          if (!only_float(id) || !r.seen) return;
-          Histogram& h = hist[static_cast<size_t>(id)];
-          for (int64_t k = 0; k < n; ++k) {
-            if (std::isfinite(x[k])) h.add(x[k], r.min, r.max);
-          }
-        }));
+    EDGERUN_RETURN_IF_ERROR(run_keeping_activations(model, images, options.normalization, options.threads, progress,
+                                                    [&](int32_t id, const float* x, int64_t n) {
+                                                      const ValueRange& r = ranges[static_cast<size_t>(id)];
+                                                      if (!only_float(id) || !r.seen) return;
+                                                      Histogram& h = hist[static_cast<size_t>(id)];
+                                                      for (int64_t k = 0; k < n; ++k) {
+                                                        if (std::isfinite(x[k])) h.add(x[k], r.min, r.max);
+                                                      }
+                                                    }));
     if (options.progress) options.progress(images.size(), images.size());
     for (size_t id = 0; id < n_values; ++id) {
       ValueRange& r = ranges[id];

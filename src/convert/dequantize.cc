@@ -9,8 +9,8 @@ namespace edgerun::convert {
 namespace {
 
 bool is_quantized_integer(const TensorInfo& t) {
-  return !t.quant.empty() && (t.dtype == DType::kInt8 || t.dtype == DType::kUInt8 || t.dtype == DType::kInt16 ||
-                              t.dtype == DType::kInt32);
+  return !t.quant.empty() &&
+         (t.dtype == DType::kInt8 || t.dtype == DType::kUInt8 || t.dtype == DType::kInt16 || t.dtype == DType::kInt32);
 }
 
 }  // namespace

@@ -15,8 +15,8 @@ const uint8_t* own_copy(io::ImportedModel& m, const void* bytes, size_t size) {
   return aligned;
 }
 
-int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape,
-                     const void* bytes, size_t size, const QuantParams& quant) {
+int32_t add_constant(io::ImportedModel& m, const std::string& name, DType dtype, const Shape& shape, const void* bytes,
+                     size_t size, const QuantParams& quant) {
   const uint8_t* aligned = own_copy(m, bytes, size);
   ir::Value v;
   v.info.name = name;
@@ -63,8 +63,12 @@ std::vector<float> constant_as_float(const ir::Value& v) {
         out[static_cast<size_t>(i)] = f;
         continue;
       }
-      case DType::kInt8: x = static_cast<int8_t>(v.data[i]); break;
-      case DType::kUInt8: x = v.data[i]; break;
+      case DType::kInt8:
+        x = static_cast<int8_t>(v.data[i]);
+        break;
+      case DType::kUInt8:
+        x = v.data[i];
+        break;
       case DType::kInt16: {
         int16_t t;
         std::memcpy(&t, v.data + i * 2, 2);

@@ -79,8 +79,8 @@ class Quantizer {
     }
     for (int32_t id : g_.inputs) {
       if (g_.values[static_cast<size_t>(id)].info.dtype != DType::kFloat32) {
-        return InvalidArgument("quantize: graph input '" + g_.values[static_cast<size_t>(id)].info.name +
-                               "' is " + dtype_name(g_.values[static_cast<size_t>(id)].info.dtype) +
+        return InvalidArgument("quantize: graph input '" + g_.values[static_cast<size_t>(id)].info.name + "' is " +
+                               dtype_name(g_.values[static_cast<size_t>(id)].info.dtype) +
                                ", expected a float32 model (a quantized one: convert it with --dequantize first)");
       }
     }
@@ -108,7 +108,8 @@ class Quantizer {
         emit_float(node);
         ++r_.float_nodes;
         const std::string name = ir::op_name(node.op);
-        if (std::find(r_.float_ops.begin(), r_.float_ops.end(), name) == r_.float_ops.end()) r_.float_ops.push_back(name);
+        if (std::find(r_.float_ops.begin(), r_.float_ops.end(), name) == r_.float_ops.end())
+          r_.float_ops.push_back(name);
       }
     }
     for (int32_t& id : g_.outputs) {
@@ -324,8 +325,8 @@ class Quantizer {
       p.scale.push_back(static_cast<float>(s));
       p.zero_point.push_back(0);
       const double v = std::round(static_cast<double>(f[c]) / s);
-      q[c] = static_cast<int32_t>(std::clamp(v, double{std::numeric_limits<int32_t>::min()},
-                                             double{std::numeric_limits<int32_t>::max()}));
+      q[c] = static_cast<int32_t>(
+          std::clamp(v, double{std::numeric_limits<int32_t>::min()}, double{std::numeric_limits<int32_t>::max()}));
     }
     return add_constant(m_, b.info.name + "/int32", DType::kInt32, b.info.shape, q.data(), q.size() * 4, p);
   }
@@ -346,9 +347,9 @@ class Quantizer {
   const std::vector<ValueRange>& ranges_;
   QuantizeOptions options_;
   QuantizeReport r_;
-  std::vector<int32_t> twin_;       // per value: its int8 twin, or -1
-  std::vector<bool> home_int8_;     // computed in int8 (its float form, if any, by DEQUANTIZE)
-  std::vector<bool> float_ready_;   // the float form exists at this point of the node list
+  std::vector<int32_t> twin_;      // per value: its int8 twin, or -1
+  std::vector<bool> home_int8_;    // computed in int8 (its float form, if any, by DEQUANTIZE)
+  std::vector<bool> float_ready_;  // the float form exists at this point of the node list
   int32_t source_index_ = 0;
 };
 

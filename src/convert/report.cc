@@ -16,10 +16,9 @@ Result<std::vector<LayerSqnr>> layer_sqnr(const io::ImportedModel& float_model, 
   std::map<int32_t, double> signal, noise;
   for (const std::string& image : images) {
     std::map<int32_t, std::vector<float>> reference;
-    EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
-        float_model, {image}, normalization, threads, nullptr, [&](int32_t id, const float* x, int64_t n) {
-          reference[id].assign(x, x + n);
-        }));
+    EDGERUN_RETURN_IF_ERROR(
+        run_keeping_activations(float_model, {image}, normalization, threads, nullptr,
+                                [&](int32_t id, const float* x, int64_t n) { reference[id].assign(x, x + n); }));
     EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
         quantized, {image}, normalization, threads, nullptr, [&](int32_t id, const float* x, int64_t n) {
           auto f = float_of.find(id);
