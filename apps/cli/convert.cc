@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "convert/calibrate.h"
 #include "convert/dequantize.h"
+#include "convert/graph_edit.h"
 #include "convert/prune.h"
 #include "convert/quantize.h"
 #include "convert/report.h"
@@ -258,6 +259,8 @@ int run_convert(const ConvertOptions& o) {
   }
 
   const std::vector<OpCount> in_ops = count_ops(imported->graph);
+  // Nodes no output depends on are not converted (nor calibrated, nor written).
+  const int32_t dead_nodes = convert::remove_dead_nodes(imported->graph);
   if (o.dequantize) {
     convert::DequantizeReport r;
     if (Status st = convert::dequantize_model(*imported, &r); !st.ok()) return fail(st.with_context(o.input));
@@ -358,6 +361,7 @@ int run_convert(const ConvertOptions& o) {
     }
     j["metadata"] = {{"name", wmd.name}, {"mean", wmd.mean}, {"std", wmd.std}, {"labels", wmd.labels.size()}};
     if (!quant_summary.empty()) j["quantization"] = quant_summary;
+    j["dead_nodes_removed"] = dead_nodes;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -372,6 +376,7 @@ int run_convert(const ConvertOptions& o) {
   std::cout << "  size:       " << bytes_string(static_cast<int64_t>(file->size())) << " -> "
             << bytes_string(static_cast<int64_t>(bytes->size())) << ", " << bytes_string(*zstd_bytes)
             << " with zstd -19\n";
+  if (dead_nodes > 0) std::cout << "  removed:    " << dead_nodes << " nodes no output depends on\n";
   if (!quant_summary.empty()) {
     std::cout << "  int8:       " << quant_summary["int8_nodes"].get<int>() << " ops in int8, "
               << quant_summary["float_nodes"].get<int>() << " left float"

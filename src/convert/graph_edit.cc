@@ -117,6 +117,32 @@ std::vector<float> mean_shift(ir::OpType op, const Shape& s, const std::vector<f
   return std::vector<float>(shift.begin(), shift.end());
 }
 
+int32_t remove_dead_nodes(ir::Graph& g) {
+  std::vector<bool> needed(g.values.size(), false);
+  for (int32_t id : g.outputs) {
+    if (id >= 0 && static_cast<size_t>(id) < needed.size()) needed[static_cast<size_t>(id)] = true;
+  }
+  // Nodes are in execution order: walking back, a node is live when it
+  // produces a needed value, and then needs its inputs.
+  std::vector<bool> live(g.nodes.size(), false);
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    for (int32_t out : g.nodes[i].outputs) {
+      if (out >= 0 && static_cast<size_t>(out) < needed.size() && needed[static_cast<size_t>(out)]) live[i] = true;
+    }
+    if (!live[i]) continue;
+    for (int32_t in : g.nodes[i].inputs) {
+      if (in >= 0 && static_cast<size_t>(in) < needed.size()) needed[static_cast<size_t>(in)] = true;
+    }
+  }
+  std::vector<ir::Node> kept;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (live[i]) kept.push_back(std::move(g.nodes[i]));
+  }
+  const auto removed = static_cast<int32_t>(g.nodes.size() - kept.size());
+  g.nodes = std::move(kept);
+  return removed;
+}
+
 std::vector<std::vector<int32_t>> readers_of_values(const ir::Graph& g) {
   std::vector<std::vector<int32_t>> r(g.values.size());
   for (size_t n = 0; n < g.nodes.size(); ++n) {

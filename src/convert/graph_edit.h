@@ -47,6 +47,12 @@ std::vector<float> constant_as_float(const ir::Value& v);
 std::vector<float> mean_shift(ir::OpType op, const Shape& weight_shape, const std::vector<float>& before,
                               const std::vector<float>& after, const std::vector<float>& input_channel_mean);
 
+// Dead-node removal: drops every node none of whose outputs is a graph
+// output or read by a node that stays (walking back from the outputs), and
+// returns how many it dropped. Values are left in place (unused ones are not
+// written).
+int32_t remove_dead_nodes(ir::Graph& g);
+
 // The nodes that read each value, by value index.
 std::vector<std::vector<int32_t>> readers_of_values(const ir::Graph& g);
 

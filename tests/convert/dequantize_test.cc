@@ -99,3 +99,28 @@ TEST(Dequantize, RefusesAnOutputThatIsOnlyAConversionOfTheInput) {
 
 }  // namespace
 }  // namespace edgerun::convert
+
+namespace edgerun::convert {
+namespace {
+
+// Dead-node removal keeps what the outputs need, in order, and drops the rest,
+// a chain of dead nodes included.
+TEST(RemoveDeadNodes, KeepsWhatTheOutputsNeed) {
+  io::ImportedModel m;
+  auto act = [&](const char* name) { return add_activation(m, {name, DType::kFloat32, {1, 4}, {}}); };
+  const int32_t x = act("x"), a = act("a"), b = act("b"), c = act("c"), d = act("d");
+  m.graph.nodes.push_back({ir::OpType::kAdd, {x, x}, {a}, ir::ElementwiseAttrs{}, 0});  // live
+  m.graph.nodes.push_back({ir::OpType::kAdd, {a, x}, {b}, ir::ElementwiseAttrs{}, 1});  // dead
+  m.graph.nodes.push_back({ir::OpType::kAdd, {b, b}, {c}, ir::ElementwiseAttrs{}, 2});  // dead (reads b only)
+  m.graph.nodes.push_back({ir::OpType::kAdd, {a, a}, {d}, ir::ElementwiseAttrs{}, 3});  // live
+  m.graph.inputs = {x};
+  m.graph.outputs = {d};
+  EXPECT_EQ(remove_dead_nodes(m.graph), 2);
+  ASSERT_EQ(m.graph.nodes.size(), 2u);
+  EXPECT_EQ(m.graph.nodes[0].source_index, 0);
+  EXPECT_EQ(m.graph.nodes[1].source_index, 3);
+  EXPECT_EQ(remove_dead_nodes(m.graph), 0);
+}
+
+}  // namespace
+}  // namespace edgerun::convert
