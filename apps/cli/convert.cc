@@ -8,6 +8,7 @@
 #include <functional>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <unistd.h>
 
 #include "cli.h"
@@ -101,10 +102,9 @@ Status quantize_int8(const ConvertOptions& o, io::ImportedModel& m, nlohmann::js
   nlohmann::json r;
   r["images"] = images.size();
   r["layers"] = nlohmann::json::array();
-  auto db = [](double x) -> nlohmann::json { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json("inf"); };
   for (const convert::LayerSqnr& l : layers) {
     r["layers"].push_back({{"node", l.node}, {"op", l.op}, {"tensor", l.tensor}, {"scale", l.scale},
-                           {"zero_point", l.zero_point}, {"sqnr_db", db(l.sqnr_db)}});
+                           {"zero_point", l.zero_point}, {"sqnr_db", db_json(l.sqnr_db)}});
   }
   std::ofstream f(o.report);
   f << r.dump(2) << "\n";
@@ -115,9 +115,9 @@ Status quantize_int8(const ConvertOptions& o, io::ImportedModel& m, nlohmann::js
   worst.resize(std::min<size_t>(worst.size(), 5));
   j["report"] = {{"file", o.report}, {"layers", layers.size()}, {"worst", nlohmann::json::array()}};
   for (const auto& l : worst) {
-    j["report"]["worst"].push_back({{"op", l.op}, {"tensor", l.tensor}, {"sqnr_db", db(l.sqnr_db)}});
+    j["report"]["worst"].push_back({{"op", l.op}, {"tensor", l.tensor}, {"sqnr_db", db_json(l.sqnr_db)}});
   }
-  if (!layers.empty()) j["report"]["output_sqnr_db"] = db(layers.back().sqnr_db);
+  if (!layers.empty()) j["report"]["output_sqnr_db"] = db_json(layers.back().sqnr_db);
   return Status::Ok();
 }
 
@@ -384,19 +384,16 @@ int run_convert(const ConvertOptions& o) {
               << "; calibrated on " << quant_summary["calibration"]["images"].get<size_t>() << " images ("
               << o.range << ")\n";
     if (quant_summary.contains("report")) {
-      // dB with one decimal ("inf" as is); a TFLite tensor name up to its first ';'.
+      // Back from db_json; a TFLite tensor name up to its first ';'.
       auto db = [](const nlohmann::json& x) {
-        if (!x.is_number()) return x.get<std::string>();
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1f", x.get<double>());
-        return std::string(buf);
+        return db_text(x.is_number() ? x.get<double>() : std::numeric_limits<double>::infinity());
       };
       const auto& r = quant_summary["report"];
       std::cout << "  report:     " << o.report << " (" << r["layers"].get<size_t>() << " layers), output SQNR "
-                << db(r["output_sqnr_db"]) << " dB vs the float model; lowest:\n";
+                << db(r["output_sqnr_db"]) << " vs the float model; lowest:\n";
       for (const auto& l : r["worst"]) {
         const std::string name = l["tensor"].get<std::string>();
-        std::cout << "              " << db(l["sqnr_db"]) << " dB  " << l["op"].get<std::string>() << "  "
+        std::cout << "              " << db(l["sqnr_db"]) << "  " << l["op"].get<std::string>() << "  "
                   << name.substr(0, name.find(';')) << "\n";
       }
     }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "format.h"
 #include "eval/dataset.h"
 #include "eval/evaluate.h"
 
@@ -27,19 +28,6 @@ struct EvalCliOptions {
 
 // JSON has no infinity: infinite and NaN decibels are written as the strings
 // "inf", "-inf" and "nan" (what Python's float() reads back).
-nlohmann::json db_json(double db) {
-  if (std::isnan(db)) return "nan";
-  if (std::isinf(db)) return db > 0 ? "inf" : "-inf";
-  return db;
-}
-
-std::string db_text(double db) {
-  if (!std::isfinite(db)) return std::isnan(db) ? "nan" : db > 0 ? "inf" : "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f dB", db);
-  return buf;
-}
-
 std::string class_rule(int num_classes) {
   if (num_classes == 1000) return "1000 outputs: class_index_1001 - 1";
   return std::to_string(num_classes) + " outputs: class_index_1001 as is";

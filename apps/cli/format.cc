@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace edgerun::cli {
@@ -30,6 +31,19 @@ std::string bytes_string(int64_t bytes) {
   } else {
     std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(bytes));
   }
+  return buf;
+}
+
+nlohmann::json db_json(double db) {
+  if (std::isnan(db)) return "nan";
+  if (std::isinf(db)) return db > 0 ? "inf" : "-inf";
+  return db;
+}
+
+std::string db_text(double db) {
+  if (!std::isfinite(db)) return std::isnan(db) ? "nan" : db > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f dB", db);
   return buf;
 }
 
