@@ -179,8 +179,8 @@ enum class PadMode : uint8_t { kConstant, kReflect, kEdge, kSymmetric, kWrap };
 struct PadAttrs {
   PadMode mode = PadMode::kConstant;
   // kConstant only: float32 pads with it, unquantized integer / bool tensors
-  // with it converted (it must be exact); quantized tensors accept only 0,
-  // padded with the zero point.
+  // with it converted (it must be exact); quantized tensors pad with the code
+  // whose real value it is (0: the zero point), which must exist exactly.
   float constant_value = 0.0f;
 };
 

@@ -110,8 +110,9 @@ Status unsupported(const ir::Node& n, const std::string& what) {
   return Status(StatusCode::kUnsupported, node_error(n, what).message());
 }
 
-// The element bytes written into constant padding: the zero point on quantized
-// tensors, else constant_value in the tensor's dtype (it must convert exactly).
+// The element bytes written into constant padding: on quantized tensors the
+// code of constant_value (a real value; 0 is the zero point), else
+// constant_value in the tensor's dtype (it must convert exactly).
 Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint8_t* bytes) {
   const DType t = out.info.dtype;
   if (t == DType::kFloat32) {
@@ -128,11 +129,18 @@ Status constant_bytes(const ir::Node& n, const ir::Value& out, float value, uint
   int64_t v = 0;
   if (!out.info.quant.empty()) {
     EDGERUN_RETURN_IF_ERROR(expect_per_tensor_quant(n, "output", out));
-    if (value != 0.0f) {
+    // The code whose real value this is: it must be one exactly (0 is the
+    // zero point; TFLite's PADV2 gives a code, read back as scale * (code - zp)).
+    const double code = static_cast<double>(value) / out.info.quant.scale[0] +
+                        static_cast<double>(out.info.quant.zero_point[0]);
+    const double rounded = std::round(code);
+    if (!std::isfinite(code) || std::abs(code - rounded) > 1e-3) {
       return unsupported(n, "constant_value " + std::to_string(value) + " on quantized " + dtype_name(t) +
-                                " is not supported; only 0 (the zero point) is");
+                                " is not a value of its quantization (scale " +
+                                std::to_string(out.info.quant.scale[0]) + ", zero point " +
+                                std::to_string(out.info.quant.zero_point[0]) + ")");
     }
-    v = out.info.quant.zero_point[0];
+    v = static_cast<int64_t>(rounded);
   } else {
     if (!std::isfinite(value) || value != std::trunc(value) || std::abs(value) > 9.0e18f) {
       return node_error(n, "constant_value " + std::to_string(value) + " is not an integer, as " + dtype_name(t) +

@@ -469,15 +469,25 @@ TEST(PadOp, RejectsEdgeAndWrapOnEmptyDims) {
   }
 }
 
-TEST(PadOp, RejectsNonZeroConstantOnQuantizedTensor) {
-  OpTester t(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 1.0f});
+// On a quantized tensor the constant is a real value: padded with its code,
+// which must exist exactly.
+TEST(PadOp, QuantizedConstantIsItsCode) {
+  OpTester t(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, -3.5f});
   t.input<uint8_t>({2}, {1, 2}, q(0.5f, 7));
   t.constant<int32_t>({1, 2}, {1, 1});
   t.output({4}, DType::kUInt8, q(0.5f, 7));
-  auto k = t.prepare();
+  ASSERT_TRUE(t.run().ok());
+  EXPECT_EQ(t.result<uint8_t>(0), (std::vector<uint8_t>{0, 1, 2, 0}));  // -3.5 / 0.5 + 7 = 0
+
+  OpTester u(ir::OpType::kPad, ir::PadAttrs{ir::PadMode::kConstant, 1.25f});
+  u.input<uint8_t>({2}, {1, 2}, q(0.5f, 7));
+  u.constant<int32_t>({1, 2}, {1, 1});
+  u.output({4}, DType::kUInt8, q(0.5f, 7));
+  auto k = u.prepare();
   ASSERT_FALSE(k.ok());
   EXPECT_EQ(k.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(k.status().message().find("only 0 (the zero point)"), std::string::npos) << k.status().message();
+  EXPECT_NE(k.status().message().find("is not a value of its quantization"), std::string::npos)
+      << k.status().message();
 }
 
 TEST(PadOp, RejectsConstantValueTheIntegerDtypeCannotHold) {

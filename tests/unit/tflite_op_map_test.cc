@@ -218,21 +218,19 @@ TEST(TfliteOpMap, PadV2WithoutValuePadsWithZero) {
   EXPECT_EQ(m.node().inputs.size(), 2u);
 }
 
-TEST(TfliteOpMap, PadV2QuantizedValueMustBeTheZeroPoint) {
+// A quantized PADV2's value is a code of the input's quantization: the IR
+// holds the real value it stands for, scale * (code - zero point).
+TEST(TfliteOpMap, PadV2QuantizedValueIsItsRealValue) {
   const QuantParams qp{{0.5f}, {7}};
-  for (uint8_t raw : {uint8_t{7}, uint8_t{9}}) {
+  for (uint8_t raw : {uint8_t{7}, uint8_t{9}, uint8_t{0}}) {
     ParseFixture m;
     const int32_t x = m.activation(DType::kUInt8, {2}, qp);
     m.io({x, m.constant<int32_t>(DType::kInt32, {1, 2}, {1, 1}),
           m.constant<uint8_t>(DType::kUInt8, {1}, {raw}, qp)},
          m.activation(DType::kUInt8, {4}, qp));
     auto r = m.parse(kPadV2);
-    if (raw == 7) {
-      ASSERT_TRUE(r.ok()) << r.status().message();
-      EXPECT_EQ(std::get<ir::PadAttrs>(*r).constant_value, 0.0f);
-    } else {
-      expect_error(r, StatusCode::kUnsupported, "constant value 9 differs from the zero point 7");
-    }
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(std::get<ir::PadAttrs>(*r).constant_value, 0.5f * (static_cast<float>(raw) - 7.0f));
   }
   ParseFixture m;
   const int32_t x = m.activation(DType::kInt8, {2}, qp);

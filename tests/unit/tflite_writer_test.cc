@@ -500,6 +500,27 @@ TEST(TfliteWriter, FloatMaxPoolExplicitPadsBecomePadV2) {
   EXPECT_EQ(expect_written_op_matches<float>(t, {x}), (std::vector<std::string>{"PAD", "MAX_POOL_2D"}));
 }
 
+// The same for an int8 / uint8 max pool: PADV2 with the lowest code.
+TEST(TfliteWriter, QuantizedMaxPoolExplicitPadsBecomePadV2) {
+  ir::Pool2DAttrs a;
+  a.padding = ir::Padding::kExplicit;
+  a.pads = {1, 1, 1, 1};
+  a.filter_h = a.filter_w = 3;
+  a.stride_h = a.stride_w = 2;
+  std::vector<int8_t> x(1 * 6 * 6 * 2);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>(-127 + static_cast<int>(i) % 7);  // below zp
+  OpTester t(ir::OpType::kMaxPool2D, a);
+  t.input<int8_t>({1, 6, 6, 2}, x, QuantParams{{0.1f}, {5}, 0});
+  t.output({1, 3, 3, 2}, DType::kInt8, QuantParams{{0.1f}, {5}, 0});
+  EXPECT_EQ(expect_written_op_matches<int8_t>(t, {x}), (std::vector<std::string>{"PAD", "MAX_POOL_2D"}));
+  std::vector<uint8_t> u(1 * 6 * 6 * 2);
+  for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<uint8_t>(1 + i % 5);
+  OpTester v(ir::OpType::kMaxPool2D, a);
+  v.input<uint8_t>({1, 6, 6, 2}, u, QuantParams{{0.1f}, {128}, 0});
+  v.output({1, 3, 3, 2}, DType::kUInt8, QuantParams{{0.1f}, {128}, 0});
+  EXPECT_EQ(expect_written_op_matches<uint8_t>(v, {u}), (std::vector<std::string>{"PAD", "MAX_POOL_2D"}));
+}
+
 TEST(TfliteWriter, HardSigmoidBecomesMulAddRelu0To1) {
   OpTester t(ir::OpType::kHardSigmoid, ir::HardSigmoidAttrs{1.0f / 6.0f, 0.5f});
   auto x = ramp(64, -4.0f, 0.13f);

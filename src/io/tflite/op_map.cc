@@ -524,12 +524,8 @@ Result<float> padv2_value(const OpContext& ctx) {
                                    std::to_string(q.scale[0]) + ", zero point " + std::to_string(q.zero_point[0]) +
                                    ")");
     }
-    if (raw != q.zero_point[0]) {
-      return tensor_unsupported(ctx, "constant value " + std::to_string(raw) + " differs from the zero point " +
-                                         std::to_string(q.zero_point[0]) +
-                                         "; only padding with the zero point (real 0) is supported");
-    }
-    return 0.0f;
+    // The real value it stands for; PAD writes it back as this code.
+    return q.scale[0] * static_cast<float>(raw - q.zero_point[0]);
   }
   if (static_cast<int64_t>(static_cast<float>(raw)) != raw) {
     return tensor_unsupported(ctx, "constant value " + std::to_string(raw) +

@@ -490,8 +490,18 @@ class Writer {
     const int32_t padded = add_tensor(std::move(pi));
     const int32_t version = int8_int16_version(xi.dtype, 2, 3);
     if (minus_inf) {
-      const int32_t value =
-          add_constant<float>(added_name("pad_value"), DType::kFloat32, {}, {-std::numeric_limits<float>::infinity()});
+      // The value no window's maximum can be: -inf, or a quantized tensor's
+      // lowest code (with the input's quantization, as PADV2 requires).
+      int32_t value = 0;
+      if (xi.dtype == DType::kInt8) {
+        value = add_constant<int8_t>(added_name("pad_value"), DType::kInt8, {}, {std::numeric_limits<int8_t>::min()});
+      } else if (xi.dtype == DType::kUInt8) {
+        value = add_constant<uint8_t>(added_name("pad_value"), DType::kUInt8, {}, {0});
+      } else {
+        value = add_constant<float>(added_name("pad_value"), DType::kFloat32, {},
+                                    {-std::numeric_limits<float>::infinity()});
+      }
+      tensors_[static_cast<size_t>(value)].info.quant = xi.quant;
       emit(fb::kPadV2, version, {x, paddings, value}, {padded});
     } else {
       emit(fb::kPad, version, {x, paddings}, {padded});
@@ -714,9 +724,12 @@ class Writer {
       } else {
         const std::string pads = "explicit pads (top " + std::to_string(p.top) + ", left " + std::to_string(p.left) +
                                  ", bottom " + std::to_string(p.bottom) + ", right " + std::to_string(p.right) + ")";
-        if (!max || type(x) != DType::kFloat32) {
+        const DType xt = type(x);
+        const bool per_tensor = info(x).quant.scale.size() <= 1;
+        if (!max || !(xt == DType::kFloat32 || ((xt == DType::kInt8 || xt == DType::kUInt8) && per_tensor))) {
           return cannot(pads, std::string("they select other windows than TFLite's SAME and VALID, and ") +
-                                  (max ? "edgerun reads a quantized PADV2 only with the zero point"
+                                  (max ? "only a float32 or per-tensor 8-bit max pool can be padded with its lowest "
+                                         "value"
                                        : "a PAD before it would count the pads in the average"));
         }
         // Every window must still cover an input pixel, or its maximum would become -inf.

@@ -15,9 +15,9 @@
 //     windows are the same (same leading pads and output size), else a PAD
 //     op (zeros, the zero point when quantized) and VALID.
 //   MAX_POOL_2D / AVERAGE_POOL_2D with explicit pads: SAME or VALID likewise;
-//     else, for a float32 max pool, PADV2 with -inf (never a window's maximum)
-//     and VALID. Other pools are refused: an average would count the pads, and
-//     edgerun reads a quantized PADV2 only with the zero point.
+//     else, for a max pool, PADV2 with -inf (float32) or the lowest code
+//     (per-tensor int8 / uint8), never a window's maximum, and VALID. Average
+//     pools are refused: they would count the pads.
 //   HARD_SIGMOID (float32; no TFLite op): MUL by alpha, ADD beta, RELU_0_TO_1,
 //     rounding as HARD_SIGMOID's kernel does (alpha * x, then + beta).
 //   CLAMP: RELU, RELU6, RELU_N1_TO_1 or RELU_0_TO_1 by its bounds.
