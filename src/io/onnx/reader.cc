@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <functional>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -45,16 +46,22 @@ struct Entry {
   int32_t other = -1;   // cached copy of `value` in the other layout
   std::shared_ptr<const ConstTensor> constant;  // a known value (constant, folded, or given at load)
   const TensorProto* proto = nullptr;           // an initializer not decoded yet
+  // A known value computed on first read (constant_of): a DequantizeLinear of
+  // a weight, whose floats only a float op needs (a quantized one reads q_const).
+  std::function<Result<ConstTensor>()> make_constant;
   int32_t input_index = -1;  // a graph input with a known value, added as an IR input only if read as data
   bool failed = false;       // output of a node already reported unsupported
   // DequantizeLinear of an activation: the quantized IR value (its params on
   // the value, stored NHWC when `nhwc`); the float `value` is made on demand.
   int32_t dq_value = -1;
   // DequantizeLinear of a constant: the quantized tensor and its parameters
-  // (`constant` holds the dequantized floats).
+  // (make_constant / `constant`: the dequantized floats).
   std::shared_ptr<const ConstTensor> q_const;
   QuantParams q_params;
 };
+
+// Whether the entry has a known value (decoded, still encoded, or computed on first read).
+bool known(const Entry& e) { return e.constant != nullptr || e.proto != nullptr || static_cast<bool>(e.make_constant); }
 
 // A float op between DequantizeLinear inputs and one QuantizeLinear reader
 // (ONNX's QDQ form), to run quantized: its activation inputs as the quantized
@@ -371,10 +378,15 @@ bool Importer::is_constant(size_t i) {
   auto it = entries_.find(node_->inputs[i]);
   if (it == entries_.end()) return false;
   const Entry& e = it->second;
-  return e.input_index < 0 && (e.constant != nullptr || e.proto != nullptr);
+  return e.input_index < 0 && known(e);
 }
 
 Result<const ConstTensor*> Importer::constant_of(Entry* e) {
+  if (e->constant == nullptr && e->make_constant) {
+    EDGERUN_ASSIGN_OR_RETURN(ConstTensor c, e->make_constant());
+    e->constant = std::make_shared<const ConstTensor>(std::move(c));
+    e->make_constant = nullptr;
+  }
   if (e->constant == nullptr && e->proto != nullptr) {
     const std::string what = "initializer '" + str(e->proto->name) + "'";
     EDGERUN_ASSIGN_OR_RETURN(const TensorProto t, with_external_data(*e->proto, what));
@@ -442,7 +454,7 @@ Result<TensorProto> Importer::with_external_data(const TensorProto& t, const std
 
 Result<const ConstTensor*> Importer::constant_input(size_t i) {
   EDGERUN_ASSIGN_OR_RETURN(Entry * e, input_entry(i));
-  if (e->constant == nullptr && e->proto == nullptr) {
+  if (!known(*e)) {
     return node_unsupported("input " + std::to_string(i) + " '" + str(node_->inputs[i]) +
                             "' must be a constant (an initializer, a Constant node, or a value given at load)");
   }
@@ -1543,17 +1555,26 @@ Status Importer::dequantize_linear() {
     for (size_t d = static_cast<size_t>(q.axis) + 1; d < c->dims.size(); ++d) inner *= c->dims[d];
     // float8 / float4e2m1: the value itself (the zero point is 0).
     const bool float_codes = c->dtype == DType::kFloat8E4M3FN || c->dtype == DType::kFloat8E5M2 || c->dtype == DType::kFloat4E2M1;
-    std::vector<float> f(static_cast<size_t>(c->elements()));
-    for (int64_t i = 0; i < c->elements(); ++i) {
-      const auto k = static_cast<size_t>(p.blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
-      const float x = float_codes ? c->float_at(i) : static_cast<float>(c->int_at(i) - q.zero_point[k]);
-      f[static_cast<size_t>(i)] = x * q.scale[k];
-    }
-    EDGERUN_RETURN_IF_ERROR(define_constant(0, make_floats(c->dims, f, out_dtype)));
+    // The floats only when a float op reads them: an op that runs quantized
+    // reads the quantized tensor (q_const), and a conv net's weights are most
+    // of a model.
+    auto dequantized = [src = in->constant, q, ns, inner, float_codes, blocked = p.blocked,
+                        out_dtype]() -> Result<ConstTensor> {
+      std::vector<float> f(static_cast<size_t>(src->elements()));
+      for (int64_t i = 0; i < src->elements(); ++i) {
+        const auto k = static_cast<size_t>(blocked ? i : ns == 1 ? 0 : (i / inner) % ns);
+        const float x = float_codes ? src->float_at(i) : static_cast<float>(src->int_at(i) - q.zero_point[k]);
+        f[static_cast<size_t>(i)] = x * q.scale[k];
+      }
+      return make_floats(src->dims, f, out_dtype);
+    };
+    if (in->constant == nullptr) return node_error("input has no value");
+    if (node_->outputs.empty() || node_->outputs[0].empty()) return Status::Ok();
+    if (entries_.count(node_->outputs[0]) != 0) return node_error("output '" + str(node_->outputs[0]) + "' is defined twice");
+    Entry& e = entries_[node_->outputs[0]];
+    e.make_constant = std::move(dequantized);
     if (p.blocked || out_dtype == DType::kFloat16) return Status::Ok();
-    Entry& e = entries_.at(node_->outputs[0]);
     e.q_const = in->constant;
-    if (e.q_const == nullptr) return node_error("input has no value");
     e.q_params = q;
     return Status::Ok();
   }
@@ -2124,7 +2145,7 @@ Status Importer::gemm(bool matmul) {
   if (matmul) {
     // A constant 2-D (or 1-D) B runs as FULLY_CONNECTED; anything else as BATCH_MATMUL.
     EDGERUN_ASSIGN_OR_RETURN(Entry * b, input_entry(1));
-    if (b->constant == nullptr && b->proto == nullptr) return batch_matmul();
+    if (!known(*b)) return batch_matmul();
     EDGERUN_ASSIGN_OR_RETURN(const ConstTensor* bt, constant_of(b));
     if (bt->dims.size() > 2) return batch_matmul();
   }
@@ -2814,7 +2835,7 @@ Result<io::ImportedModel> Importer::run() {
     auto it = entries_.find(name);
     if (it == entries_.end()) return InvalidModel("graph output '" + str(name) + "' is not computed by any node");
     Entry& e = it->second;
-    if (e.value < 0 && e.input_index < 0 && e.dq_value < 0 && e.constant == nullptr && e.proto == nullptr) {
+    if (e.value < 0 && e.input_index < 0 && e.dq_value < 0 && !known(e)) {
       return InvalidModel("graph output '" + str(name) + "' has no value");
     }
     if (e.value < 0 && e.input_index < 0 && e.dq_value < 0) {
