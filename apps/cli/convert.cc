@@ -30,11 +30,6 @@ namespace edgerun::cli {
 namespace {
 
 // Pruning, which runs before any --quantize.
-struct PruneFlags {
-  double sparsity = 0.0;  // --prune S; 0: no pruning
-  bool structured = false;
-  bool depthwise = false;
-};
 
 struct ConvertOptions {
   std::string input;
@@ -42,7 +37,7 @@ struct ConvertOptions {
   std::string labels;
   std::vector<float> mean, std;
   bool dequantize = false;
-  PruneFlags prune;
+  convert::PruneOptions prune{.sparsity = 0.0};  // --prune S; 0: no pruning
   std::string quantize;  // "int8", "fp16", "dynamic" or ""
   // --quantize int8
   std::string calibration;
@@ -183,16 +178,12 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
 
 // Pruning, then --quantize fp16 / dynamic (int8 runs after this), as `p`
 // and `quantize` ask; their reports go into `json` and, one line each, `text`.
-Status run_weight_passes(io::ImportedModel& m, const PruneFlags& p, const std::string& quantize,
+Status run_weight_passes(io::ImportedModel& m, const convert::PruneOptions& p, const std::string& quantize,
                          const std::function<Status(io::ImportedModel&, nlohmann::json*)>& after_prune,
                          nlohmann::json* json, std::string* text) {
   if (p.sparsity > 0.0) {
     convert::PruneReport r;
-    convert::PruneOptions po;
-    po.sparsity = p.sparsity;
-    po.structured = p.structured;
-    po.depthwise = p.depthwise;
-    EDGERUN_RETURN_IF_ERROR(convert::prune(m, po, &r));
+    EDGERUN_RETURN_IF_ERROR(convert::prune(m, p, &r));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.layers) {
       layers.push_back({{"node", l.node},

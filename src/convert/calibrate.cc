@@ -107,13 +107,15 @@ Result<std::vector<std::string>> calibration_images(const std::string& dir, size
   return paths;
 }
 
-Status run_keeping_activations(const io::ImportedModel& model, const std::vector<std::string>& images,
-                               const std::optional<vision::Normalization>& normalization, int threads,
-                               const std::function<void(size_t image)>& before_image,
-                               const std::function<void(int32_t value, const float* data, int64_t n)>& visit) {
+ActivationProbe::ActivationProbe(std::shared_ptr<const Model> model, Session session, std::vector<int32_t> kept,
+                                 std::optional<vision::Normalization> norm)
+    : model_(std::move(model)), session_(std::move(session)), kept_(std::move(kept)), norm_(std::move(norm)) {}
+
+Result<ActivationProbe> ActivationProbe::create(const io::ImportedModel& model,
+                                                const std::optional<vision::Normalization>& normalization,
+                                                int threads) {
   // A copy of the graph (constants still pointing at `model`'s) whose outputs
-  // are every kept activation: outputs live to the end of an inference, so
-  // none shares memory with another.
+  // are every kept activation.
   io::ImportedModel probe;
   probe.graph = model.graph;
   probe.metadata = model.metadata;
@@ -135,35 +137,36 @@ Status run_keeping_activations(const io::ImportedModel& model, const std::vector
   SessionOptions so;
   so.threads = threads;
   EDGERUN_ASSIGN_OR_RETURN(Session session, Session::create(runnable, so));
-  const TensorInfo& in = runnable->input_info(0);
-  const std::optional<vision::Normalization> norm =
-      normalization ? normalization : vision::metadata_normalization(in, model.metadata.mean, model.metadata.std);
-  std::vector<float> buffer;
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (before_image) before_image(i);
-    EDGERUN_ASSIGN_OR_RETURN(vision::Image image, vision::decode_image_file(images[i]));
-    auto input = vision::preprocess(image, in, norm);
-    if (!input.ok()) return input.status().with_context(images[i]);
-    std::memcpy(session.input_data(0), input->data(), input->size());
-    EDGERUN_RETURN_IF_ERROR(session.invoke());
-    for (size_t o = 0; o < kept.size(); ++o) {
-      const TensorInfo& t = runnable->output_info(o);
-      const int64_t n = t.elements();
-      const void* data = session.output_data(o);
-      if (t.dtype == DType::kFloat32) {
-        visit(kept[o], static_cast<const float*>(data), n);
-        continue;
-      }
-      buffer.resize(static_cast<size_t>(n));
-      const float scale = t.quant.scale[0];
-      const auto zp = static_cast<float>(t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]);
-      for (int64_t k = 0; k < n; ++k) {
-        const float q =
-            t.dtype == DType::kInt8 ? static_cast<const int8_t*>(data)[k] : static_cast<const uint8_t*>(data)[k];
-        buffer[static_cast<size_t>(k)] = scale * (q - zp);
-      }
-      visit(kept[o], buffer.data(), n);
+  std::optional<vision::Normalization> norm =
+      normalization ? normalization
+                    : vision::metadata_normalization(runnable->input_info(0), model.metadata.mean, model.metadata.std);
+  return ActivationProbe(std::move(runnable), std::move(session), std::move(kept), std::move(norm));
+}
+
+Status ActivationProbe::run(const std::string& image_path,
+                            const std::function<void(int32_t value, const float* data, int64_t n)>& visit) {
+  EDGERUN_ASSIGN_OR_RETURN(vision::Image image, vision::decode_image_file(image_path));
+  auto input = vision::preprocess(image, model_->input_info(0), norm_);
+  if (!input.ok()) return input.status().with_context(image_path);
+  std::memcpy(session_.input_data(0), input->data(), input->size());
+  EDGERUN_RETURN_IF_ERROR(session_.invoke());
+  for (size_t o = 0; o < kept_.size(); ++o) {
+    const TensorInfo& t = model_->output_info(o);
+    const int64_t n = t.elements();
+    const void* data = session_.output_data(o);
+    if (t.dtype == DType::kFloat32) {
+      visit(kept_[o], static_cast<const float*>(data), n);
+      continue;
     }
+    buffer_.resize(static_cast<size_t>(n));
+    const float scale = t.quant.scale[0];
+    const auto zp = static_cast<float>(t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]);
+    for (int64_t k = 0; k < n; ++k) {
+      const float q =
+          t.dtype == DType::kInt8 ? static_cast<const int8_t*>(data)[k] : static_cast<const uint8_t*>(data)[k];
+      buffer_[static_cast<size_t>(k)] = scale * (q - zp);
+    }
+    visit(kept_[o], buffer_.data(), n);
   }
   return Status::Ok();
 }
@@ -177,37 +180,43 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
   }
   const size_t n_values = model.graph.values.size();
   std::vector<ValueRange> ranges(n_values);
-  auto progress = [&](size_t i) {
-    if (options.progress) options.progress(i, images.size());
+  // One probe for both passes (min / max, then the histograms).
+  EDGERUN_ASSIGN_OR_RETURN(ActivationProbe probe,
+                           ActivationProbe::create(model, options.normalization, options.threads));
+  auto pass = [&](const std::function<void(int32_t, const float*, int64_t)>& visit) -> Status {
+    for (size_t i = 0; i < images.size(); ++i) {
+      if (options.progress) options.progress(i, images.size());
+      EDGERUN_RETURN_IF_ERROR(probe.run(images[i], visit));
+    }
+    if (options.progress) options.progress(images.size(), images.size());
+    return Status::Ok();
   };
   auto only_float = [&](int32_t id) {
     return model.graph.values[static_cast<size_t>(id)].info.dtype == DType::kFloat32;
   };
   std::vector<std::vector<double>> sums(n_values);
   std::vector<int64_t> counts(n_values, 0);
-  EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
-      model, images, options.normalization, options.threads, progress, [&](int32_t id, const float* x, int64_t n) {
-        if (!only_float(id)) return;
-        const Shape& shape = model.graph.values[static_cast<size_t>(id)].info.shape;
-        const int64_t channels = shape.empty() || shape.back() <= 0 ? 1 : shape.back();
-        std::vector<double>& sum = sums[static_cast<size_t>(id)];
-        sum.resize(static_cast<size_t>(channels), 0.0);
-        for (int64_t k = 0; k < n; ++k) {
-          if (std::isfinite(x[k])) sum[static_cast<size_t>(k % channels)] += x[k];
-        }
-        counts[static_cast<size_t>(id)] += n / channels;
-        ValueRange& r = ranges[static_cast<size_t>(id)];
-        for (int64_t k = 0; k < n; ++k) {
-          if (!std::isfinite(x[k])) continue;
-          if (!r.seen) {
-            r = {true, x[k], x[k]};
-            continue;
-          }
-          r.min = std::min(r.min, x[k]);
-          r.max = std::max(r.max, x[k]);
-        }
-      }));
-  if (options.progress) options.progress(images.size(), images.size());
+  EDGERUN_RETURN_IF_ERROR(pass([&](int32_t id, const float* x, int64_t n) {
+    if (!only_float(id)) return;
+    const Shape& shape = model.graph.values[static_cast<size_t>(id)].info.shape;
+    const int64_t channels = shape.empty() || shape.back() <= 0 ? 1 : shape.back();
+    std::vector<double>& sum = sums[static_cast<size_t>(id)];
+    sum.resize(static_cast<size_t>(channels), 0.0);
+    for (int64_t k = 0; k < n; ++k) {
+      if (std::isfinite(x[k])) sum[static_cast<size_t>(k % channels)] += x[k];
+    }
+    counts[static_cast<size_t>(id)] += n / channels;
+    ValueRange& r = ranges[static_cast<size_t>(id)];
+    for (int64_t k = 0; k < n; ++k) {
+      if (!std::isfinite(x[k])) continue;
+      if (!r.seen) {
+        r = {true, x[k], x[k]};
+        continue;
+      }
+      r.min = std::min(r.min, x[k]);
+      r.max = std::max(r.max, x[k]);
+    }
+  }));
   for (size_t id = 0; id < n_values; ++id) {
     if (counts[id] == 0) continue;
     for (double s : sums[id])
@@ -216,16 +225,14 @@ Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const 
 
   if (options.estimator != RangeEstimator::kMinMax) {
     std::vector<Histogram> hist(n_values);
-    EDGERUN_RETURN_IF_ERROR(run_keeping_activations(model, images, options.normalization, options.threads, progress,
-                                                    [&](int32_t id, const float* x, int64_t n) {
-                                                      const ValueRange& r = ranges[static_cast<size_t>(id)];
-                                                      if (!only_float(id) || !r.seen) return;
-                                                      Histogram& h = hist[static_cast<size_t>(id)];
-                                                      for (int64_t k = 0; k < n; ++k) {
-                                                        if (std::isfinite(x[k])) h.add(x[k], r.min, r.max);
-                                                      }
-                                                    }));
-    if (options.progress) options.progress(images.size(), images.size());
+    EDGERUN_RETURN_IF_ERROR(pass([&](int32_t id, const float* x, int64_t n) {
+      const ValueRange& r = ranges[static_cast<size_t>(id)];
+      if (!only_float(id) || !r.seen) return;
+      Histogram& h = hist[static_cast<size_t>(id)];
+      for (int64_t k = 0; k < n; ++k) {
+        if (std::isfinite(x[k])) h.add(x[k], r.min, r.max);
+      }
+    }));
     for (size_t id = 0; id < n_values; ++id) {
       ValueRange& r = ranges[id];
       if (!r.seen || r.max <= r.min) continue;

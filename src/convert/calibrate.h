@@ -27,10 +27,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "edgerun/edgerun.h"
 #include "edgerun/status.h"
 #include "io/imported_model.h"
 #include "vision/preprocess.h"
@@ -67,13 +69,26 @@ Result<std::vector<std::string>> calibration_images(const std::string& dir, size
 Result<std::vector<ValueRange>> calibrate(const io::ImportedModel& model, const std::vector<std::string>& images,
                                           const CalibrationOptions& options);
 
-// Runs `model` on the images with every float32 and 8-bit quantized
-// activation kept, calling visit(value id, values as float (8-bit ones
-// dequantized), elements) for each after every image. The building block of
-// calibrate() and of the quantizer's per-layer report.
-Status run_keeping_activations(const io::ImportedModel& model, const std::vector<std::string>& images,
-                               const std::optional<vision::Normalization>& normalization, int threads,
-                               const std::function<void(size_t image)>& before_image,
-                               const std::function<void(int32_t value, const float* data, int64_t n)>& visit);
+// `model` built once to run images with every float32 and 8-bit quantized
+// activation kept (no fusion; outputs live to the end, so none shares
+// memory): the building block of calibrate() and of the quantizer's
+// per-layer report. run() calls visit(value id, values as float (8-bit ones
+// dequantized), elements) for each after the image's inference.
+class ActivationProbe {
+ public:
+  // `model`'s constants must outlive the probe.
+  static Result<ActivationProbe> create(const io::ImportedModel& model,
+                                        const std::optional<vision::Normalization>& normalization, int threads);
+  Status run(const std::string& image, const std::function<void(int32_t value, const float* data, int64_t n)>& visit);
+
+ private:
+  ActivationProbe(std::shared_ptr<const Model> model, Session session, std::vector<int32_t> kept,
+                  std::optional<vision::Normalization> norm);
+  std::shared_ptr<const Model> model_;
+  Session session_;
+  std::vector<int32_t> kept_;  // output i is value kept_[i]
+  std::optional<vision::Normalization> norm_;
+  std::vector<float> buffer_;
+};
 
 }  // namespace edgerun::convert

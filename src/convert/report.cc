@@ -14,26 +14,28 @@ Result<std::vector<LayerSqnr>> layer_sqnr(const io::ImportedModel& float_model, 
   std::map<int32_t, int32_t> float_of;  // int8 value -> float value
   for (const auto& [q, f] : report.quantized_values) float_of[q] = f;
   std::map<int32_t, double> signal, noise;
+  // Both models built once; per image the float one runs first and its
+  // activations wait for the quantized one's.
+  EDGERUN_ASSIGN_OR_RETURN(ActivationProbe float_probe, ActivationProbe::create(float_model, normalization, threads));
+  EDGERUN_ASSIGN_OR_RETURN(ActivationProbe quant_probe, ActivationProbe::create(quantized, normalization, threads));
   for (const std::string& image : images) {
     std::map<int32_t, std::vector<float>> reference;
     EDGERUN_RETURN_IF_ERROR(
-        run_keeping_activations(float_model, {image}, normalization, threads, nullptr,
-                                [&](int32_t id, const float* x, int64_t n) { reference[id].assign(x, x + n); }));
-    EDGERUN_RETURN_IF_ERROR(run_keeping_activations(
-        quantized, {image}, normalization, threads, nullptr, [&](int32_t id, const float* x, int64_t n) {
-          auto f = float_of.find(id);
-          if (f == float_of.end()) return;
-          auto ref = reference.find(f->second);
-          if (ref == reference.end() || ref->second.size() != static_cast<size_t>(n)) return;
-          double s = 0, e = 0;
-          for (int64_t k = 0; k < n; ++k) {
-            const double r = ref->second[static_cast<size_t>(k)];
-            s += r * r;
-            e += (r - x[k]) * (r - x[k]);
-          }
-          signal[id] += s;
-          noise[id] += e;
-        }));
+        float_probe.run(image, [&](int32_t id, const float* x, int64_t n) { reference[id].assign(x, x + n); }));
+    EDGERUN_RETURN_IF_ERROR(quant_probe.run(image, [&](int32_t id, const float* x, int64_t n) {
+      auto f = float_of.find(id);
+      if (f == float_of.end()) return;
+      auto ref = reference.find(f->second);
+      if (ref == reference.end() || ref->second.size() != static_cast<size_t>(n)) return;
+      double s = 0, e = 0;
+      for (int64_t k = 0; k < n; ++k) {
+        const double r = ref->second[static_cast<size_t>(k)];
+        s += r * r;
+        e += (r - x[k]) * (r - x[k]);
+      }
+      signal[id] += s;
+      noise[id] += e;
+    }));
   }
   std::vector<LayerSqnr> layers;
   const ir::Graph& g = quantized.graph;

@@ -46,16 +46,6 @@ std::vector<std::vector<int>> classify_top5(const std::string& model, const std:
   return out;
 }
 
-// Any shell command, stdout only.
-testcli::CommandResult run_shell(const std::string& cmd) {
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
 
 // "3 1 4": the --per-image top5 field.
 std::string joined(const std::vector<int>& v) {
@@ -184,7 +174,7 @@ TEST(CliEval, ProgressOnlyOnATerminalAndNeverWithJson) {
   auto on_terminal = [&](const std::string& flags) {
     const std::string eval = std::string(EDGERUN_CLI_PATH) + " eval " + quote(model) + " -d " + quote(dataset) +
                              " --limit 3 " + flags + " >/dev/null";
-    return run_shell("/usr/bin/script -qec \"" + eval + "\" /dev/null");
+    return testcli::run_command("/usr/bin/script -qec \"" + eval + "\" /dev/null");
   };
   auto r = on_terminal("");
   EXPECT_EQ(r.exit_code, 0) << r.output;
