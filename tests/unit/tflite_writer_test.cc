@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -280,6 +281,38 @@ TEST_P(TfliteWriterRoundTrip, SameGraphMetadataAndOutputs) {
     ASSERT_EQ(want.size(), 1u);
     EXPECT_TRUE(got == want) << "outputs differ between the original and the written model";
   }
+}
+
+// Per-channel models repeat the same all-zero zero points in every layer: the
+// writer stores each distinct quantization vector once and the tensors share
+// it, which TFLite's flatbuffers allow (the round trip above checks that the
+// shared vectors read back per tensor).
+TEST(TfliteWriter, EqualQuantizationVectorsAreStoredOnce) {
+  EDGERUN_REQUIRE_SHARED(path, "models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
+  const std::vector<uint8_t> original = read_file_bytes(path);
+  auto in = tflite::import_model(original.data(), original.size());
+  ASSERT_TRUE(in.ok()) << in.status().message();
+  const Written w = write_and_read(in->graph, in->metadata);
+  ASSERT_FALSE(w.bytes.empty());
+  const auto* model = flatbuffers::GetRoot<tflite::fb::Model>(w.bytes.data());
+  std::set<const void*> zero_points;
+  size_t quantized = 0, zero_point_entries = 0;
+  for (const tflite::fb::Tensor* t : *model->subgraphs()->Get(0)->tensors()) {
+    const tflite::fb::QuantizationParameters* q = t->quantization();
+    if (q == nullptr || q->zero_point() == nullptr || q->zero_point()->size() == 0) continue;
+    ++quantized;
+    zero_point_entries += q->zero_point()->size();
+    zero_points.insert(q->zero_point());
+  }
+  ASSERT_GT(quantized, 100u);
+  // Distinct zero-point vectors: one per distinct (length, values), far fewer than tensors.
+  std::set<std::vector<int64_t>> distinct;
+  for (const ir::Value& v : in->graph.values) {
+    if (!v.info.quant.zero_point.empty()) distinct.insert(v.info.quant.zero_point);
+  }
+  EXPECT_EQ(zero_points.size(), distinct.size());
+  EXPECT_LT(zero_points.size() * 4, quantized);
+  EXPECT_GT(zero_point_entries, 10000u);  // per-channel: the sharing saves ~8 bytes each
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, TfliteWriterRoundTrip, ::testing::ValuesIn(kSharedModels),
