@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
       "  edgerun bench m.tflite --profile                latency, memory, cold start, per-op times\n"
       "  edgerun eval m.tflite --dataset DIR             top-1 / top-5 on labelled images (DIR/labels.tsv)\n"
       "  edgerun convert m.onnx -o m.tflite              write a TFLite model that LiteRT and edgerun run\n"
+      "  edgerun bundle create --model m.tflite ...      a signed model bundle for devices (docs/deploy.md)\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
   Runner bench = add_bench(app);
   Runner eval = add_eval(app);
   Runner convert = add_convert(app);
+  Runner keygen = add_keygen(app);
+  Runner bundle = add_bundle(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "bench") return bench();
     if (sub->get_name() == "eval") return eval();
     if (sub->get_name() == "convert") return convert();
+    if (sub->get_name() == "keygen") return keygen();
+    if (sub->get_name() == "bundle") return bundle();
   }
   return 2;
 }
