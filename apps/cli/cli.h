@@ -24,6 +24,8 @@ Runner add_eval(CLI::App& app);
 Runner add_convert(CLI::App& app);
 Runner add_keygen(CLI::App& app);
 Runner add_bundle(CLI::App& app);
+Runner add_agent(CLI::App& app);
+Runner add_fleet(CLI::App& app);
 
 // Prints "edgerun: <message>" to stderr and returns 1.
 int fail(const std::string& message);

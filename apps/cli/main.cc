@@ -105,6 +105,8 @@ int main(int argc, char** argv) {
       "  edgerun eval m.tflite --dataset DIR             top-1 / top-5 on labelled images (DIR/labels.tsv)\n"
       "  edgerun convert m.onnx -o m.tflite              write a TFLite model that LiteRT and edgerun run\n"
       "  edgerun bundle create --model m.tflite ...      a signed model bundle for devices (docs/deploy.md)\n"
+      "  edgerun agent --config agent.json               the device's update agent (MQTT + HTTP, A/B slots)\n"
+      "  edgerun fleet publish b.erb --artifacts ... --canary 10   roll a bundle out to the agents\n"
       "Run 'edgerun SUBCOMMAND --help' for each subcommand's options.");
   Runner classify = add_classify(app);
   Runner inspect = add_inspect(app);
@@ -114,6 +116,8 @@ int main(int argc, char** argv) {
   Runner convert = add_convert(app);
   Runner keygen = add_keygen(app);
   Runner bundle = add_bundle(app);
+  Runner agent = add_agent(app);
+  Runner fleet = add_fleet(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -138,6 +142,8 @@ int main(int argc, char** argv) {
     if (sub->get_name() == "convert") return convert();
     if (sub->get_name() == "keygen") return keygen();
     if (sub->get_name() == "bundle") return bundle();
+    if (sub->get_name() == "agent") return agent();
+    if (sub->get_name() == "fleet") return fleet();
   }
   return 2;
 }

@@ -1,0 +1,426 @@
+#include "agent/agent.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "agent/messages.h"
+#include "deploy/files.h"
+#include "deploy/health.h"
+
+namespace edgerun::agent {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kMaxConfigBytes = 1 << 20;
+
+bool safe_id(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// Which check a failure came from, for the state message (the deploy library names it in its messages).
+std::string check_of(const Status& st) {
+  const std::string& m = st.message();
+  for (const char* c : {"structure", "signature", "contents", "health"}) {
+    if (m.find(std::string(c) + " check failed") != std::string::npos) return c;
+  }
+  if (m.find("decryption failed") != std::string::npos) return "decryption";
+  if (m.find("health check failed") != std::string::npos) return "health";
+  return "";
+}
+
+std::string resolve(const std::string& base, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(base) / p).string();
+}
+
+}  // namespace
+
+Result<AgentConfig> load_agent_config(const std::string& path) {
+  EDGERUN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, deploy::read_file(path, kMaxConfigBytes));
+  const json j = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument(path + ": not a JSON object");
+  const JsonReader r(j, path);
+  AgentConfig c;
+  EDGERUN_RETURN_IF_ERROR(r.str("device_id", &c.device_id, true));
+  if (!safe_id(c.device_id)) return InvalidArgument(path + ": device_id must be 1-64 of [A-Za-z0-9._-]");
+  EDGERUN_RETURN_IF_ERROR(r.str("state_dir", &c.state_dir, true));
+  EDGERUN_RETURN_IF_ERROR(r.strings("trusted_keys", &c.trusted_keys));
+  if (c.trusted_keys.empty()) return InvalidArgument(path + ": \"trusted_keys\" must name at least one public key");
+  EDGERUN_RETURN_IF_ERROR(r.strings("decryption_keys", &c.decryption_keys));
+  EDGERUN_RETURN_IF_ERROR(r.str("topic_prefix", &c.topic_prefix));
+  if (c.topic_prefix.empty() || c.topic_prefix.find_first_of("#+") != std::string::npos) {
+    return InvalidArgument(path + ": topic_prefix must be a non-empty topic without wildcards");
+  }
+  EDGERUN_RETURN_IF_ERROR(r.flag("allow_downgrade", &c.allow_downgrade));
+  EDGERUN_RETURN_IF_ERROR(r.str("arch", &c.arch));
+  if (c.arch.empty()) c.arch = deploy::host_arch();
+  EDGERUN_RETURN_IF_ERROR(r.num<uint64_t>("max_unpacked_bytes", 1, 1ull << 40, &c.max_unpacked_bytes));
+  EDGERUN_ASSIGN_OR_RETURN(JsonReader m, r.object("mqtt"));
+  EDGERUN_RETURN_IF_ERROR(m.str("host", &c.mqtt.host));
+  EDGERUN_RETURN_IF_ERROR(m.num("port", 1, 65535, &c.mqtt.port));
+  EDGERUN_RETURN_IF_ERROR(m.num("keepalive_s", 5, 3600, &c.mqtt.keepalive_s));
+  EDGERUN_RETURN_IF_ERROR(m.num("reconnect_min_ms", 10, 3600000, &c.mqtt.reconnect_min_ms));
+  EDGERUN_RETURN_IF_ERROR(m.num("reconnect_max_ms", 10, 3600000, &c.mqtt.reconnect_max_ms));
+  EDGERUN_ASSIGN_OR_RETURN(JsonReader d, r.object("download"));
+  EDGERUN_RETURN_IF_ERROR(d.num<uint64_t>("max_bytes", 1, 1ull << 40, &c.download.max_bytes));
+  EDGERUN_RETURN_IF_ERROR(d.num("connect_timeout_ms", 1, 3600000, &c.download.connect_timeout_ms));
+  EDGERUN_RETURN_IF_ERROR(d.num("stall_timeout_ms", 1, 3600000, &c.download.stall_timeout_ms));
+  EDGERUN_RETURN_IF_ERROR(d.num("total_timeout_ms", 0, 86400000, &c.download.total_timeout_ms));
+  EDGERUN_ASSIGN_OR_RETURN(JsonReader rt, r.object("retry"));
+  EDGERUN_RETURN_IF_ERROR(rt.num("min_ms", 1, 3600000, &c.retry_min_ms));
+  EDGERUN_RETURN_IF_ERROR(rt.num("max_ms", 1, 86400000, &c.retry_max_ms));
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  c.state_dir = resolve(base, c.state_dir);
+  for (std::string& k : c.trusted_keys) k = resolve(base, k);
+  for (std::string& k : c.decryption_keys) k = resolve(base, k);
+  c.mqtt.client_id = "edgerun-" + c.device_id;
+  return c;
+}
+
+Agent::Agent(AgentConfig config) : config_(std::move(config)) {
+  state_.device_id = config_.device_id;
+  backoff_ms_ = config_.retry_min_ms;
+}
+
+Agent::~Agent() {
+  std::lock_guard<std::mutex> lock(mqtt_mu_);
+  mqtt_.reset();
+}
+
+Status Agent::init() {
+  for (const std::string& p : config_.trusted_keys) {
+    EDGERUN_ASSIGN_OR_RETURN(deploy::PublicKey k, deploy::read_public_key(p));
+    if (k.type != deploy::KeyType::kSigning) return InvalidArgument(p + ": not a signing key");
+    verify_.trusted.push_back(std::move(k));
+  }
+  for (const std::string& p : config_.decryption_keys) {
+    EDGERUN_ASSIGN_OR_RETURN(deploy::SecretKey k, deploy::read_secret_key(p));
+    if (k.type != deploy::KeyType::kEncryption) return InvalidArgument(p + ": not an encryption key");
+    verify_.decryption_keys.push_back(std::move(k));
+  }
+  verify_.max_unpacked_bytes = config_.max_unpacked_bytes;
+  std::error_code ec;
+  std::filesystem::create_directories(config_.state_dir, ec);
+  if (ec) return IOError(config_.state_dir + ": cannot create: " + ec.message());
+  slots_ = std::make_unique<deploy::SlotStore>(config_.state_dir, verify_);
+
+  // The record of rejected versions (replay protection survives restarts).
+  if (auto bytes = deploy::read_file(config_.state_dir + "/agent.json", kMaxConfigBytes); bytes.ok()) {
+    const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+    if (j.is_object() && j.contains("rejected") && j["rejected"].is_array()) {
+      for (const json& e : j["rejected"]) {
+        if (!e.is_object()) continue;
+        Rejected r;
+        const JsonReader rr(e, "agent.json");
+        if (rr.str("name", &r.name).ok() && rr.str("version", &r.version).ok() && rr.str("sha256", &r.sha256).ok() &&
+            rr.str("reason", &r.reason).ok()) {
+          rejected_.push_back(r);
+        }
+      }
+    }
+  }
+
+  EDGERUN_ASSIGN_OR_RETURN(std::optional<deploy::ActiveBundle> active, slots_->load_active());
+  if (active) {
+    if (!active->fallback_reason.empty()) {
+      std::cerr << "edgerun agent: " << active->fallback_reason << "\n";
+      EDGERUN_RETURN_IF_ERROR(slots_->activate(active->slot));
+      state_.last_error = active->fallback_reason;
+    }
+    EDGERUN_RETURN_IF_ERROR(serve(*active));
+  }
+  return Status::Ok();
+}
+
+Status Agent::serve(const deploy::ActiveBundle& b) {
+  // The model reads its bytes in place: keep the unpacked files alive as long as the model.
+  struct Serving {
+    deploy::OpenedBundle bundle;
+    std::shared_ptr<const Model> model;
+  };
+  auto serving = std::make_shared<Serving>();
+  serving->bundle = b.bundle;
+  const deploy::NamedFile* f = serving->bundle.file(serving->bundle.manifest.model);
+  if (f == nullptr) return InvalidArgument("bundle has no model file");
+  EDGERUN_ASSIGN_OR_RETURN(serving->model, Model::load_from_buffer(f->data.data(), f->data.size()));
+  std::lock_guard<std::mutex> lock(mu_);
+  model_ = std::shared_ptr<const Model>(serving, serving->model.get());
+  state_.name = b.bundle.manifest.name;
+  state_.version = b.bundle.manifest.version;
+  state_.slot = b.slot;
+  return Status::Ok();
+}
+
+std::shared_ptr<const Model> Agent::model() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return model_;
+}
+
+AgentState Agent::state() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
+bool Agent::was_rejected(const std::string& name, const std::string& version, const std::string& sha256,
+                         std::string* why) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Rejected& r : rejected_) {
+    // A rolled-back version is refused whatever its bytes; a bad file only as those same bytes (so garbage
+    // published under a version number cannot block the real bundle of that version).
+    if (r.name == name && r.version == version && (r.sha256.empty() || r.sha256 == sha256)) {
+      *why = r.reason;
+      return true;
+    }
+  }
+  return false;
+}
+
+Status Agent::save_record() const {
+  json rs = json::array();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Rejected& r : rejected_) {
+      rs.push_back({{"name", r.name}, {"version", r.version}, {"sha256", r.sha256}, {"reason", r.reason}});
+    }
+  }
+  return deploy::write_file_atomic(config_.state_dir + "/agent.json", json{{"rejected", rs}}.dump(2) + "\n");
+}
+
+Status Agent::reject(const Notice& n, const std::string& sha256, const Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rejected_.push_back({n.name, n.version, sha256, why.message()});
+  }
+  return save_record();
+}
+
+Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes) {
+  const std::string part = config_.state_dir + "/download.part", meta = config_.state_dir + "/download.json";
+  // A partial download of another artifact is useless: start over.
+  const std::string want = json{{"url", n.url}, {"sha256", n.sha256}}.dump();
+  auto have = deploy::read_file(meta, 1 << 16);
+  if (!have.ok() || std::string(have->begin(), have->end()) != want) {
+    std::filesystem::remove(part);
+    EDGERUN_RETURN_IF_ERROR(deploy::write_file_atomic(meta, want));
+  }
+  DownloadOptions o = config_.download;
+  if (n.size > 0) o.max_bytes = std::min(o.max_bytes, n.size);
+  auto r = agent::download(n.url, part, o);
+  if (r.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.bytes_downloaded += r->transferred;
+  }
+  if (!r.ok()) return r.status();
+  EDGERUN_ASSIGN_OR_RETURN(*bytes, deploy::read_file(part, o.max_bytes));
+  const auto digest = deploy::sha256(bytes->data(), bytes->size());
+  if ((n.size > 0 && bytes->size() != n.size) ||
+      (!n.sha256.empty() && deploy::to_hex(digest.data(), digest.size()) != n.sha256)) {
+    std::filesystem::remove(part);
+    return IOError("download of " + n.url + ": " + std::to_string(bytes->size()) + " bytes with SHA-256 " +
+                   deploy::to_hex(digest.data(), digest.size()) + ", the notice says " + std::to_string(n.size) +
+                   " bytes with " + n.sha256 + " (corrupted in transit, or the artifact changed); will retry");
+  }
+  return Status::Ok();
+}
+
+Status Agent::install(const Notice& n) {
+  const AgentState now = state();
+  auto version_ok = [&](const std::string& name, const std::string& version, const std::string& sha256) -> Status {
+    if (!now.name.empty() && name != now.name) {
+      return InvalidArgument("bundle is '" + name + "', this device runs '" + now.name + "'");
+    }
+    if (!now.version.empty() && !config_.allow_downgrade) {
+      const int c = deploy::compare_versions(version, now.version);
+      if (c < 0)
+        return InvalidArgument("downgrade refused: " + version + " is older than the installed " + now.version);
+    }
+    std::string why;
+    if (!config_.allow_downgrade && was_rejected(name, version, sha256, &why)) {
+      return InvalidArgument("replay refused: " + name + " " + version + " was rejected or rolled back before (" + why +
+                             ")");
+    }
+    return Status::Ok();
+  };
+  if (!now.version.empty() && n.name == now.name && deploy::compare_versions(n.version, now.version) == 0) {
+    return Status::Ok();  // already running it
+  }
+  EDGERUN_RETURN_IF_ERROR(version_ok(n.name, n.version, n.sha256));
+
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.status = "downloading";
+    state_.target_version = n.version;
+  }
+  publish_state();
+  std::vector<uint8_t> bytes;
+  EDGERUN_RETURN_IF_ERROR(download(n, &bytes));
+  const auto digest = deploy::sha256(bytes.data(), bytes.size());
+  const std::string hex = deploy::to_hex(digest.data(), digest.size());
+  const std::string part = config_.state_dir + "/download.part";
+
+  // The bundle itself is bad: reject it (and the partial file) for good.
+  auto bad = [&](const Status& st) {
+    std::filesystem::remove(part);
+    reject(n, hex, st);
+    return st;
+  };
+  auto opened = deploy::open_bundle(bytes.data(), bytes.size(), verify_, n.url);
+  if (!opened.ok()) return bad(opened.status());
+  const deploy::Manifest& m = opened->manifest;
+  if (m.name != n.name || m.version != n.version) {
+    return bad(InvalidArgument("the bundle is " + m.name + " " + m.version + ", the notice announced " + n.name + " " +
+                               n.version));
+  }
+  if (Status st = deploy::check_target(m, config_.arch, edgerun::version()); !st.ok()) return bad(st);
+  if (Status st = version_ok(m.name, m.version, hex); !st.ok()) return bad(st);
+
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.status = "installing";
+  }
+  publish_state();
+  EDGERUN_ASSIGN_OR_RETURN(const std::string slot, slots_->stage(bytes));
+  // From the slot, as it will be loaded after a reboot.
+  EDGERUN_ASSIGN_OR_RETURN(deploy::ActiveBundle staged, slots_->load(slot));
+  if (Status st = deploy::run_health_check(staged.bundle); !st.ok()) return bad(st);
+  EDGERUN_RETURN_IF_ERROR(slots_->activate(slot));
+  EDGERUN_RETURN_IF_ERROR(serve(staged));
+  std::filesystem::remove(part);
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.status = "updated";
+  state_.target_version.clear();
+  state_.last_error.clear();
+  state_.last_error_check.clear();
+  ++state_.updates;
+  return Status::Ok();
+}
+
+Status Agent::rollback(const Notice& n) {
+  const AgentState now = state();
+  if (now.name != n.name || now.version != n.version) return Status::Ok();  // not running it: nothing to undo
+  const std::string other = slots_->inactive_slot();
+  auto previous = slots_->load(other);
+  if (!previous.ok()) {
+    return InvalidArgument("rollback of " + n.version + " refused: the other slot holds no verified bundle (" +
+                           previous.status().message() + ")");
+  }
+  EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
+  EDGERUN_RETURN_IF_ERROR(slots_->activate(other));
+  EDGERUN_RETURN_IF_ERROR(serve(*previous));
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.status = "rolled_back";
+  state_.target_version.clear();
+  return Status::Ok();
+}
+
+Status Agent::apply(const Notice& n) { return n.action == "rollback" ? rollback(n) : install(n); }
+
+void Agent::publish_state() {
+  const AgentState s = state();
+  std::lock_guard<std::mutex> lock(mqtt_mu_);
+  if (mqtt_) mqtt_->publish(config_.topic_prefix + "/devices/" + config_.device_id + "/state", state_json(s), 1, true);
+}
+
+void Agent::on_message(const std::string& topic, const std::string& payload) {
+  auto n = parse_notice(payload);
+  if (!n.ok()) {
+    std::cerr << "edgerun agent: ignoring a message on " << topic << ": " << n.status().message() << "\n";
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  // The latest instruction wins, except that an older install does not displace a newer one (retained fleet and
+  // device notices arrive in no particular order after a reconnect).
+  const bool newer_install = n->action == "install" && pending_ &&
+                             (deploy::compare_versions(n->version, pending_->version) > 0 ||
+                              (pending_->action == "install" && n->version == pending_->version));
+  if (!pending_ || n->action == "rollback" || newer_install) {
+    if (!pending_ || notice_json(*pending_) != notice_json(*n)) {
+      next_try_ = Clock::now();  // a new notice is tried at once, not after the old one's backoff
+      backoff_ms_ = config_.retry_min_ms;
+    }
+    pending_ = *n;
+  }
+  wake_.notify_all();
+}
+
+int Agent::run(const std::atomic<bool>& stop) {
+  const std::string dev = config_.topic_prefix + "/devices/" + config_.device_id;
+  MqttOptions mo = config_.mqtt;
+  mo.will = MqttOptions::Will{dev + "/online", "false", 1, true};
+  auto client = MqttClient::create(
+      mo, [this](const std::string& t, const std::string& p) { on_message(t, p); },
+      [this, dev](bool connected) {
+        if (!connected) return;
+        std::lock_guard<std::mutex> lock(mqtt_mu_);
+        if (!mqtt_) return;
+        mqtt_->publish(dev + "/online", "true", 1, true);
+        mqtt_->publish(dev + "/state", state_json(state()), 1, true);
+      });
+  if (!client.ok()) {
+    std::cerr << "edgerun agent: " << client.status().message() << "\n";
+    return 1;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mqtt_mu_);
+    mqtt_ = std::move(client).value();
+    mqtt_->subscribe(config_.topic_prefix + "/notice");
+    mqtt_->subscribe(dev + "/notice");
+    // The connection handler may have run before mqtt_ was set; then announce here.
+    if (mqtt_->connected()) mqtt_->publish(dev + "/online", "true", 1, true);
+  }
+  publish_state();
+
+  std::mt19937 rng(std::random_device{}());
+  while (!stop) {
+    std::optional<Notice> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
+      if (pending_ && Clock::now() >= next_try_) job = pending_;
+    }
+    if (!job) continue;
+    const Status st = apply(*job);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const bool same = pending_ && notice_json(*pending_) == notice_json(*job);
+      const bool transient = st.code() == StatusCode::kIOError;
+      if (st.ok()) {
+        backoff_ms_ = config_.retry_min_ms;
+        if (state_.status != "updated" && state_.status != "rolled_back") state_.status = "idle";
+      } else {
+        std::cerr << "edgerun agent: " << job->action << " " << job->name << " " << job->version << ": " << st.message()
+                  << (transient ? " (will retry)" : "") << "\n";
+        state_.last_error = st.message();
+        const std::string check = check_of(st);
+        state_.last_error_check = !check.empty() ? check : (transient ? "download" : "version");
+        ++state_.failures;
+        state_.status = transient ? "retrying" : "failed";
+        if (!transient) state_.target_version.clear();
+      }
+      if (transient && same) {
+        const int wait = std::uniform_int_distribution<int>(backoff_ms_ / 2, backoff_ms_)(rng);
+        next_try_ = Clock::now() + std::chrono::milliseconds(wait);
+        backoff_ms_ = std::min(backoff_ms_ * 2, config_.retry_max_ms);
+      } else if (same) {
+        pending_.reset();
+      }
+    }
+    publish_state();
+  }
+  std::lock_guard<std::mutex> lock(mqtt_mu_);
+  if (mqtt_) mqtt_->publish(dev + "/online", "false", 1, true);
+  mqtt_.reset();
+  return 0;
+}
+
+}  // namespace edgerun::agent
