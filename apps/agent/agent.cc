@@ -10,6 +10,7 @@
 #include "agent/messages.h"
 #include "deploy/files.h"
 #include "deploy/health.h"
+#include "vision/labels.h"
 
 namespace edgerun::agent {
 namespace {
@@ -63,6 +64,8 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   }
   EDGERUN_RETURN_IF_ERROR(r.flag("allow_downgrade", &c.allow_downgrade));
   EDGERUN_RETURN_IF_ERROR(r.str("arch", &c.arch));
+  c.socket = "agent.sock";
+  EDGERUN_RETURN_IF_ERROR(r.str("socket", &c.socket));
   if (c.arch.empty()) c.arch = deploy::host_arch();
   EDGERUN_RETURN_IF_ERROR(r.num<uint64_t>("max_unpacked_bytes", 1, 1ull << 40, &c.max_unpacked_bytes));
   EDGERUN_ASSIGN_OR_RETURN(JsonReader m, r.object("mqtt"));
@@ -81,6 +84,7 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   EDGERUN_RETURN_IF_ERROR(rt.num("max_ms", 1, 86400000, &c.retry_max_ms));
   const std::string base = std::filesystem::path(path).parent_path().string();
   c.state_dir = resolve(base, c.state_dir);
+  if (!c.socket.empty()) c.socket = resolve(c.state_dir, c.socket);
   for (std::string& k : c.trusted_keys) k = resolve(base, k);
   for (std::string& k : c.decryption_keys) k = resolve(base, k);
   c.mqtt.client_id = "edgerun-" + c.device_id;
@@ -143,27 +147,33 @@ Status Agent::init() {
 }
 
 Status Agent::serve(const deploy::ActiveBundle& b) {
-  // The model reads its bytes in place: keep the unpacked files alive as long as the model.
-  struct Serving {
-    deploy::OpenedBundle bundle;
-    std::shared_ptr<const Model> model;
-  };
   auto serving = std::make_shared<Serving>();
   serving->bundle = b.bundle;
-  const deploy::NamedFile* f = serving->bundle.file(serving->bundle.manifest.model);
+  const deploy::Manifest& m = serving->bundle.manifest;
+  const deploy::NamedFile* f = serving->bundle.file(m.model);
   if (f == nullptr) return InvalidArgument("bundle has no model file");
   EDGERUN_ASSIGN_OR_RETURN(serving->model, Model::load_from_buffer(f->data.data(), f->data.size()));
+  serving->labels = serving->model->metadata().labels;
+  if (const deploy::NamedFile* l = m.labels.empty() ? nullptr : serving->bundle.file(m.labels); l != nullptr) {
+    EDGERUN_ASSIGN_OR_RETURN(serving->labels,
+                             vision::parse_labels(std::string(l->data.begin(), l->data.end()), m.labels));
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  model_ = std::shared_ptr<const Model>(serving, serving->model.get());
-  state_.name = b.bundle.manifest.name;
-  state_.version = b.bundle.manifest.version;
+  serving_ = std::move(serving);
+  state_.name = m.name;
+  state_.version = m.version;
   state_.slot = b.slot;
   return Status::Ok();
 }
 
+std::shared_ptr<const Serving> Agent::serving() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return serving_;
+}
+
 std::shared_ptr<const Model> Agent::model() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return model_;
+  return serving_ ? std::shared_ptr<const Model>(serving_, serving_->model.get()) : nullptr;
 }
 
 AgentState Agent::state() const {
@@ -379,6 +389,15 @@ int Agent::run(const std::atomic<bool>& stop) {
     if (mqtt_->connected()) mqtt_->publish(dev + "/online", "true", 1, true);
   }
   publish_state();
+
+  std::unique_ptr<ModelServer> server;
+  if (!config_.socket.empty()) {
+    server = std::make_unique<ModelServer>(config_.socket, [this] { return serving(); });
+    if (Status st = server->start(); !st.ok()) {
+      std::cerr << "edgerun agent: " << st.message() << "\n";
+      return 1;
+    }
+  }
 
   std::mt19937 rng(std::random_device{}());
   while (!stop) {

