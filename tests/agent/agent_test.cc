@@ -164,6 +164,15 @@ class AgentTest : public ::testing::Test {
     return messages_[topic];
   }
 
+  // Connects the test's MQTT client, starts the agent and installs 1.0.0 on it.
+  void start_with_first_version(testenv::TestBroker& broker, testenv::TestArtifactServer& server,
+                                const std::string& state_dir = "") {
+    connect(broker.port());
+    start_agent(broker.port(), state_dir);
+    send(put_bundle(server, {.version = "1.0.0"}));
+    ASSERT_TRUE(wait_version("1.0.0")) << state_json(agent_->state());
+  }
+
   // Asks the agent's local socket to classify a small photo; returns the version that answered.
   std::string served_version() {
     const std::string image = dir_.path() + "/photo.bmp";
@@ -247,10 +256,7 @@ TEST_F(AgentTest, InstallsUpdatesAndPublishesItsState) {
 TEST_F(AgentTest, BadBundlesAreRejectedWithTheirReasonAndTheOldModelKeepsServing) {
   EDGERUN_START_BROKER(broker);
   EDGERUN_START_ARTIFACT_SERVER(server);
-  connect(broker.port());
-  start_agent(broker.port());
-  send(put_bundle(server, {.version = "1.0.0"}));
-  ASSERT_TRUE(wait_version("1.0.0"));
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
   const auto serving = agent_->model();
 
   struct Case {
@@ -324,10 +330,7 @@ TEST_F(AgentTest, BadBundlesAreRejectedWithTheirReasonAndTheOldModelKeepsServing
 TEST_F(AgentTest, CorruptionInTransitIsRetriedUntilTheDownloadIsRight) {
   EDGERUN_START_BROKER(broker);
   EDGERUN_START_ARTIFACT_SERVER(server);
-  connect(broker.port());
-  start_agent(broker.port());
-  send(put_bundle(server, {.version = "1.0.0"}));
-  ASSERT_TRUE(wait_version("1.0.0"));
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
   ASSERT_TRUE(server.control(R"({"corrupt_byte": 300})").ok());
   send(put_bundle(server, {.version = "1.1.0"}));
   ASSERT_TRUE(wait_for([](const AgentState& s) { return s.status == "retrying"; }));
@@ -340,10 +343,7 @@ TEST_F(AgentTest, CorruptionInTransitIsRetriedUntilTheDownloadIsRight) {
 TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyReturn) {
   EDGERUN_START_BROKER(broker);
   EDGERUN_START_ARTIFACT_SERVER(server);
-  connect(broker.port());
-  start_agent(broker.port());
-  send(put_bundle(server, {.version = "1.0.0"}));
-  ASSERT_TRUE(wait_version("1.0.0"));
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
   const auto serving = agent_->model();
 
   // The artifact server goes away: the agent retries with backoff and keeps its model.
