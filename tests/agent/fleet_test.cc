@@ -79,12 +79,12 @@ class FleetTest : public ::testing::Test {
 
   nlohmann::json publish(const std::string& bundle_path, int broker_port, const std::string& artifacts,
                          const std::string& base_url, const std::string& canary) {
-    const auto r =
-        testcli::run_cli("fleet publish " + bundle_path + " --broker 127.0.0.1:" + std::to_string(broker_port) +
-                             " --prefix fleet --artifacts " + artifacts + " --base-url " + base_url + " --trust " +
-                             dir_.path() + "/release.pub --expect-devices " + std::to_string(kDevices) +
-                             " --discover-ms 1000 --stage-timeout 120000 --canary " + canary + " --json",
-                         false);
+    const auto r = testcli::run_cli(
+        "fleet publish " + bundle_path + " --broker 127.0.0.1:" + std::to_string(broker_port) +
+            " --prefix fleet --artifacts " + artifacts + (base_url.empty() ? "" : " --base-url " + base_url) +
+            " --trust " + dir_.path() + "/release.pub --expect-devices " + std::to_string(kDevices) +
+            " --discover-ms 1000 --stage-timeout 120000 --canary " + canary + " --json",
+        false);
     auto j = nlohmann::json::parse(r.output, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.output;
     j["exit_code"] = r.exit_code;
@@ -137,13 +137,14 @@ TEST_F(FleetTest, CanaryRolloutCompletesAndBadBundlesHaltAtTheCanaries) {
   ASSERT_EQ(r["exit_code"], 0) << r.dump(2);
   EXPECT_EQ(r["updated"], kDevices);
 
-  // 2.0.0: 10% canaries, then all.
-  r = publish(write_bundle(bundle("2.0.0", "any", false), "v2.erb"), broker.port(), server.dir(), base, "10");
+  // 2.0.0: 10% canaries, then all; uploaded to the artifact server with HTTP PUT this time.
+  r = publish(write_bundle(bundle("2.0.0", "any", false), "v2.erb"), broker.port(), base, "", "10");
   ASSERT_EQ(r["exit_code"], 0) << r.dump(2);
   EXPECT_EQ(r["halted"], false);
   EXPECT_EQ(r["canaries"], 5);
   EXPECT_EQ(r["updated"], kDevices);
   EXPECT_EQ(r["failed"], 0);
+  EXPECT_TRUE(std::filesystem::exists(server.path("tiny-2.0.0.erb")));
   std::cout << "[ fleet    ] 2.0.0 to " << kDevices << " devices, 10% canary: " << r["seconds_total"]
             << " s in all (canary stage " << r["seconds_canary"] << " s), devices downloaded " << r["bytes_downloaded"]
             << " bytes\n";
