@@ -225,6 +225,9 @@ Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes) {
   }
   DownloadOptions o = config_.download;
   if (n.size > 0) o.max_bytes = std::min(o.max_bytes, n.size);
+  // A stop request (SIGTERM) ends a long download at once; the partial file resumes next time.
+  const std::atomic<bool>* stop = stop_;
+  o.progress = [stop](uint64_t, uint64_t) { return stop == nullptr || !*stop; };
   auto r = agent::download(n.url, part, o);
   if (r.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -364,6 +367,7 @@ void Agent::on_message(const std::string& topic, const std::string& payload) {
 }
 
 int Agent::run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
   const std::string dev = config_.topic_prefix + "/devices/" + config_.device_id;
   MqttOptions mo = config_.mqtt;
   mo.will = MqttOptions::Will{dev + "/online", "false", 1, true};
@@ -439,6 +443,7 @@ int Agent::run(const std::atomic<bool>& stop) {
   std::lock_guard<std::mutex> lock(mqtt_mu_);
   if (mqtt_) mqtt_->publish(dev + "/online", "false", 1, true);
   mqtt_.reset();
+  stop_ = nullptr;
   return 0;
 }
 

@@ -92,6 +92,7 @@ class Agent {
   void on_message(const std::string& topic, const std::string& payload);
 
   AgentConfig config_;
+  const std::atomic<bool>* stop_ = nullptr;  // run()'s stop flag, which also aborts a download in progress
   deploy::VerifyOptions verify_;
   std::unique_ptr<deploy::SlotStore> slots_;
   std::mutex mqtt_mu_;  // guards mqtt_ (publishing happens from the worker and the network thread)
