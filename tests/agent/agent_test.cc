@@ -340,6 +340,34 @@ TEST_F(AgentTest, CorruptionInTransitIsRetriedUntilTheDownloadIsRight) {
   ASSERT_TRUE(wait_version("1.1.0")) << state_json(agent_->state());
 }
 
+// A download cut short by a restart resumes where it stopped (one Range request), not from zero.
+TEST_F(AgentTest, ResumesAnInterruptedDownloadAfterARestart) {
+  EDGERUN_START_BROKER(broker);
+  EDGERUN_START_ARTIFACT_SERVER(server);
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
+  ASSERT_TRUE(server.control(R"({"chunk_delay_ms": 20})").ok());  // 2 MB at ~3 MB/s
+  const Notice next = put_bundle(server, {.version = "1.1.0", .padding = 2 << 20});
+  const auto before = server.stats().value();
+  send(next);
+  const std::string part = dir_.path() + "/state/download.part";
+  for (int i = 0; i < 1500 && (!std::filesystem::exists(part) || std::filesystem::file_size(part) < (512u << 10));
+       ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  stop_agent();  // aborts the download; the partial file stays
+  const uint64_t kept = std::filesystem::exists(part) ? std::filesystem::file_size(part) : 0;
+  ASSERT_GE(kept, 512u << 10);
+  ASSERT_LT(kept, next.size);
+  ASSERT_TRUE(server.control(R"({"chunk_delay_ms": null})").ok());
+  start_agent(broker.port());
+  ASSERT_TRUE(wait_version("1.1.0")) << state_json(agent_->state());
+  const auto after = server.stats().value();
+  EXPECT_GE(after.range_requests - before.range_requests, 1u);
+  // Sent in all: the first attempt's bytes plus the rest, far less than the bundle twice.
+  EXPECT_LT(after.bytes_sent - before.bytes_sent, next.size + next.size / 2);
+  EXPECT_FALSE(std::filesystem::exists(part));
+}
+
 TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyReturn) {
   EDGERUN_START_BROKER(broker);
   EDGERUN_START_ARTIFACT_SERVER(server);
