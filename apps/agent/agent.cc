@@ -36,6 +36,7 @@ std::string check_of(const Status& st) {
   }
   if (m.find("decryption failed") != std::string::npos) return "decryption";
   if (m.find("health check failed") != std::string::npos) return "health";
+  if (m.find("cannot be served") != std::string::npos) return "serve";
   return "";
 }
 
@@ -141,29 +142,37 @@ Status Agent::init() {
       EDGERUN_RETURN_IF_ERROR(slots_->activate(active->slot));
       state_.last_error = active->fallback_reason;
     }
-    EDGERUN_RETURN_IF_ERROR(serve(*active));
+    EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(*active));
+    use(std::move(serving), active->slot);
   }
   return Status::Ok();
 }
 
-Status Agent::serve(const deploy::ActiveBundle& b) {
+Result<std::shared_ptr<const Serving>> Agent::prepare(const deploy::ActiveBundle& b) const {
   auto serving = std::make_shared<Serving>();
   serving->bundle = b.bundle;
   const deploy::Manifest& m = serving->bundle.manifest;
+  const std::string what = "bundle " + m.name + " " + m.version + ": cannot be served: ";
   const deploy::NamedFile* f = serving->bundle.file(m.model);
-  if (f == nullptr) return InvalidArgument("bundle has no model file");
-  EDGERUN_ASSIGN_OR_RETURN(serving->model, Model::load_from_buffer(f->data.data(), f->data.size()));
+  if (f == nullptr) return InvalidArgument(what + "no model file");
+  auto model = Model::load_from_buffer(f->data.data(), f->data.size());
+  if (!model.ok()) return InvalidArgument(what + model.status().message());
+  serving->model = std::move(model).value();
   serving->labels = serving->model->metadata().labels;
   if (const deploy::NamedFile* l = m.labels.empty() ? nullptr : serving->bundle.file(m.labels); l != nullptr) {
-    EDGERUN_ASSIGN_OR_RETURN(serving->labels,
-                             vision::parse_labels(std::string(l->data.begin(), l->data.end()), m.labels));
+    auto labels = vision::parse_labels(std::string(l->data.begin(), l->data.end()), m.labels);
+    if (!labels.ok()) return InvalidArgument(what + labels.status().message());
+    serving->labels = std::move(labels).value();
   }
+  return std::shared_ptr<const Serving>(std::move(serving));
+}
+
+void Agent::use(std::shared_ptr<const Serving> serving, const std::string& slot) {
   std::lock_guard<std::mutex> lock(mu_);
+  state_.name = serving->bundle.manifest.name;
+  state_.version = serving->bundle.manifest.version;
+  state_.slot = slot;
   serving_ = std::move(serving);
-  state_.name = m.name;
-  state_.version = m.version;
-  state_.slot = b.slot;
-  return Status::Ok();
 }
 
 std::shared_ptr<const Serving> Agent::serving() const {
@@ -306,8 +315,11 @@ Status Agent::install(const Notice& n) {
   // From the slot, as it will be loaded after a reboot.
   EDGERUN_ASSIGN_OR_RETURN(deploy::ActiveBundle staged, slots_->load(slot));
   if (Status st = deploy::run_health_check(staged.bundle); !st.ok()) return bad(st);
+  // Everything that can fail happens before the switch: after it, the served model is swapped in place.
+  auto serving = prepare(staged);
+  if (!serving.ok()) return bad(serving.status());
   EDGERUN_RETURN_IF_ERROR(slots_->activate(slot));
-  EDGERUN_RETURN_IF_ERROR(serve(staged));
+  use(std::move(serving).value(), slot);
   std::filesystem::remove(part);
   std::lock_guard<std::mutex> lock(mu_);
   state_.status = "updated";
@@ -327,9 +339,10 @@ Status Agent::rollback(const Notice& n) {
     return InvalidArgument("rollback of " + n.version + " refused: the other slot holds no verified bundle (" +
                            previous.status().message() + ")");
   }
+  EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(*previous));
   EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
   EDGERUN_RETURN_IF_ERROR(slots_->activate(other));
-  EDGERUN_RETURN_IF_ERROR(serve(*previous));
+  use(std::move(serving), other);
   std::lock_guard<std::mutex> lock(mu_);
   state_.status = "rolled_back";
   state_.target_version.clear();

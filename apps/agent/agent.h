@@ -83,7 +83,9 @@ class Agent {
   Status install(const Notice& n);
   Status rollback(const Notice& n);
   Status download(const Notice& n, std::vector<uint8_t>* bytes);
-  Status serve(const deploy::ActiveBundle& b);
+  // The in-memory model of a bundle (loaded, labels parsed): all that can fail before a switch.
+  Result<std::shared_ptr<const Serving>> prepare(const deploy::ActiveBundle& b) const;
+  void use(std::shared_ptr<const Serving> serving, const std::string& slot);
   Status reject(const Notice& n, const std::string& sha256, const Status& why);
   bool was_rejected(const std::string& name, const std::string& version, const std::string& sha256,
                     std::string* why) const;

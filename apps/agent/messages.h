@@ -34,7 +34,7 @@ struct AgentState {
   std::string status = "idle";      // idle, downloading, installing, updated, retrying, failed, rolled_back
   std::string target_version;       // the version being worked on, if any
   std::string last_error;
-  std::string last_error_check;   // download, structure, signature, decryption, contents, version, health, ...
+  std::string last_error_check;   // download, structure, signature, decryption, contents, version, health, serve
   uint64_t bytes_downloaded = 0;  // by this process, all attempts
   int updates = 0, failures = 0;  // by this process
 };

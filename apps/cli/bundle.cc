@@ -12,6 +12,7 @@
 #include "deploy/keys.h"
 #include "io/npy/npy.h"
 #include "vision/image.h"
+#include "vision/labels.h"
 
 namespace edgerun::cli {
 namespace {
@@ -118,6 +119,10 @@ int run_create(const CreateFlags& o) {
   if (!o.labels.empty()) {
     auto labels = deploy::read_file(o.labels, 64 << 20);
     if (!labels.ok()) return fail(labels.status());
+    // Devices parse it before switching to the model: refuse here what they would refuse there.
+    if (auto parsed = vision::parse_labels(std::string(labels->begin(), labels->end()), o.labels); !parsed.ok()) {
+      return fail(parsed.status());
+    }
     m.labels = std::filesystem::path(o.labels).filename().string();
     files.push_back({m.labels, std::move(labels).value()});
   }

@@ -50,6 +50,7 @@ struct BundleSpec {
   const deploy::SecretKey* signer = nullptr;  // default: the trusted release key
   bool bad_health = false;                    // the expected output of another input
   size_t padding = 0;                         // incompressible bytes added, for downloads worth interrupting
+  std::string labels;                         // a labels file's text, when set
 };
 
 class AgentTest : public ::testing::Test {
@@ -88,6 +89,10 @@ class AgentTest : public ::testing::Test {
       files.push_back(deploy::make_health_check(model, other, &unused).value()[1]);
     } else {
       files.push_back((*health)[1]);
+    }
+    if (!spec.labels.empty()) {
+      m.labels = "labels.txt";
+      files.push_back({"labels.txt", std::vector<uint8_t>(spec.labels.begin(), spec.labels.end())});
     }
     if (spec.padding > 0) {
       std::vector<uint8_t> pad(spec.padding);
@@ -285,6 +290,8 @@ TEST_F(AgentTest, BadBundlesAreRejectedWithTheirReasonAndTheOldModelKeepsServing
   cases.push_back({"downgrade", put_bundle(server, {.version = "0.9.0"}), "downgrade refused", "version"});
   cases.push_back({"health", put_bundle(server, {.version = "2.0.3", .bad_health = true}),
                    "health check failed: output element", "health"});
+  cases.push_back({"labels", put_bundle(server, {.version = "2.0.6", .labels = "\n\n"}),
+                   "cannot be served: labels.txt: label file has no labels", "serve"});
   {
     Notice lying = put_bundle(server, {.version = "2.0.4"});
     lying.version = "2.0.5";

@@ -102,6 +102,12 @@ TEST_F(CliBundle, BadUsageAndHelp) {
               "/tests/goldens/ops/tiny_float_classifier.tflite --name x --version 1.0 -o " + p("x.erb"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Contains(r.output, "'1.0' is not a semantic version")) << r.output;
+  std::ofstream(dir_ + "/empty.txt") << "\n";
+  r = run_cli("bundle create --model " + std::string(EDGERUN_SOURCE_DIR) +
+              "/tests/goldens/ops/tiny_float_classifier.tflite --labels " + p("empty.txt") +
+              " --name x --version 1.0.0 -o " + p("x.erb"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.output, "label file has no labels")) << r.output;
 }
 
 }  // namespace
