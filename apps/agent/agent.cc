@@ -142,15 +142,16 @@ Status Agent::init() {
       EDGERUN_RETURN_IF_ERROR(slots_->activate(active->slot));
       state_.last_error = active->fallback_reason;
     }
-    EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(*active));
-    use(std::move(serving), active->slot);
+    const std::string slot = active->slot;
+    EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(std::move(*active)));
+    use(std::move(serving), slot);
   }
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const Serving>> Agent::prepare(const deploy::ActiveBundle& b) const {
+Result<std::shared_ptr<const Serving>> Agent::prepare(deploy::ActiveBundle b) const {
   auto serving = std::make_shared<Serving>();
-  serving->bundle = b.bundle;
+  serving->bundle = std::move(b.bundle);
   const deploy::Manifest& m = serving->bundle.manifest;
   const std::string what = "bundle " + m.name + " " + m.version + ": cannot be served: ";
   const deploy::NamedFile* f = serving->bundle.file(m.model);
@@ -223,7 +224,7 @@ Status Agent::reject(const Notice& n, const std::string& sha256, const Status& w
   return save_record();
 }
 
-Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes) {
+Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes, std::string* sha256_hex) {
   const std::string part = config_.state_dir + "/download.part", meta = config_.state_dir + "/download.json";
   // A partial download of another artifact is useless: start over.
   const std::string want = json{{"url", n.url}, {"sha256", n.sha256}}.dump();
@@ -245,12 +246,12 @@ Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes) {
   if (!r.ok()) return r.status();
   EDGERUN_ASSIGN_OR_RETURN(*bytes, deploy::read_file(part, o.max_bytes));
   const auto digest = deploy::sha256(bytes->data(), bytes->size());
-  if ((n.size > 0 && bytes->size() != n.size) ||
-      (!n.sha256.empty() && deploy::to_hex(digest.data(), digest.size()) != n.sha256)) {
+  *sha256_hex = deploy::to_hex(digest.data(), digest.size());
+  if ((n.size > 0 && bytes->size() != n.size) || (!n.sha256.empty() && *sha256_hex != n.sha256)) {
     std::filesystem::remove(part);
     return IOError("download of " + n.url + ": " + std::to_string(bytes->size()) + " bytes with SHA-256 " +
-                   deploy::to_hex(digest.data(), digest.size()) + ", the notice says " + std::to_string(n.size) +
-                   " bytes with " + n.sha256 + " (corrupted in transit, or the artifact changed); will retry");
+                   *sha256_hex + ", the notice says " + std::to_string(n.size) + " bytes with " + n.sha256 +
+                   " (corrupted in transit, or the artifact changed); will retry");
   }
   return Status::Ok();
 }
@@ -285,9 +286,8 @@ Status Agent::install(const Notice& n) {
   }
   publish_state();
   std::vector<uint8_t> bytes;
-  EDGERUN_RETURN_IF_ERROR(download(n, &bytes));
-  const auto digest = deploy::sha256(bytes.data(), bytes.size());
-  const std::string hex = deploy::to_hex(digest.data(), digest.size());
+  std::string hex;
+  EDGERUN_RETURN_IF_ERROR(download(n, &bytes, &hex));
   const std::string part = config_.state_dir + "/download.part";
 
   // The bundle itself is bad: reject it (and the partial file) for good.
@@ -316,7 +316,7 @@ Status Agent::install(const Notice& n) {
   EDGERUN_ASSIGN_OR_RETURN(deploy::ActiveBundle staged, slots_->load(slot));
   if (Status st = deploy::run_health_check(staged.bundle); !st.ok()) return bad(st);
   // Everything that can fail happens before the switch: after it, the served model is swapped in place.
-  auto serving = prepare(staged);
+  auto serving = prepare(std::move(staged));
   if (!serving.ok()) return bad(serving.status());
   EDGERUN_RETURN_IF_ERROR(slots_->activate(slot));
   use(std::move(serving).value(), slot);
@@ -339,7 +339,7 @@ Status Agent::rollback(const Notice& n) {
     return InvalidArgument("rollback of " + n.version + " refused: the other slot holds no verified bundle (" +
                            previous.status().message() + ")");
   }
-  EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(*previous));
+  EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(std::move(*previous)));
   EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
   EDGERUN_RETURN_IF_ERROR(slots_->activate(other));
   use(std::move(serving), other);

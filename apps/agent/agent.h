@@ -82,9 +82,9 @@ class Agent {
  private:
   Status install(const Notice& n);
   Status rollback(const Notice& n);
-  Status download(const Notice& n, std::vector<uint8_t>* bytes);
+  Status download(const Notice& n, std::vector<uint8_t>* bytes, std::string* sha256_hex);
   // The in-memory model of a bundle (loaded, labels parsed): all that can fail before a switch.
-  Result<std::shared_ptr<const Serving>> prepare(const deploy::ActiveBundle& b) const;
+  Result<std::shared_ptr<const Serving>> prepare(deploy::ActiveBundle b) const;
   void use(std::shared_ptr<const Serving> serving, const std::string& slot);
   Status reject(const Notice& n, const std::string& sha256, const Status& why);
   bool was_rejected(const std::string& name, const std::string& version, const std::string& sha256,
