@@ -10,6 +10,7 @@
 #include "agent/messages.h"
 #include "deploy/files.h"
 #include "deploy/health.h"
+#include "deploy/json_fields.h"
 #include "vision/labels.h"
 
 namespace edgerun::agent {
@@ -51,11 +52,11 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   EDGERUN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, deploy::read_file(path, kMaxConfigBytes));
   const json j = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument(path + ": not a JSON object");
-  const JsonReader r(j, path);
+  const deploy::JsonFields r(j, path);
   AgentConfig c;
-  EDGERUN_RETURN_IF_ERROR(r.str("device_id", &c.device_id, true));
+  EDGERUN_RETURN_IF_ERROR(r.str("device_id", &c.device_id, deploy::Need::kRequired));
   if (!safe_id(c.device_id)) return InvalidArgument(path + ": device_id must be 1-64 of [A-Za-z0-9._-]");
-  EDGERUN_RETURN_IF_ERROR(r.str("state_dir", &c.state_dir, true));
+  EDGERUN_RETURN_IF_ERROR(r.str("state_dir", &c.state_dir, deploy::Need::kRequired));
   EDGERUN_RETURN_IF_ERROR(r.strings("trusted_keys", &c.trusted_keys));
   if (c.trusted_keys.empty()) return InvalidArgument(path + ": \"trusted_keys\" must name at least one public key");
   EDGERUN_RETURN_IF_ERROR(r.strings("decryption_keys", &c.decryption_keys));
@@ -69,18 +70,18 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   EDGERUN_RETURN_IF_ERROR(r.str("socket", &c.socket));
   if (c.arch.empty()) c.arch = deploy::host_arch();
   EDGERUN_RETURN_IF_ERROR(r.num<uint64_t>("max_unpacked_bytes", 1, 1ull << 40, &c.max_unpacked_bytes));
-  EDGERUN_ASSIGN_OR_RETURN(JsonReader m, r.object("mqtt"));
+  EDGERUN_ASSIGN_OR_RETURN(deploy::JsonFields m, r.object("mqtt"));
   EDGERUN_RETURN_IF_ERROR(m.str("host", &c.mqtt.host));
   EDGERUN_RETURN_IF_ERROR(m.num("port", 1, 65535, &c.mqtt.port));
   EDGERUN_RETURN_IF_ERROR(m.num("keepalive_s", 5, 3600, &c.mqtt.keepalive_s));
   EDGERUN_RETURN_IF_ERROR(m.num("reconnect_min_ms", 10, 3600000, &c.mqtt.reconnect_min_ms));
   EDGERUN_RETURN_IF_ERROR(m.num("reconnect_max_ms", 10, 3600000, &c.mqtt.reconnect_max_ms));
-  EDGERUN_ASSIGN_OR_RETURN(JsonReader d, r.object("download"));
+  EDGERUN_ASSIGN_OR_RETURN(deploy::JsonFields d, r.object("download"));
   EDGERUN_RETURN_IF_ERROR(d.num<uint64_t>("max_bytes", 1, 1ull << 40, &c.download.max_bytes));
   EDGERUN_RETURN_IF_ERROR(d.num("connect_timeout_ms", 1, 3600000, &c.download.connect_timeout_ms));
   EDGERUN_RETURN_IF_ERROR(d.num("stall_timeout_ms", 1, 3600000, &c.download.stall_timeout_ms));
   EDGERUN_RETURN_IF_ERROR(d.num("total_timeout_ms", 0, 86400000, &c.download.total_timeout_ms));
-  EDGERUN_ASSIGN_OR_RETURN(JsonReader rt, r.object("retry"));
+  EDGERUN_ASSIGN_OR_RETURN(deploy::JsonFields rt, r.object("retry"));
   EDGERUN_RETURN_IF_ERROR(rt.num("min_ms", 1, 3600000, &c.retry_min_ms));
   EDGERUN_RETURN_IF_ERROR(rt.num("max_ms", 1, 86400000, &c.retry_max_ms));
   const std::string base = std::filesystem::path(path).parent_path().string();
@@ -126,7 +127,7 @@ Status Agent::init() {
       for (const json& e : j["rejected"]) {
         if (!e.is_object()) continue;
         Rejected r;
-        const JsonReader rr(e, "agent.json");
+        const deploy::JsonFields rr(e, "agent.json");
         if (rr.str("name", &r.name).ok() && rr.str("version", &r.version).ok() && rr.str("sha256", &r.sha256).ok() &&
             rr.str("reason", &r.reason).ok()) {
           rejected_.push_back(r);

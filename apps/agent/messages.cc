@@ -1,5 +1,8 @@
 #include "agent/messages.h"
 
+#include <nlohmann/json.hpp>
+
+#include "deploy/json_fields.h"
 #include "deploy/keys.h"
 #include "deploy/manifest.h"
 
@@ -10,17 +13,17 @@ using nlohmann::json;
 Result<Notice> parse_notice(const std::string& payload) {
   const json j = json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("notice: not a JSON object");
-  const JsonReader r(j, "notice");
+  const deploy::JsonFields r(j, "notice");
   Notice n;
-  EDGERUN_RETURN_IF_ERROR(r.str("action", &n.action, true));
+  EDGERUN_RETURN_IF_ERROR(r.str("action", &n.action, deploy::Need::kRequired));
   if (n.action != "install" && n.action != "rollback") {
     return InvalidArgument("notice: action '" + n.action + "', expected install or rollback");
   }
-  EDGERUN_RETURN_IF_ERROR(r.str("name", &n.name, true));
-  EDGERUN_RETURN_IF_ERROR(r.str("version", &n.version, true));
+  EDGERUN_RETURN_IF_ERROR(r.str("name", &n.name, deploy::Need::kRequired));
+  EDGERUN_RETURN_IF_ERROR(r.str("version", &n.version, deploy::Need::kRequired));
   EDGERUN_RETURN_IF_ERROR(deploy::check_version(n.version, "notice: version"));
   if (n.action == "install") {
-    EDGERUN_RETURN_IF_ERROR(r.str("url", &n.url, true));
+    EDGERUN_RETURN_IF_ERROR(r.str("url", &n.url, deploy::Need::kRequired));
     EDGERUN_RETURN_IF_ERROR(r.num<uint64_t>("size", 0, 1ull << 40, &n.size));
     EDGERUN_RETURN_IF_ERROR(r.str("sha256", &n.sha256));
     if (!n.sha256.empty() && (n.sha256.size() != 64 || !deploy::from_hex(n.sha256, "notice: sha256").ok())) {
@@ -54,9 +57,9 @@ std::string state_json(const AgentState& s) {
 Result<AgentState> parse_state(const std::string& payload) {
   const json j = json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("state: not a JSON object");
-  const JsonReader r(j, "state");
+  const deploy::JsonFields r(j, "state");
   AgentState s;
-  EDGERUN_RETURN_IF_ERROR(r.str("device", &s.device_id, true));
+  EDGERUN_RETURN_IF_ERROR(r.str("device", &s.device_id, deploy::Need::kRequired));
   EDGERUN_RETURN_IF_ERROR(r.str("name", &s.name));
   EDGERUN_RETURN_IF_ERROR(r.str("version", &s.version));
   EDGERUN_RETURN_IF_ERROR(r.str("slot", &s.slot));

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "deploy/json_fields.h"
+
 namespace edgerun::deploy {
 namespace {
 
@@ -20,74 +22,6 @@ bool safe_name(const std::string& s, bool dots_ok) {
   }
   return true;
 }
-
-// Typed field access that never throws: each names the field in its error.
-class Fields {
- public:
-  Fields(const json& j, std::string where) : j_(j), where_(std::move(where)) {}
-
-  Status string(const char* key, std::string* out, bool required = true) const {
-    const json* v = find(key);
-    if (v == nullptr) return required ? missing(key) : Status::Ok();
-    if (!v->is_string()) return wrong(key, "a string");
-    *out = v->get<std::string>();
-    return Status::Ok();
-  }
-  Status integer(const char* key, int64_t lo, int64_t hi, int64_t* out, bool required = true) const {
-    const json* v = find(key);
-    if (v == nullptr) return required ? missing(key) : Status::Ok();
-    if (!v->is_number_integer() && !v->is_number_unsigned()) return wrong(key, "an integer");
-    const bool in_range = v->is_number_unsigned() ? v->get<uint64_t>() <= static_cast<uint64_t>(hi)
-                                                  : v->get<int64_t>() >= lo && v->get<int64_t>() <= hi;
-    if (!in_range) {
-      return InvalidArgument(where_ + ": \"" + key + "\" is " + v->dump() + ", expected " + std::to_string(lo) + ".." +
-                             std::to_string(hi));
-    }
-    *out = v->is_number_unsigned() ? static_cast<int64_t>(v->get<uint64_t>()) : v->get<int64_t>();
-    return Status::Ok();
-  }
-  Status number(const char* key, double* out) const {
-    const json* v = find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number()) return wrong(key, "a number");
-    *out = v->get<double>();
-    return Status::Ok();
-  }
-  Status floats(const char* key, std::vector<float>* out) const {
-    const json* v = find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_array() || v->size() > 4) return wrong(key, "an array of up to 4 numbers");
-    for (const json& e : *v) {
-      if (!e.is_number()) return wrong(key, "an array of numbers");
-      out->push_back(e.get<float>());
-    }
-    return Status::Ok();
-  }
-  Status bytes(const char* key, size_t size, std::vector<uint8_t>* out) const {
-    std::string text;
-    EDGERUN_RETURN_IF_ERROR(string(key, &text));
-    EDGERUN_ASSIGN_OR_RETURN(*out, from_base64(text, where_ + ": \"" + key + "\""));
-    if (out->size() != size) {
-      return InvalidArgument(where_ + ": \"" + key + "\" is " + std::to_string(out->size()) + " bytes, expected " +
-                             std::to_string(size));
-    }
-    return Status::Ok();
-  }
-  const json* object(const char* key) const { return find(key); }
-  Status missing(const char* key) const { return InvalidArgument(where_ + ": missing \"" + key + "\""); }
-  Status wrong(const char* key, const char* expected) const {
-    return InvalidArgument(where_ + ": \"" + key + "\" is " + type_of(*find(key)) + ", expected " + expected);
-  }
-
- private:
-  static std::string type_of(const json& v) { return v.type_name(); }
-  const json* find(const char* key) const {
-    auto it = j_.find(key);
-    return it == j_.end() ? nullptr : &*it;
-  }
-  const json& j_;
-  std::string where_;
-};
 
 struct SemVer {
   uint64_t major = 0, minor = 0, patch = 0;
@@ -175,51 +109,48 @@ int compare_versions(const std::string& a, const std::string& b) {
 Result<Manifest> parse_manifest(const std::string& text, const std::string& where) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument(where + ": manifest is not a JSON object");
-  const Fields f(j, where + ": manifest");
+  const JsonFields f(j, where + ": manifest");
   Manifest m;
   int64_t format = 0;
-  EDGERUN_RETURN_IF_ERROR(f.integer("format", 1, 1000, &format));
+  EDGERUN_RETURN_IF_ERROR(f.num<int64_t>("format", 1, 1000, &format, Need::kRequired));
   if (format != kManifestFormat) {
     return Unsupported(where + ": manifest format " + std::to_string(format) + ", this edgerun reads format " +
                        std::to_string(kManifestFormat));
   }
-  EDGERUN_RETURN_IF_ERROR(f.string("name", &m.name));
+  EDGERUN_RETURN_IF_ERROR(f.str("name", &m.name, Need::kRequired));
   if (!safe_name(m.name, true)) {
     return InvalidArgument(where + ": manifest name '" + m.name + "' must be 1-128 of [A-Za-z0-9._-]");
   }
-  EDGERUN_RETURN_IF_ERROR(f.string("version", &m.version));
+  EDGERUN_RETURN_IF_ERROR(f.str("version", &m.version, Need::kRequired));
   EDGERUN_RETURN_IF_ERROR(check_version(m.version, where + ": manifest version"));
-  EDGERUN_RETURN_IF_ERROR(f.string("created_at", &m.created_at));
-  EDGERUN_RETURN_IF_ERROR(f.string("model", &m.model));
-  EDGERUN_RETURN_IF_ERROR(f.string("labels", &m.labels, false));
+  EDGERUN_RETURN_IF_ERROR(f.str("created_at", &m.created_at, Need::kRequired));
+  EDGERUN_RETURN_IF_ERROR(f.str("model", &m.model, Need::kRequired));
+  EDGERUN_RETURN_IF_ERROR(f.str("labels", &m.labels));
   int64_t top_k = m.top_k;
-  EDGERUN_RETURN_IF_ERROR(f.integer("top_k", 1, 1000, &top_k, false));
+  EDGERUN_RETURN_IF_ERROR(f.num<int64_t>("top_k", 1, 1000, &top_k));
   m.top_k = static_cast<int>(top_k);
 
-  const json* target = f.object("target");
-  if (target == nullptr || !target->is_object()) return f.missing("target");
-  const Fields t(*target, where + ": manifest target");
-  EDGERUN_RETURN_IF_ERROR(t.string("arch", &m.arch));
+  EDGERUN_ASSIGN_OR_RETURN(const JsonFields t, f.object("target", Need::kRequired));
+  EDGERUN_RETURN_IF_ERROR(t.str("arch", &m.arch, Need::kRequired));
   if (!safe_name(m.arch, true)) return InvalidArgument(where + ": manifest target arch '" + m.arch + "' is not a name");
-  EDGERUN_RETURN_IF_ERROR(t.string("min_edgerun_version", &m.min_edgerun_version));
+  EDGERUN_RETURN_IF_ERROR(t.str("min_edgerun_version", &m.min_edgerun_version, Need::kRequired));
   EDGERUN_RETURN_IF_ERROR(check_version(m.min_edgerun_version, where + ": manifest target min_edgerun_version"));
 
-  if (const json* p = f.object("preprocess"); p != nullptr) {
-    if (!p->is_object()) return f.wrong("preprocess", "an object");
-    const Fields pf(*p, where + ": manifest preprocess");
-    EDGERUN_RETURN_IF_ERROR(pf.string("resize", &m.preprocess.resize, false));
+  {
+    EDGERUN_ASSIGN_OR_RETURN(const JsonFields pf, f.object("preprocess"));
+    EDGERUN_RETURN_IF_ERROR(pf.str("resize", &m.preprocess.resize));
     if (m.preprocess.resize != "bilinear" && m.preprocess.resize != "nearest") {
       return InvalidArgument(where + ": manifest preprocess resize '" + m.preprocess.resize +
                              "', expected bilinear or nearest");
     }
-    EDGERUN_RETURN_IF_ERROR(pf.floats("mean", &m.preprocess.mean));
-    EDGERUN_RETURN_IF_ERROR(pf.floats("std", &m.preprocess.std));
+    EDGERUN_RETURN_IF_ERROR(pf.floats("mean", 4, &m.preprocess.mean));
+    EDGERUN_RETURN_IF_ERROR(pf.floats("std", 4, &m.preprocess.std));
     for (float s : m.preprocess.std) {
       if (!(s > 0)) return InvalidArgument(where + ": manifest preprocess std must be > 0");
     }
   }
 
-  const json* files = f.object("files");
+  const json* files = f.find("files");
   if (files == nullptr) return f.missing("files");
   if (!files->is_array() || files->empty() || files->size() > kMaxFiles) {
     return f.wrong("files", "an array of 1 to 256 file entries");
@@ -230,13 +161,13 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& wher
     const json& e = (*files)[i];
     const std::string w = where + ": manifest files[" + std::to_string(i) + "]";
     if (!e.is_object()) return InvalidArgument(w + " is not an object");
-    const Fields ff(e, w);
+    const JsonFields ff(e, w);
     FileEntry fe;
     int64_t size = 0;
     std::string hash;
-    EDGERUN_RETURN_IF_ERROR(ff.string("name", &fe.name));
-    EDGERUN_RETURN_IF_ERROR(ff.integer("size", 0, int64_t{1} << 40, &size));
-    EDGERUN_RETURN_IF_ERROR(ff.string("sha256", &hash));
+    EDGERUN_RETURN_IF_ERROR(ff.str("name", &fe.name, Need::kRequired));
+    EDGERUN_RETURN_IF_ERROR(ff.num<int64_t>("size", 0, int64_t{1} << 40, &size, Need::kRequired));
+    EDGERUN_RETURN_IF_ERROR(ff.str("sha256", &hash, Need::kRequired));
     if (!safe_name(fe.name, true)) {
       return InvalidArgument(w + ": file name '" + fe.name + "' must be 1-128 of [A-Za-z0-9._-]");
     }
@@ -256,13 +187,12 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& wher
     return InvalidArgument(where + ": manifest labels '" + m.labels + "' is not among its files");
   }
 
-  if (const json* h = f.object("health_check"); h != nullptr) {
-    if (!h->is_object()) return f.wrong("health_check", "an object");
-    const Fields hf(*h, where + ": manifest health_check");
+  if (f.has("health_check")) {
+    EDGERUN_ASSIGN_OR_RETURN(const JsonFields hf, f.object("health_check"));
     HealthCheck hc;
-    EDGERUN_RETURN_IF_ERROR(hf.string("input", &hc.input));
-    EDGERUN_RETURN_IF_ERROR(hf.string("expected", &hc.expected));
-    EDGERUN_RETURN_IF_ERROR(hf.number("max_abs_diff", &hc.max_abs_diff));
+    EDGERUN_RETURN_IF_ERROR(hf.str("input", &hc.input, Need::kRequired));
+    EDGERUN_RETURN_IF_ERROR(hf.str("expected", &hc.expected, Need::kRequired));
+    EDGERUN_RETURN_IF_ERROR(hf.real("max_abs_diff", &hc.max_abs_diff));
     if (!(hc.max_abs_diff >= 0)) return InvalidArgument(where + ": manifest health_check max_abs_diff must be >= 0");
     for (const std::string* n : {&hc.input, &hc.expected}) {
       if (m.file(*n) == nullptr) {
@@ -272,33 +202,32 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& wher
     m.health_check = hc;
   }
 
-  if (const json* e = f.object("encryption"); e != nullptr) {
-    if (!e->is_object()) return f.wrong("encryption", "an object");
-    const Fields ef(*e, where + ": manifest encryption");
+  if (f.has("encryption")) {
+    EDGERUN_ASSIGN_OR_RETURN(const JsonFields ef, f.object("encryption"));
     std::string cipher;
-    EDGERUN_RETURN_IF_ERROR(ef.string("cipher", &cipher));
+    EDGERUN_RETURN_IF_ERROR(ef.str("cipher", &cipher, Need::kRequired));
     if (cipher != "xchacha20poly1305") {
       return Unsupported(where + ": manifest encryption cipher '" + cipher + "', expected xchacha20poly1305");
     }
     Encryption enc;
-    EDGERUN_RETURN_IF_ERROR(ef.bytes("nonce", 24, &enc.nonce));
-    const json* rs = ef.object("recipients");
+    EDGERUN_RETURN_IF_ERROR(ef.base64("nonce", 24, &enc.nonce));
+    const json* rs = ef.find("recipients");
     if (rs == nullptr || !rs->is_array() || rs->empty() || rs->size() > 1024) {
       return InvalidArgument(where + ": manifest encryption needs 1 to 1024 \"recipients\"");
     }
     for (size_t i = 0; i < rs->size(); ++i) {
       const std::string w = where + ": manifest encryption recipients[" + std::to_string(i) + "]";
       if (!(*rs)[i].is_object()) return InvalidArgument(w + " is not an object");
-      const Fields rf((*rs)[i], w);
+      const JsonFields rf((*rs)[i], w);
       Recipient r;
       std::string id;
-      EDGERUN_RETURN_IF_ERROR(rf.string("key_id", &id));
+      EDGERUN_RETURN_IF_ERROR(rf.str("key_id", &id, Need::kRequired));
       EDGERUN_ASSIGN_OR_RETURN(std::vector<uint8_t> idb, from_hex(id, w + ": key_id"));
       if (idb.size() != r.key_id.size()) return InvalidArgument(w + ": key_id must be 16 hex digits");
       std::copy(idb.begin(), idb.end(), r.key_id.begin());
-      EDGERUN_RETURN_IF_ERROR(rf.bytes("ephemeral_public_key", 32, &r.ephemeral_public_key));
-      EDGERUN_RETURN_IF_ERROR(rf.bytes("nonce", 24, &r.nonce));
-      EDGERUN_RETURN_IF_ERROR(rf.bytes("wrapped_key", 48, &r.wrapped_key));
+      EDGERUN_RETURN_IF_ERROR(rf.base64("ephemeral_public_key", 32, &r.ephemeral_public_key));
+      EDGERUN_RETURN_IF_ERROR(rf.base64("nonce", 24, &r.nonce));
+      EDGERUN_RETURN_IF_ERROR(rf.base64("wrapped_key", 48, &r.wrapped_key));
       enc.recipients.push_back(std::move(r));
     }
     m.encryption = std::move(enc);
