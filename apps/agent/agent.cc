@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -319,6 +320,15 @@ Status Agent::install(const Notice& n) {
   // Everything that can fail happens before the switch: after it, the served model is swapped in place.
   auto serving = prepare(std::move(staged));
   if (!serving.ok()) return bad(serving.status());
+  {
+    // A rollback of this version that arrived meanwhile stops it before the switch (the order is carried out next).
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::any_of(rollbacks_.begin(), rollbacks_.end(),
+                    [&](const Notice& r) { return r.name == n.name && r.version == n.version; })) {
+      std::filesystem::remove(part);
+      return Status::Ok();
+    }
+  }
   EDGERUN_RETURN_IF_ERROR(slots_->activate(slot));
   use(std::move(serving).value(), slot);
   std::filesystem::remove(part);
@@ -333,20 +343,27 @@ Status Agent::install(const Notice& n) {
 
 Status Agent::rollback(const Notice& n) {
   const AgentState now = state();
-  if (now.name != n.name || now.version != n.version) return Status::Ok();  // not running it: nothing to undo
-  const std::string other = slots_->inactive_slot();
-  auto previous = slots_->load(other);
-  if (!previous.ok()) {
-    return InvalidArgument("rollback of " + n.version + " refused: the other slot holds no verified bundle (" +
-                           previous.status().message() + ")");
+  std::string why;
+  const bool recorded = was_rejected(n.name, n.version, "", &why);
+  if (now.name == n.name && now.version == n.version) {
+    const std::string other = slots_->inactive_slot();
+    auto previous = slots_->load(other);
+    if (!previous.ok()) {
+      return InvalidArgument("rollback of " + n.version + " refused: the other slot holds no verified bundle (" +
+                             previous.status().message() + ")");
+    }
+    EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(std::move(*previous)));
+    if (!recorded) EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
+    EDGERUN_RETURN_IF_ERROR(slots_->activate(other));
+    use(std::move(serving), other);
+  } else if (!recorded) {
+    // Not running it (the order came before, or instead of, the install): it must never be installed later.
+    EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
   }
-  EDGERUN_ASSIGN_OR_RETURN(std::shared_ptr<const Serving> serving, prepare(std::move(*previous)));
-  EDGERUN_RETURN_IF_ERROR(reject(n, "", InvalidArgument("rolled back by the operator")));
-  EDGERUN_RETURN_IF_ERROR(slots_->activate(other));
-  use(std::move(serving), other);
+  // The acknowledgement the publisher waits for: this version is rolled back here.
   std::lock_guard<std::mutex> lock(mu_);
   state_.status = "rolled_back";
-  state_.target_version.clear();
+  state_.target_version = n.version;
   return Status::Ok();
 }
 
@@ -365,17 +382,24 @@ void Agent::on_message(const std::string& topic, const std::string& payload) {
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  // The latest instruction wins, except that an older install does not displace a newer one (retained fleet and
-  // device notices arrive in no particular order after a reconnect).
-  const bool newer_install = n->action == "install" && pending_ &&
-                             (deploy::compare_versions(n->version, pending_->version) > 0 ||
-                              (pending_->action == "install" && n->version == pending_->version));
-  if (!pending_ || n->action == "rollback" || newer_install) {
-    if (!pending_ || notice_json(*pending_) != notice_json(*n)) {
+  auto changed = [&](const std::optional<Notice>& old) {
+    if (!old || notice_json(*old) != notice_json(*n)) {
       next_try_ = Clock::now();  // a new notice is tried at once, not after the old one's backoff
       backoff_ms_ = config_.retry_min_ms;
     }
-    pending_ = *n;
+  };
+  if (n->action == "rollback") {
+    // Every order is carried out (each version it names is refused from then on); it cancels a pending install
+    // of that version.
+    std::erase_if(rollbacks_, [&](const Notice& r) { return notice_json(r) == notice_json(*n); });
+    if (install_ && install_->name == n->name && install_->version == n->version) install_.reset();
+    changed(std::nullopt);
+    rollbacks_.push_back(*n);
+  } else if (!install_ || deploy::compare_versions(n->version, install_->version) >= 0) {
+    // An older install does not displace a newer one (retained fleet and device notices arrive in no particular
+    // order after a reconnect).
+    changed(install_);
+    install_ = *n;
   }
   wake_.notify_all();
 }
@@ -423,13 +447,22 @@ int Agent::run(const std::atomic<bool>& stop) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait_for(lock, std::chrono::milliseconds(100));
-      if (pending_ && Clock::now() >= next_try_) job = pending_;
+      if (Clock::now() >= next_try_) {
+        if (!rollbacks_.empty()) {
+          job = rollbacks_.front();
+        } else if (install_) {
+          job = install_;
+        }
+      }
     }
     if (!job) continue;
     const Status st = apply(*job);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      const bool same = pending_ && notice_json(*pending_) == notice_json(*job);
+      const std::string done = notice_json(*job);
+      const bool rollback = job->action == "rollback";
+      const bool same = rollback ? !rollbacks_.empty() && notice_json(rollbacks_.front()) == done
+                                 : install_ && notice_json(*install_) == done;
       const bool transient = st.code() == StatusCode::kIOError;
       if (st.ok()) {
         backoff_ms_ = config_.retry_min_ms;
@@ -442,14 +475,16 @@ int Agent::run(const std::atomic<bool>& stop) {
         state_.last_error_check = !check.empty() ? check : (transient ? "download" : "version");
         ++state_.failures;
         state_.status = transient ? "retrying" : "failed";
-        if (!transient) state_.target_version.clear();
+        state_.target_version = job->version;
       }
       if (transient && same) {
         const int wait = std::uniform_int_distribution<int>(backoff_ms_ / 2, backoff_ms_)(rng);
         next_try_ = Clock::now() + std::chrono::milliseconds(wait);
         backoff_ms_ = std::min(backoff_ms_ * 2, config_.retry_max_ms);
+      } else if (same && rollback) {
+        rollbacks_.erase(rollbacks_.begin());
       } else if (same) {
-        pending_.reset();
+        install_.reset();
       }
     }
     publish_state();

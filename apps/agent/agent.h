@@ -104,7 +104,9 @@ class Agent {
   std::condition_variable wake_;
   AgentState state_;
   std::shared_ptr<const Serving> serving_;
-  std::optional<Notice> pending_;  // the notice to act on: the newest install, or a rollback order
+  // What to act on: rollback orders first, in the order they came, then the newest install.
+  std::vector<Notice> rollbacks_;
+  std::optional<Notice> install_;
   std::chrono::steady_clock::time_point next_try_{};
   int backoff_ms_ = 0;
   struct Rejected {

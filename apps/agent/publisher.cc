@@ -187,15 +187,24 @@ Result<PublishReport> publish(const PublishOptions& o, const std::function<void(
     report.halted = true;
     report.halt_reason = halted.message();
     progress("halted: " + halted.message() + "; rolling the canaries back");
+    // Every canary that has not refused the bundle itself is ordered back: it may be running it, or be about to.
     const Notice rollback{"rollback", report.name, report.version, "", 0, ""};
+    const std::map<std::string, AgentState> at_halt = fleet.snapshot();
+    std::vector<std::string> ordered;
     for (const std::string& id : canary_set) {
+      auto it = at_halt.find(id);
+      if (it != at_halt.end() && failed(id, it->second)) continue;
       client->publish(o.topic_prefix + "/devices/" + id + "/notice", notice_json(rollback), 1, true);
+      ordered.push_back(id);
     }
-    // Wait (briefly) until no canary runs the bad version any more, for the report.
+    // Wait (briefly) for each of them to acknowledge, for the report.
     fleet.wait(Clock::now() + std::chrono::seconds(30), [&](const std::map<std::string, AgentState>& s) {
-      for (const std::string& id : canary_set) {
+      for (const std::string& id : ordered) {
         auto it = s.find(id);
-        if (it != s.end() && updated(it->second)) return false;
+        if (it == s.end() || updated(it->second) || it->second.status != "rolled_back" ||
+            it->second.target_version != report.version) {
+          return false;
+        }
       }
       return true;
     });

@@ -326,12 +326,23 @@ TEST_F(AgentTest, BadBundlesAreRejectedWithTheirReasonAndTheOldModelKeepsServing
   stop_agent();
   start_agent(broker.port());
   send(put_bundle(server, {.version = "1.1.0"}, "replayed-again.erb"));
-  ASSERT_TRUE(wait_for([&](const AgentState& s) { return s.failures > 0; }));
+  ASSERT_TRUE(wait_for([&](const AgentState& s) { return s.failures > 0; })) << state_json(agent_->state());
   EXPECT_TRUE(Contains(agent_->state().last_error, "replay refused")) << agent_->state().last_error;
   EXPECT_EQ(agent_->state().version, "1.0.0");
   // And a good, newer bundle still installs.
   send(put_bundle(server, {.version = "3.0.0"}));
   ASSERT_TRUE(wait_version("3.0.0")) << state_json(agent_->state());
+  // A rollback order for a version the device never ran is acknowledged and refuses that version later.
+  send(Notice{"rollback", "tiny", "3.1.0", "", 0, ""}, "test/devices/dev1/notice");
+  ASSERT_TRUE(wait_for([](const AgentState& s) { return s.status == "rolled_back" && s.target_version == "3.1.0"; }))
+      << state_json(agent_->state());
+  EXPECT_EQ(agent_->state().version, "3.0.0");
+  const int before_311 = agent_->state().failures;
+  send(put_bundle(server, {.version = "3.1.0"}));
+  ASSERT_TRUE(wait_for([&](const AgentState& s) { return s.failures > before_311; }));
+  EXPECT_TRUE(Contains(agent_->state().last_error, "replay refused: tiny 3.1.0")) << agent_->state().last_error;
+  EXPECT_EQ(agent_->state().target_version, "3.1.0");
+  EXPECT_EQ(agent_->state().version, "3.0.0");
 }
 
 TEST_F(AgentTest, CorruptionInTransitIsRetriedUntilTheDownloadIsRight) {
@@ -373,6 +384,26 @@ TEST_F(AgentTest, ResumesAnInterruptedDownloadAfterARestart) {
   // Sent in all: the first attempt's bytes plus the rest, far less than the bundle twice.
   EXPECT_LT(after.bytes_sent - before.bytes_sent, next.size + next.size / 2);
   EXPECT_FALSE(std::filesystem::exists(part));
+}
+
+// A rollback order that arrives while the version is still downloading stops the install before the switch.
+TEST_F(AgentTest, ARollbackDuringTheDownloadStopsTheInstallBeforeTheSwitch) {
+  EDGERUN_START_BROKER(broker);
+  EDGERUN_START_ARTIFACT_SERVER(server);
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
+  const auto serving = agent_->model();
+  const int updates = agent_->state().updates;
+  // 2 MB at ~3 MB/s: the order (one MQTT message) comes long before the download ends.
+  ASSERT_TRUE(server.control(R"({"chunk_delay_ms": 20})").ok());
+  send(put_bundle(server, {.version = "1.1.0", .padding = 2 << 20}));
+  ASSERT_TRUE(wait_for([](const AgentState& s) { return s.status == "downloading"; }));
+  send(Notice{"rollback", "tiny", "1.1.0", "", 0, ""}, "test/devices/dev1/notice");
+  ASSERT_TRUE(wait_for([](const AgentState& s) { return s.status == "rolled_back" && s.target_version == "1.1.0"; }))
+      << state_json(agent_->state());
+  EXPECT_EQ(agent_->state().version, "1.0.0");
+  EXPECT_EQ(agent_->state().updates, updates);  // it never switched
+  EXPECT_EQ(agent_->model(), serving);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/state/download.part"));
 }
 
 TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyReturn) {

@@ -155,7 +155,8 @@ TEST_F(FleetTest, CanaryRolloutCompletesAndBadBundlesHaltAtTheCanaries) {
   };
   auto before = snapshot();
 
-  // 3.0.0: one canary refuses it (architecture); the rollout halts and the canaries that switched go back.
+  // 3.0.0: one canary refuses it (architecture); the rollout halts and the other canaries go back (or, still
+  // installing, stop before the switch).
   r = publish(write_bundle(bundle("3.0.0", arch, false), "v3.erb"), broker.port(), server.dir(), base, "10");
   EXPECT_EQ(r["exit_code"], 1) << r.dump(2);
   EXPECT_EQ(r["halted"], true);
@@ -167,6 +168,10 @@ TEST_F(FleetTest, CanaryRolloutCompletesAndBadBundlesHaltAtTheCanaries) {
     if (!d["canary"].get<bool>()) {
       EXPECT_FALSE(d["notified"].get<bool>()) << d.dump();
       EXPECT_EQ(before[d["device"]].bytes_downloaded, snapshot()[d["device"]].bytes_downloaded) << d.dump();
+    }
+    if (d["canary"].get<bool>()) {
+      // The canary that refused it reports its failure; every other one acknowledged the rollback order.
+      EXPECT_EQ(d["status"], d["device"] == odd_one ? "failed" : "rolled_back") << d.dump();
     }
     rolled_back += d["status"] == "rolled_back";
   }
