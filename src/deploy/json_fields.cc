@@ -16,7 +16,8 @@ Status JsonFields::missing(const char* key) const { return InvalidArgument(where
 
 Status JsonFields::wrong(const char* key, const std::string& expected) const {
   const json* v = find(key);
-  return InvalidArgument(where_ + ": \"" + key + "\" is " + (v ? v->type_name() : "missing") + ", expected " + expected);
+  return InvalidArgument(where_ + ": \"" + key + "\" is " + (v ? v->type_name() : "missing") + ", expected " +
+                         expected);
 }
 
 Status JsonFields::str(const char* key, std::string* out, Need need) const {
@@ -48,7 +49,8 @@ Status JsonFields::strings(const char* key, std::vector<std::string>* out) const
   if (v == nullptr) return Status::Ok();
   if (!v->is_array()) return wrong(key, "an array of strings");
   for (const json& e : *v) {
-    if (!e.is_string()) return InvalidArgument(where_ + ": \"" + key + "\" holds a " + e.type_name() + ", expected strings");
+    if (!e.is_string())
+      return InvalidArgument(where_ + ": \"" + key + "\" holds a " + e.type_name() + ", expected strings");
     out->push_back(e.get<std::string>());
   }
   return Status::Ok();
@@ -60,7 +62,8 @@ Status JsonFields::floats(const char* key, size_t max_count, std::vector<float>*
   const std::string expected = "an array of up to " + std::to_string(max_count) + " numbers";
   if (!v->is_array() || v->size() > max_count) return wrong(key, expected);
   for (const json& e : *v) {
-    if (!e.is_number()) return InvalidArgument(where_ + ": \"" + key + "\" holds a " + e.type_name() + ", expected numbers");
+    if (!e.is_number())
+      return InvalidArgument(where_ + ": \"" + key + "\" holds a " + e.type_name() + ", expected numbers");
     out->push_back(e.get<float>());
   }
   return Status::Ok();

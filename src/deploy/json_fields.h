@@ -36,9 +36,10 @@ class JsonFields {
     const nlohmann::json* v = find(key);
     if (v == nullptr) return need == Need::kRequired ? missing(key) : Status::Ok();
     if (!v->is_number_integer()) return wrong(key, "an integer");
-    const bool in_range = v->is_number_unsigned()
-                              ? std::cmp_greater_equal(v->get<uint64_t>(), lo) && std::cmp_less_equal(v->get<uint64_t>(), hi)
-                              : std::cmp_greater_equal(v->get<int64_t>(), lo) && std::cmp_less_equal(v->get<int64_t>(), hi);
+    const bool in_range =
+        v->is_number_unsigned()
+            ? std::cmp_greater_equal(v->get<uint64_t>(), lo) && std::cmp_less_equal(v->get<uint64_t>(), hi)
+            : std::cmp_greater_equal(v->get<int64_t>(), lo) && std::cmp_less_equal(v->get<int64_t>(), hi);
     if (!in_range) {
       return InvalidArgument(where_ + ": \"" + key + "\" is " + v->dump() + ", expected " + std::to_string(lo) + ".." +
                              std::to_string(hi));

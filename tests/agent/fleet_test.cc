@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "agent/artifact_server.h"
 #include "agent/broker.h"
@@ -153,6 +154,21 @@ TEST_F(FleetTest, CanaryRolloutCompletesAndBadBundlesHaltAtTheCanaries) {
     std::lock_guard<std::mutex> lock(mu);
     return states;
   };
+  // The watcher is a client of its own: before comparing, let it catch up with what the publisher reported.
+  auto caught_up = [&](const nlohmann::json& report) {
+    for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
+      const auto s = snapshot();
+      bool same = true;
+      for (const auto& d : report["device_reports"]) {
+        auto it = s.find(d["device"].get<std::string>());
+        same = same && it != s.end() && it->second.version == d["version"] && it->second.status == d["status"];
+      }
+      if (same) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(caught_up(r));
   auto before = snapshot();
 
   // 3.0.0: one canary refuses it (architecture); the rollout halts and the other canaries go back (or, still
@@ -178,12 +194,14 @@ TEST_F(FleetTest, CanaryRolloutCompletesAndBadBundlesHaltAtTheCanaries) {
   EXPECT_EQ(rolled_back, 4);
 
   // 4.0.0: its health check fails on every canary: halted, nothing switched, no other device touched.
+  ASSERT_TRUE(caught_up(r));
   before = snapshot();
   r = publish(write_bundle(bundle("4.0.0", "any", true), "v4.erb"), broker.port(), server.dir(), base, "10");
   EXPECT_EQ(r["exit_code"], 1) << r.dump(2);
   EXPECT_EQ(r["halted"], true);
   EXPECT_NE(r["halt_reason"].get<std::string>().find("health check failed"), std::string::npos) << r["halt_reason"];
   EXPECT_EQ(r["untouched"], kDevices - 5);
+  ASSERT_TRUE(caught_up(r));
   const auto after = snapshot();
   int non_canary_touched = 0;
   for (const auto& d : r["device_reports"]) {
