@@ -21,6 +21,10 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kMaxConfigBytes = 1 << 20;
+// Deaths while installing one bundle (SIGKILL, power loss, or the bundle's model crashing the process in its
+// health check) after which that bundle is refused: without a limit a crashing model would loop forever.
+constexpr int kMaxInstallTries = 3;
+constexpr const char* kAttemptFile = "install-attempt.json";
 
 bool safe_id(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -137,6 +141,8 @@ Status Agent::init() {
     }
   }
 
+  check_attempts();
+
   EDGERUN_ASSIGN_OR_RETURN(std::optional<deploy::ActiveBundle> active, slots_->load_active());
   if (active) {
     if (!active->fallback_reason.empty()) {
@@ -218,6 +224,53 @@ Status Agent::save_record() const {
   return deploy::write_file_atomic(config_.state_dir + "/agent.json", json{{"rejected", rs}}.dump(2) + "\n");
 }
 
+Status Agent::begin_attempt(const Notice& n, const std::string& sha256) const {
+  const std::string path = config_.state_dir + "/" + kAttemptFile;
+  int tries = 1;
+  if (auto bytes = deploy::read_file(path, kMaxConfigBytes); bytes.ok()) {
+    const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+    const deploy::JsonFields f(j, path);
+    std::string name, version, sha;
+    int before = 0;
+    if (f.str("name", &name).ok() && f.str("version", &version).ok() && f.str("sha256", &sha).ok() &&
+        f.num("tries", 0, 1 << 20, &before).ok() && name == n.name && version == n.version && sha == sha256) {
+      tries = before + 1;
+    }
+  }
+  return deploy::write_file_atomic(
+      path, json{{"name", n.name}, {"version", n.version}, {"sha256", sha256}, {"tries", tries}}.dump() + "\n");
+}
+
+void Agent::check_attempts() {
+  const std::string path = config_.state_dir + "/" + kAttemptFile;
+  auto bytes = deploy::read_file(path, kMaxConfigBytes);
+  if (!bytes.ok()) return;  // none: the last run did not die installing
+  const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  const deploy::JsonFields f(j, path);
+  Rejected r;
+  int tries = 0;
+  if (!f.str("name", &r.name).ok() || !f.str("version", &r.version).ok() || !f.str("sha256", &r.sha256).ok() ||
+      !f.num("tries", 0, 1 << 20, &tries).ok() || r.sha256.empty()) {
+    std::filesystem::remove(path);  // unreadable (it is written atomically, so not by us): start counting anew
+    return;
+  }
+  std::cerr << "edgerun agent: the last run stopped while installing " << r.name << " " << r.version << " (" << tries
+            << " of " << kMaxInstallTries << " tries)\n";
+  if (tries < kMaxInstallTries) return;  // the next attempt counts on
+  r.reason = "the agent stopped " + std::to_string(tries) + " times while installing it (killed, or its model " +
+             "crashed the agent in the health check)";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rejected_.push_back(r);
+    state_.status = "failed";
+    state_.target_version = r.version;
+    state_.last_error = "bundle " + r.name + " " + r.version + " refused: " + r.reason;
+    state_.last_error_check = "install";
+    ++state_.failures;
+  }
+  if (save_record().ok()) std::filesystem::remove(path);
+}
+
 Status Agent::reject(const Notice& n, const std::string& sha256, const Status& why) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -253,7 +306,7 @@ Status Agent::download(const Notice& n, std::vector<uint8_t>* bytes, std::string
     std::filesystem::remove(part);
     return IOError("download of " + n.url + ": " + std::to_string(bytes->size()) + " bytes with SHA-256 " +
                    *sha256_hex + ", the notice says " + std::to_string(n.size) + " bytes with " + n.sha256 +
-                   " (corrupted in transit, or the artifact changed); will retry");
+                   " (corrupted in transit, or the artifact changed)");
   }
   return Status::Ok();
 }
@@ -313,6 +366,15 @@ Status Agent::install(const Notice& n) {
     state_.status = "installing";
   }
   publish_state();
+  EDGERUN_RETURN_IF_ERROR(begin_attempt(n, hex));
+  // However install() returns, it did not die: the marker goes (only a death leaves it for check_attempts()).
+  const struct EndAttempt {
+    std::string path;
+    ~EndAttempt() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } end_attempt{config_.state_dir + "/" + kAttemptFile};
   EDGERUN_ASSIGN_OR_RETURN(const std::string slot, slots_->stage(bytes));
   // From the slot, as it will be loaded after a reboot.
   EDGERUN_ASSIGN_OR_RETURN(deploy::ActiveBundle staged, slots_->load(slot));
@@ -466,7 +528,11 @@ int Agent::run(const std::atomic<bool>& stop) {
       const bool transient = st.code() == StatusCode::kIOError;
       if (st.ok()) {
         backoff_ms_ = config_.retry_min_ms;
-        if (state_.status != "updated" && state_.status != "rolled_back") state_.status = "idle";
+        // Work in progress ended without a switch (a notice for the version it runs, an install stopped by a
+        // rollback order); an outcome (updated, failed, rolled_back) stays until the next one.
+        if (state_.status == "downloading" || state_.status == "installing" || state_.status == "retrying") {
+          state_.status = "idle";
+        }
       } else {
         std::cerr << "edgerun agent: " << job->action << " " << job->name << " " << job->version << ": " << st.message()
                   << (transient ? " (will retry)" : "") << "\n";

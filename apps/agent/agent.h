@@ -90,6 +90,10 @@ class Agent {
   bool was_rejected(const std::string& name, const std::string& version, const std::string& sha256,
                     std::string* why) const;
   Status save_record() const;
+  // The install marker (STATE/install-attempt.json): written before a bundle is staged and checked, removed when
+  // install() returns. Found at start, it means the agent died installing that bundle.
+  Status begin_attempt(const Notice& n, const std::string& sha256) const;
+  void check_attempts();
   void publish_state();
   void on_message(const std::string& topic, const std::string& payload);
 

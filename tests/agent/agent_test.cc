@@ -406,6 +406,49 @@ TEST_F(AgentTest, ARollbackDuringTheDownloadStopsTheInstallBeforeTheSwitch) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/state/download.part"));
 }
 
+// The install marker, as an agent that died installing (killed, or crashed by the bundle's model in its health
+// check) leaves it: after three such deaths on the same bundle file, that file is refused instead of retried.
+TEST_F(AgentTest, ABundleTheAgentKeepsDyingOnIsRefusedAfterThreeTries) {
+  EDGERUN_START_BROKER(broker);
+  EDGERUN_START_ARTIFACT_SERVER(server);
+  ASSERT_NO_FATAL_FAILURE(start_with_first_version(broker, server));
+  const std::string marker = dir_.path() + "/state/install-attempt.json";
+  EXPECT_FALSE(std::filesystem::exists(marker));  // a finished install leaves none
+  auto died_installing = [&](const Notice& n, int tries) {
+    stop_agent();
+    std::ofstream(marker)
+        << nlohmann::json{{"name", n.name}, {"version", n.version}, {"sha256", n.sha256}, {"tries", tries}}.dump();
+    start_agent(broker.port());
+  };
+
+  // Died once on 1.1.0: the next attempt goes ahead, and succeeds.
+  const Notice once = put_bundle(server, {.version = "1.1.0"});
+  died_installing(once, 1);
+  EXPECT_NE(agent_->state().status, "failed");
+  send(once);
+  ASSERT_TRUE(wait_version("1.1.0")) << state_json(agent_->state());
+  EXPECT_FALSE(std::filesystem::exists(marker));
+
+  // Died three times on this 1.2.0 file: refused at start, and when announced again.
+  const Notice crashing = put_bundle(server, {.version = "1.2.0"});
+  died_installing(crashing, 3);
+  AgentState s = agent_->state();
+  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.last_error_check, "install");
+  EXPECT_EQ(s.target_version, "1.2.0");
+  EXPECT_TRUE(Contains(s.last_error, "the agent stopped 3 times while installing it")) << s.last_error;
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  const int failures = s.failures;
+  send(crashing);
+  ASSERT_TRUE(wait_for([&](const AgentState& st) { return st.failures > failures; })) << state_json(agent_->state());
+  EXPECT_TRUE(Contains(agent_->state().last_error, "the agent stopped 3 times")) << agent_->state().last_error;
+  EXPECT_EQ(agent_->state().version, "1.1.0");
+  EXPECT_EQ(served_version(), "1.1.0");
+  // Only that file: a rebuilt 1.2.0 (other bytes) installs.
+  send(put_bundle(server, {.version = "1.2.0"}));
+  ASSERT_TRUE(wait_version("1.2.0")) << state_json(agent_->state());
+}
+
 TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyReturn) {
   EDGERUN_START_BROKER(broker);
   EDGERUN_START_ARTIFACT_SERVER(server);
