@@ -23,7 +23,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 packages=(build-essential cmake ninja-build pkg-config libflatbuffers-dev libjpeg62-turbo-dev libpng-dev
           libstb-dev libzip-dev libzstd-dev libcli11-dev nlohmann-json3-dev libgtest-dev curl ca-certificates python3 python3-venv
-          libsodium-dev libcurl4-openssl-dev libmosquitto-dev mosquitto)
+          libsodium-dev libcurl4-openssl-dev libmosquitto-dev mosquitto openssl)
 if [ "${EDGERUN_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${packages[@]}"; do

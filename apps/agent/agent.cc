@@ -86,12 +86,14 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   EDGERUN_RETURN_IF_ERROR(d.num("connect_timeout_ms", 1, 3600000, &c.download.connect_timeout_ms));
   EDGERUN_RETURN_IF_ERROR(d.num("stall_timeout_ms", 1, 3600000, &c.download.stall_timeout_ms));
   EDGERUN_RETURN_IF_ERROR(d.num("total_timeout_ms", 0, 86400000, &c.download.total_timeout_ms));
+  EDGERUN_RETURN_IF_ERROR(d.str("ca_file", &c.download.ca_file));
   EDGERUN_ASSIGN_OR_RETURN(deploy::JsonFields rt, r.object("retry"));
   EDGERUN_RETURN_IF_ERROR(rt.num("min_ms", 1, 3600000, &c.retry_min_ms));
   EDGERUN_RETURN_IF_ERROR(rt.num("max_ms", 1, 86400000, &c.retry_max_ms));
   const std::string base = std::filesystem::path(path).parent_path().string();
   c.state_dir = resolve(base, c.state_dir);
   if (!c.socket.empty()) c.socket = resolve(c.state_dir, c.socket);
+  c.download.ca_file = resolve(base, c.download.ca_file);
   for (std::string& k : c.trusted_keys) k = resolve(base, k);
   for (std::string& k : c.decryption_keys) k = resolve(base, k);
   c.mqtt.client_id = "edgerun-" + c.device_id;

@@ -32,6 +32,9 @@ struct DownloadOptions {
   // 0: never.
   int stall_timeout_ms = 15000;
   int total_timeout_ms = 0;  // 0: no overall limit
+  // https: a PEM file of the certificate authorities to trust instead of the system's (a fleet's private CA).
+  // "": the system store. Either way the server's certificate and name are verified; nothing turns that off.
+  std::string ca_file;
   // Optional; called about once a second and as data moves, with the resource's bytes so far (those of an earlier,
   // resumed attempt included) and its size, 0 while unknown. Return false to abort (kIOError "aborted").
   std::function<bool(uint64_t done, uint64_t total)> progress;

@@ -84,6 +84,7 @@ Result<PublishReport> publish(const PublishOptions& o, const std::function<void(
     report.url = o.artifacts + (o.artifacts.back() == '/' ? "" : "/") + file;
     DownloadOptions up;
     up.max_bytes = bytes.size();
+    up.ca_file = o.ca_file;
     EDGERUN_RETURN_IF_ERROR(upload(report.url, o.bundle, up));
   } else {
     if (o.base_url.empty())

@@ -30,6 +30,7 @@ struct PublishOptions {
   std::vector<std::string> trusted;  // public keys to verify it against before publishing (recommended)
   std::string artifacts;             // a folder (copied into it) or an http(s):// URL (HTTP PUT under it)
   std::string base_url;              // with a folder: the URL devices fetch the folder's files from
+  std::string ca_file;               // https artifacts: the CAs to trust instead of the system's (DownloadOptions)
   MqttOptions mqtt;
   std::string topic_prefix = "edgerun";
   double canary_percent = 100;    // 100: no canary stage

@@ -84,6 +84,8 @@ Runner add_fleet(CLI::App& app) {
                   "http(s):// URL (HTTP PUT under it)")
       ->required();
   pub->add_option("--base-url", f->o.base_url, "With a folder: the URL that folder is served at");
+  pub->add_option("--ca-file", f->o.ca_file, "With an https:// URL: PEM file of the CAs to trust (a private CA)")
+      ->check(CLI::ExistingFile);
   pub->add_option("--trust", f->o.trusted, "Verify the bundle's signature against this key first (repeatable)")
       ->check(CLI::ExistingFile);
   pub->add_option("--canary", f->o.canary_percent,

@@ -20,6 +20,7 @@ change it while the server runs (null or false turns it off; the answer is every
   ignore_range    answer 200 with the whole file even when asked for a range
   corrupt_byte N  flip the bits of the byte at file offset N whenever a response includes it
   no_length       send no Content-Length and close the connection after the body (a length known only at the end)
+--tls-cert/--tls-key serve HTTPS instead (PEM files), with the same paths and faults.
 GET /_stats counts file requests (GET, HEAD, PUT), the body bytes sent, and the GETs that carried a Range header.
 /_control and /_stats do not count. The server exits on its own when its parent process goes away.
 Standard library only.
@@ -30,6 +31,7 @@ import json
 import os
 import re
 import select
+import ssl
 import sys
 import tempfile
 import threading
@@ -262,6 +264,8 @@ def main():
     ap.add_argument("--ignore-range", action="store_true")
     ap.add_argument("--corrupt-byte", type=int)
     ap.add_argument("--no-length", action="store_true")
+    ap.add_argument("--tls-cert", help="PEM certificate (chain): serve HTTPS")
+    ap.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = ap.parse_args()
     if not os.path.isdir(args.dir):
         ap.error("--dir %s: not a folder" % args.dir)
@@ -269,6 +273,10 @@ def main():
     server = http.server.ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.state = State(args.dir, {key: getattr(args, key) for key in FAULTS})
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     threading.Thread(target=exit_with_parent, daemon=True).start()
     try:

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -275,6 +276,52 @@ TEST_F(AgentHttp, RefusesOtherSchemes) {
     EXPECT_EQ(r.status().message(), "download " + url + ": not an http:// or https:// URL");
     EXPECT_FALSE(std::filesystem::exists(part_));
     EXPECT_EQ(upload(url, "/etc/hostname", {}).code(), StatusCode::kInvalidArgument);
+  }
+}
+
+// HTTPS against a server whose certificate a private CA signed (made here with the openssl command): trusted
+// through `ca_file`, downloads, resumes and uploads work; under any other CA, or the system's store, the
+// certificate is refused as a permanent error.
+TEST_F(AgentHttp, HttpsWithAPrivateCertificateAuthority) {
+  const std::string d = local_.path();
+  const std::string make_certs =
+      "cd '" + d + "' && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && " +
+      "for ca in ca other-ca; do openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=$ca -keyout $ca.key -out $ca.pem || exit 1; done && "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 -keyout server.key "
+      "-out server.csr && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile san.ext -out server.pem";
+  if (std::system(("(" + make_certs + ") > '" + d + "/openssl.log' 2>&1").c_str()) != 0) {
+    FAIL() << "openssl could not make the test certificates (scripts/setup.sh installs it): "
+           << read_bytes(d + "/openssl.log");
+  }
+  testenv::TestArtifactServer server;
+  ASSERT_TRUE(server.start({"--tls-cert", d + "/server.pem", "--tls-key", d + "/server.key"}).ok()) << server.log();
+  const std::string bytes = random_bytes(300000, 21);
+  write_bytes(server.path("b.erb"), bytes);
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/b.erb";
+
+  DownloadOptions trusted;
+  trusted.ca_file = d + "/ca.pem";
+  write_bytes(part_, bytes.substr(0, 100000));  // and resumed over TLS
+  auto r = download(url, part_, trusted);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->resumed);
+  EXPECT_EQ(r->transferred, bytes.size() - 100000);
+  EXPECT_EQ(read_bytes(part_), bytes);
+
+  ASSERT_TRUE(upload("https://127.0.0.1:" + std::to_string(server.port()) + "/up.erb", part_, trusted).ok());
+  EXPECT_EQ(read_bytes(server.path("up.erb")), bytes);
+
+  DownloadOptions other, system_store;
+  other.ca_file = d + "/other-ca.pem";
+  for (const DownloadOptions* o : {&other, &system_store}) {
+    std::filesystem::remove(part_);
+    auto refused = download(url, part_, *o);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << refused.status().message();
+    EXPECT_FALSE(is_transient(refused.status()));
+    EXPECT_NE(refused.status().message().find("certificate"), std::string::npos) << refused.status().message();
   }
 }
 
