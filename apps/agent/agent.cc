@@ -81,6 +81,12 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   EDGERUN_RETURN_IF_ERROR(m.num("keepalive_s", 5, 3600, &c.mqtt.keepalive_s));
   EDGERUN_RETURN_IF_ERROR(m.num("reconnect_min_ms", 10, 3600000, &c.mqtt.reconnect_min_ms));
   EDGERUN_RETURN_IF_ERROR(m.num("reconnect_max_ms", 10, 3600000, &c.mqtt.reconnect_max_ms));
+  EDGERUN_RETURN_IF_ERROR(m.str("ca_file", &c.mqtt.ca_file));
+  EDGERUN_RETURN_IF_ERROR(m.str("cert_file", &c.mqtt.cert_file));
+  EDGERUN_RETURN_IF_ERROR(m.str("key_file", &c.mqtt.key_file));
+  EDGERUN_RETURN_IF_ERROR(m.str("username", &c.mqtt.username));
+  std::string password_file;
+  EDGERUN_RETURN_IF_ERROR(m.str("password_file", &password_file));
   EDGERUN_ASSIGN_OR_RETURN(deploy::JsonFields d, r.object("download"));
   EDGERUN_RETURN_IF_ERROR(d.num<uint64_t>("max_bytes", 1, 1ull << 40, &c.download.max_bytes));
   EDGERUN_RETURN_IF_ERROR(d.num("connect_timeout_ms", 1, 3600000, &c.download.connect_timeout_ms));
@@ -94,6 +100,13 @@ Result<AgentConfig> load_agent_config(const std::string& path) {
   c.state_dir = resolve(base, c.state_dir);
   if (!c.socket.empty()) c.socket = resolve(c.state_dir, c.socket);
   c.download.ca_file = resolve(base, c.download.ca_file);
+  for (std::string* f : {&c.mqtt.ca_file, &c.mqtt.cert_file, &c.mqtt.key_file}) *f = resolve(base, *f);
+  if (!password_file.empty()) {
+    // In a file of its own (mode 600), not in the config: the config is often world-readable.
+    auto password = read_password_file(resolve(base, password_file));
+    if (!password.ok()) return password.status().with_context(path + ": mqtt password_file");
+    c.mqtt.password = std::move(password).value();
+  }
   for (std::string& k : c.trusted_keys) k = resolve(base, k);
   for (std::string& k : c.decryption_keys) k = resolve(base, k);
   c.mqtt.client_id = "edgerun-" + c.device_id;

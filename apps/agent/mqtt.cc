@@ -11,6 +11,8 @@
 #include <random>
 #include <thread>
 
+#include "deploy/files.h"
+
 namespace edgerun::agent {
 namespace {
 
@@ -63,6 +65,8 @@ struct MqttClient::Impl {
   mutable std::mutex mu;
   mutable std::condition_variable cv;
   bool connected = false;                    // guarded by mu
+  std::string last_error;                    // guarded by mu
+  std::string refusal;                       // the broker's answer to this attempt, if it refused (network thread)
   std::map<std::string, int> subscriptions;  // guarded by mu
   std::atomic<bool> stopping{false};         // set under mu, so that the backoff wait cannot miss it
 
@@ -77,9 +81,13 @@ struct MqttClient::Impl {
   }
 
   void handle_connect(int rc) {
-    if (rc != 0) return;  // refused by the broker: the loop sees the connection close and backs off
+    if (rc != 0) {  // refused by the broker: the loop sees the connection close and backs off
+      refusal = std::string("the broker refused the connection: ") + mosquitto_connack_string(rc);
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mu);
+      last_error.clear();
       for (const auto& [filter, qos] : subscriptions) mosquitto_subscribe(mosq, nullptr, filter.c_str(), qos);
       connected = true;
     }
@@ -97,11 +105,18 @@ struct MqttClient::Impl {
     if (was_connected && on_connection) on_connection(false);
   }
 
+  void set_error(std::string e) {
+    std::lock_guard<std::mutex> lock(mu);
+    last_error = std::move(e);
+  }
+
   // Serves one connection until it ends, or until the client is stopping and has said goodbye.
   void pump() {
     bool disconnect_sent = false;
     Clock::time_point give_up;
-    while (mosquitto_loop(mosq, 1000, 1) == MOSQ_ERR_SUCCESS) {
+    refusal.clear();
+    int rc = MOSQ_ERR_SUCCESS;
+    while ((rc = mosquitto_loop(mosq, 1000, 1)) == MOSQ_ERR_SUCCESS) {
       if (!stopping) continue;
       if (!disconnect_sent) {
         mosquitto_disconnect(mosq);
@@ -111,6 +126,7 @@ struct MqttClient::Impl {
         return;
       }
     }
+    if (!stopping) set_error(!refusal.empty() ? refusal : std::string("connection ended: ") + mosquitto_strerror(rc));
   }
 
   void run() {
@@ -128,7 +144,9 @@ struct MqttClient::Impl {
         if (cv.wait_for(lock, std::chrono::milliseconds(jittered), [&] { return stopping.load(); })) return;
       }
       wait_ms = static_cast<int>(std::min<int64_t>(int64_t{wait_ms} * 2, options.reconnect_max_ms));
-      socket_open = mosquitto_reconnect_async(mosq) == MOSQ_ERR_SUCCESS;
+      const int rc = mosquitto_reconnect_async(mosq);
+      socket_open = rc == MOSQ_ERR_SUCCESS;
+      if (!socket_open) set_error(std::string("cannot connect: ") + mosquitto_strerror(rc));
     }
   }
 
@@ -137,6 +155,13 @@ struct MqttClient::Impl {
     return connected;
   }
 };
+
+Result<std::string> read_password_file(const std::string& path) {
+  EDGERUN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, deploy::read_file(path, 4096));
+  std::string password(bytes.begin(), bytes.end());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  return password;
+}
 
 MqttClient::MqttClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -175,10 +200,30 @@ Result<std::unique_ptr<MqttClient>> MqttClient::create(const MqttOptions& option
                                 w.retain);
     if (rc != MOSQ_ERR_SUCCESS) return mosquitto_error(what + ": will topic '" + w.topic + "'", rc);
   }
+  if (!options.ca_file.empty()) {
+    if (options.cert_file.empty() != options.key_file.empty()) {
+      return InvalidArgument(what + ": cert_file and key_file go together");
+    }
+    int rc = mosquitto_tls_set(c.mosq, options.ca_file.c_str(), nullptr,
+                               options.cert_file.empty() ? nullptr : options.cert_file.c_str(),
+                               options.key_file.empty() ? nullptr : options.key_file.c_str(), nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return InvalidArgument(what + ": TLS files (ca_file '" + options.ca_file + "', cert_file '" + options.cert_file +
+                             "', key_file '" + options.key_file + "'): " + mosquitto_strerror(rc));
+    }
+  } else if (!options.cert_file.empty() || !options.key_file.empty()) {
+    return InvalidArgument(what + ": cert_file and key_file need ca_file (TLS)");
+  }
+  if (!options.username.empty()) {
+    int rc = mosquitto_username_pw_set(c.mosq, options.username.c_str(),
+                                       options.password.empty() ? nullptr : options.password.c_str());
+    if (rc != MOSQ_ERR_SUCCESS) return mosquitto_error(what + ": username", rc);
+  }
   // Stores host, port and keepalive for every later mosquitto_reconnect_async, even when this attempt fails.
   int rc = mosquitto_connect_async(c.mosq, options.host.c_str(), options.port, options.keepalive_s);
   if (rc == MOSQ_ERR_INVAL) return InvalidArgument(what + ": libmosquitto rejected the connection options");
   c.socket_open = rc == MOSQ_ERR_SUCCESS;
+  if (!c.socket_open) c.set_error(std::string("cannot connect: ") + mosquitto_strerror(rc));
   c.thread = std::thread([&c] { c.run(); });
   return client;
 }
@@ -223,6 +268,11 @@ Status MqttClient::publish(const std::string& topic, const std::string& payload,
 }
 
 bool MqttClient::connected() const { return impl_->connected_now(); }
+
+std::string MqttClient::last_error() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->last_error;
+}
 
 bool MqttClient::wait_connected(int timeout_ms) const {
   std::unique_lock<std::mutex> lock(impl_->mu);

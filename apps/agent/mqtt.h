@@ -37,7 +37,15 @@ struct MqttOptions {
     bool retain = true;
   };
   std::optional<Will> will;
+  // TLS: a PEM file of the CAs the broker's certificate must chain to turns it on; the broker's host name is
+  // verified. cert_file and key_file: this client's certificate, for brokers that ask for one.
+  std::string ca_file, cert_file, key_file;
+  // Credentials, for brokers that require them (send them over TLS only).
+  std::string username, password;
 };
+
+// Reads a broker password kept in a file of its own (up to 4 KiB; a trailing newline is dropped).
+Result<std::string> read_password_file(const std::string& path);
 
 class MqttClient {
  public:
@@ -60,6 +68,9 @@ class MqttClient {
   Status publish(const std::string& topic, const std::string& payload, int qos = 1, bool retain = false);
   bool connected() const;
   bool wait_connected(int timeout_ms) const;
+  // Why the last connection attempt failed or ended ("" if none has): the broker's refusal (bad credentials, say)
+  // or a transport error (TLS, connection refused).
+  std::string last_error() const;
 
   ~MqttClient();  // disconnects cleanly (so the broker does not publish the will), then stops the thread
 

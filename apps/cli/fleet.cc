@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "agent/mqtt.h"
 #include "agent/publisher.h"
 #include "cli.h"
 
@@ -12,6 +13,7 @@ namespace {
 struct FleetFlags {
   agent::PublishOptions o;
   std::string broker = "127.0.0.1:1883";
+  std::string mqtt_password_file;
   bool json = false;
 };
 
@@ -26,6 +28,11 @@ int run_publish(FleetFlags f) {
     }
   }
   f.o.mqtt.client_id = "edgerun-publisher";
+  if (!f.mqtt_password_file.empty()) {
+    auto pw = agent::read_password_file(f.mqtt_password_file);
+    if (!pw.ok()) return fail(pw.status());
+    f.o.mqtt.password = *pw;
+  }
   auto r = agent::publish(f.o, [&](const std::string& line) {
     if (!f.json) std::cerr << "edgerun fleet: " << line << "\n";
   });
@@ -78,6 +85,14 @@ Runner add_fleet(CLI::App& app) {
                           "canaries back if one fails");
   pub->add_option("bundle", f->o.bundle, "The bundle (edgerun bundle create)")->required()->check(CLI::ExistingFile);
   pub->add_option("--broker", f->broker, "MQTT broker HOST:PORT")->capture_default_str();
+  pub->add_option("--mqtt-ca-file", f->o.mqtt.ca_file, "Connect to the broker with TLS, trusting these CAs (PEM)")
+      ->check(CLI::ExistingFile);
+  pub->add_option("--mqtt-cert", f->o.mqtt.cert_file, "TLS client certificate (PEM), if the broker asks for one")
+      ->check(CLI::ExistingFile);
+  pub->add_option("--mqtt-key", f->o.mqtt.key_file, "Private key of --mqtt-cert (PEM)")->check(CLI::ExistingFile);
+  pub->add_option("--mqtt-username", f->o.mqtt.username, "Broker user name");
+  pub->add_option("--mqtt-password-file", f->mqtt_password_file, "File holding the broker password")
+      ->check(CLI::ExistingFile);
   pub->add_option("--prefix", f->o.topic_prefix, "Topic prefix the agents use")->capture_default_str();
   pub->add_option("--artifacts", f->o.artifacts,
                   "Where devices download from: a folder (the bundle is copied into it; give --base-url) or an "

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -23,7 +24,13 @@ class TestBroker {
   static constexpr const char* kPath = "/usr/sbin/mosquitto";
   static bool available() { return access(kPath, X_OK) == 0; }
 
-  TestBroker() : dir_("edgerun-broker") {}
+  // A secured broker: TLS with this certificate and key (PEM), and/or a mosquitto_passwd file (no anonymous
+  // clients). Empty: plain, anonymous.
+  struct Security {
+    std::string cert_file, key_file, password_file;
+  };
+
+  explicit TestBroker(Security security = {}) : dir_("edgerun-broker"), security_(std::move(security)) {}
 
   // Starts the broker and waits until it accepts connections. The first start picks a free port (retrying if
   // another process takes it first); later ones reuse it, so clients can reconnect.
@@ -51,8 +58,18 @@ class TestBroker {
 
   Status try_start() {
     const std::string conf = dir_.path() + "/mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                        << "log_dest stderr\n";
+    std::ofstream out(conf);
+    out << "listener " << port_ << " 127.0.0.1\npersistence false\nlog_dest stderr\n";
+    // Started as root, mosquitto switches to the user 'mosquitto', who cannot read the test's private folders.
+    if (const passwd* me = getpwuid(geteuid()); me != nullptr) out << "user " << me->pw_name << "\n";
+    if (!security_.cert_file.empty())
+      out << "certfile " << security_.cert_file << "\nkeyfile " << security_.key_file << "\n";
+    if (security_.password_file.empty()) {
+      out << "allow_anonymous true\n";
+    } else {
+      out << "allow_anonymous false\npassword_file " << security_.password_file << "\n";
+    }
+    out.close();
     EDGERUN_RETURN_IF_ERROR(process_.start({kPath, "-c", conf}, log_path()));
     Status st = wait_for_port(port_, process_, log_path());
     if (!st.ok()) process_.stop();
@@ -60,6 +77,7 @@ class TestBroker {
   }
 
   TempDir dir_;
+  Security security_;
   ChildProcess process_;
   int port_ = 0;
   bool port_fixed_ = false;

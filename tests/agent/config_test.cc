@@ -21,10 +21,13 @@ class AgentConfigTest : public ::testing::Test {
 };
 
 TEST_F(AgentConfigTest, ReadsEveryFieldAndResolvesRelativePaths) {
+  std::ofstream(dir_.path() + "/mqtt.pw") << "pa ss\r\n";
   auto c = load(R"({"device_id": "cam-17", "state_dir": "state", "trusted_keys": ["release.pub", "/etc/k.pub"],
     "decryption_keys": ["cam.key"], "topic_prefix": "site/a", "allow_downgrade": true, "arch": "aarch64",
     "socket": "", "max_unpacked_bytes": 1048576,
-    "mqtt": {"host": "10.0.0.5", "port": 8883, "keepalive_s": 30, "reconnect_min_ms": 100, "reconnect_max_ms": 9000},
+    "mqtt": {"host": "10.0.0.5", "port": 8883, "keepalive_s": 30, "reconnect_min_ms": 100, "reconnect_max_ms": 9000,
+             "ca_file": "ca.pem", "cert_file": "/etc/cam.pem", "key_file": "cam-tls.key", "username": "cam-17",
+             "password_file": "mqtt.pw"},
     "download": {"max_bytes": 5000000, "connect_timeout_ms": 1000, "stall_timeout_ms": 2000,
                  "total_timeout_ms": 60000, "ca_file": "fleet-ca.pem"},
     "retry": {"min_ms": 10, "max_ms": 20}})");
@@ -43,6 +46,11 @@ TEST_F(AgentConfigTest, ReadsEveryFieldAndResolvesRelativePaths) {
   EXPECT_EQ(c->mqtt.port, 8883);
   EXPECT_EQ(c->mqtt.keepalive_s, 30);
   EXPECT_EQ(c->mqtt.client_id, "edgerun-cam-17");
+  EXPECT_EQ(c->mqtt.ca_file, d + "/ca.pem");
+  EXPECT_EQ(c->mqtt.cert_file, "/etc/cam.pem");
+  EXPECT_EQ(c->mqtt.key_file, d + "/cam-tls.key");
+  EXPECT_EQ(c->mqtt.username, "cam-17");
+  EXPECT_EQ(c->mqtt.password, "pa ss");  // the file's line ending dropped
   EXPECT_EQ(c->download.max_bytes, 5000000u);
   EXPECT_EQ(c->download.stall_timeout_ms, 2000);
   EXPECT_EQ(c->download.total_timeout_ms, 60000);
@@ -72,6 +80,7 @@ TEST_F(AgentConfigTest, RefusesBadValuesNamingTheField) {
       {"{" + ok + R"(, "download": {"ca_file": 1}})", "download: \"ca_file\" is number, expected a string"},
       {"{" + ok + R"(, "allow_downgrade": "yes"})", "\"allow_downgrade\" is string, expected true or false"},
       {"{" + ok + R"(, "retry": {"min_ms": 0}})", "retry: \"min_ms\" is 0, expected 1..3600000"},
+      {"{" + ok + R"(, "mqtt": {"password_file": "no-such.pw"}})", "no-such.pw"},
   };
   for (const auto& [text, message] : cases) {
     auto c = load(text);

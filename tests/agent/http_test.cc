@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "agent/artifact_server.h"
+#include "agent/certs.h"
 #include "agent/process.h"
 
 namespace edgerun::agent {
@@ -284,17 +284,8 @@ TEST_F(AgentHttp, RefusesOtherSchemes) {
 // certificate is refused as a permanent error.
 TEST_F(AgentHttp, HttpsWithAPrivateCertificateAuthority) {
   const std::string d = local_.path();
-  const std::string make_certs =
-      "cd '" + d + "' && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && " +
-      "for ca in ca other-ca; do openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-      "-subj /CN=$ca -keyout $ca.key -out $ca.pem || exit 1; done && "
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 -keyout server.key "
-      "-out server.csr && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-      "-extfile san.ext -out server.pem";
-  if (std::system(("(" + make_certs + ") > '" + d + "/openssl.log' 2>&1").c_str()) != 0) {
-    FAIL() << "openssl could not make the test certificates (scripts/setup.sh installs it): "
-           << read_bytes(d + "/openssl.log");
-  }
+  const Status certs = testenv::make_test_certs(d);
+  ASSERT_TRUE(certs.ok()) << certs.message();
   testenv::TestArtifactServer server;
   ASSERT_TRUE(server.start({"--tls-cert", d + "/server.pem", "--tls-key", d + "/server.key"}).ok()) << server.log();
   const std::string bytes = random_bytes(300000, 21);

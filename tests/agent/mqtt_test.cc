@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "agent/broker.h"
+#include "agent/certs.h"
 
 namespace edgerun::agent {
 namespace {
@@ -211,6 +214,49 @@ TEST(AgentMqtt, ReconnectsAndResubscribesAfterBrokerRestart) {
   EXPECT_TRUE(deliver(*fleet, inbox, "edgerun/device/update", "after restart"));
 }
 
+// A broker that takes only TLS clients with a password: the client connects with the private CA and its
+// credentials; without TLS, under another CA, or with a wrong password it stays unconnected and says why.
+TEST(AgentMqtt, TlsAndPasswordsAgainstASecuredBroker) {
+  if (!testenv::TestBroker::available()) GTEST_SKIP() << "no MQTT broker (apt install mosquitto)";
+  testenv::TempDir dir("edgerun-mqtt-tls");
+  const std::string d = dir.path();
+  const Status certs = testenv::make_test_certs(d);
+  ASSERT_TRUE(certs.ok()) << certs.message();
+  ASSERT_EQ(std::system(("mosquitto_passwd -b -c '" + d + "/passwd' device1 's3cret pass' > /dev/null 2>&1").c_str()),
+            0);
+  std::ofstream(d + "/password") << "s3cret pass\n";
+  testenv::TestBroker broker({d + "/server.pem", d + "/server.key", d + "/passwd"});
+  const Status started = broker.start();
+  ASSERT_TRUE(started.ok()) << started.message() << broker.log();
+
+  MqttOptions good = options_for(broker, "tls-device");
+  good.ca_file = d + "/ca.pem";
+  good.username = "device1";
+  good.password = read_password_file(d + "/password").value();
+  EXPECT_EQ(good.password, "s3cret pass");
+  Inbox inbox;
+  auto client = make_client(good, &inbox);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->wait_connected(10000)) << client->last_error() << "\n" << broker.log();
+  ASSERT_TRUE(client->subscribe("edgerun/tls").ok());
+  EXPECT_TRUE(deliver(*client, inbox, "edgerun/tls", "over TLS"));
+
+  MqttOptions plain = options_for(broker, "plain"), other_ca = good, wrong_password = good;
+  other_ca.client_id = "other-ca";
+  other_ca.ca_file = d + "/other-ca.pem";
+  wrong_password.client_id = "wrong-password";
+  wrong_password.password = "guess";
+  const std::pair<MqttOptions, std::string> refused[] = {
+      {plain, "connection ended"}, {other_ca, "connection ended"}, {wrong_password, "refused the connection"}};
+  for (const auto& [options, why] : refused) {
+    auto c = make_client(options, nullptr);
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(c->wait_connected(1500)) << options.client_id;
+    EXPECT_NE(c->last_error().find(why), std::string::npos) << options.client_id << ": " << c->last_error();
+  }
+  EXPECT_TRUE(client->connected());
+}
+
 TEST(AgentMqtt, RejectsBadArguments) {
   MqttOptions bad_port;
   bad_port.port = 0;
@@ -231,6 +277,19 @@ TEST(AgentMqtt, RejectsBadArguments) {
   EXPECT_EQ((*client)->subscribe("a/#/b").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*client)->subscribe("a/b", 3).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*client)->publish("a/b", "x", -1).code(), StatusCode::kInvalidArgument);
+
+  MqttOptions half_tls;
+  half_tls.ca_file = "/etc/hostname";
+  half_tls.cert_file = "/etc/hostname";
+  EXPECT_EQ(MqttClient::create(half_tls, nullptr).status().message(),
+            "MQTT client for 127.0.0.1:1883: cert_file and key_file go together");
+  MqttOptions missing_ca;
+  missing_ca.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(MqttClient::create(missing_ca, nullptr).status().code(), StatusCode::kInvalidArgument);
+  MqttOptions cert_without_tls;
+  cert_without_tls.cert_file = cert_without_tls.key_file = "/etc/hostname";
+  EXPECT_EQ(MqttClient::create(cert_without_tls, nullptr).status().message(),
+            "MQTT client for 127.0.0.1:1883: cert_file and key_file need ca_file (TLS)");
 }
 
 }  // namespace
