@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 
 #include "agent/artifact_server.h"
 #include "agent/broker.h"
+#include "agent/certs.h"
 #include "agent/process.h"
 #include "deploy/bundle.h"
 #include "deploy/files.h"
@@ -129,7 +131,9 @@ class AgentTest : public ::testing::Test {
 
   std::string write_config(int broker_port, const std::string& state_dir, const std::string& id = "dev1") {
     const std::string path = dir_.path() + "/" + id + ".json";
-    std::ofstream(path) << config_json(broker_port, state_dir, id);
+    nlohmann::json config = nlohmann::json::parse(config_json(broker_port, state_dir, id));
+    config.merge_patch(config_patch_);
+    std::ofstream(path) << config.dump();
     return path;
   }
 
@@ -149,7 +153,7 @@ class AgentTest : public ::testing::Test {
 
   // The test's own MQTT connection, as the publisher would use.
   void connect(int port) {
-    MqttOptions o;
+    MqttOptions o = test_client_options_;
     o.port = port;
     o.client_id = "test-publisher";
     o.reconnect_min_ms = 100;
@@ -219,6 +223,8 @@ class AgentTest : public ::testing::Test {
   }
 
   TempDir dir_{"edgerun-agent-test"};
+  nlohmann::json config_patch_ = nlohmann::json::object();  // merged into every agent config written
+  MqttOptions test_client_options_;                         // the test's own MQTT client (TLS, credentials)
   deploy::SecretKey release_, rogue_, group_;
   std::unique_ptr<Agent> agent_;
   std::atomic<bool> stop_{false};
@@ -447,6 +453,44 @@ TEST_F(AgentTest, ABundleTheAgentKeepsDyingOnIsRefusedAfterThreeTries) {
   // Only that file: a rebuilt 1.2.0 (other bytes) installs.
   send(put_bundle(server, {.version = "1.2.0"}));
   ASSERT_TRUE(wait_version("1.2.0")) << state_json(agent_->state());
+}
+
+// The whole path secured: a broker that takes only TLS clients with a password, and an HTTPS artifact server,
+// both under a private CA. The agent connects, installs from https and reports its state over TLS.
+TEST_F(AgentTest, UpdatesThroughATlsBrokerAndAnHttpsServer) {
+  if (!testenv::TestBroker::available()) GTEST_SKIP() << "no MQTT broker (apt install mosquitto)";
+  const std::string d = dir_.path();
+  const Status certs = testenv::make_test_certs(d);
+  ASSERT_TRUE(certs.ok()) << certs.message();
+  const std::string passwd = "mosquitto_passwd -b -c '" + d + "/passwd' dev1 device-pw && mosquitto_passwd -b '" + d +
+                             "/passwd' publisher publisher-pw";
+  ASSERT_EQ(std::system(("(" + passwd + ") > /dev/null 2>&1").c_str()), 0);
+  std::ofstream(d + "/dev1.pw") << "device-pw\n";
+  testenv::TestBroker broker({d + "/server.pem", d + "/server.key", d + "/passwd"});
+  const Status started = broker.start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  testenv::TestArtifactServer server;
+  ASSERT_TRUE(server.start({"--tls-cert", d + "/server.pem", "--tls-key", d + "/server.key"}).ok()) << server.log();
+
+  config_patch_ = {{"mqtt", {{"ca_file", "ca.pem"}, {"username", "dev1"}, {"password_file", "dev1.pw"}}},
+                   {"download", {{"ca_file", "ca.pem"}}}};
+  test_client_options_.ca_file = d + "/ca.pem";
+  test_client_options_.username = "publisher";
+  test_client_options_.password = "publisher-pw";
+  connect(broker.port());
+  start_agent(broker.port());
+  Notice n = put_bundle(server, {.version = "1.0.0"});
+  ASSERT_EQ(n.url.rfind("http://", 0), 0u);
+  n.url.replace(0, 4, "https");
+  send(n);
+  ASSERT_TRUE(wait_version("1.0.0")) << state_json(agent_->state());
+  EXPECT_EQ(served_version(), "1.0.0");
+  // The state reached the test's client through the TLS broker.
+  for (int i = 0; i < 500 && !Contains(last_message("test/devices/dev1/state"), "\"version\":\"1.0.0\""); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(Contains(last_message("test/devices/dev1/state"), "\"status\":\"updated\""))
+      << last_message("test/devices/dev1/state");
 }
 
 TEST_F(AgentTest, KeepsServingWhileBrokerAndServerAreDownAndUpdatesWhenTheyReturn) {
