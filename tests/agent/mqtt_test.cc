@@ -247,11 +247,16 @@ TEST(AgentMqtt, TlsAndPasswordsAgainstASecuredBroker) {
   wrong_password.client_id = "wrong-password";
   wrong_password.password = "guess";
   const std::pair<MqttOptions, std::string> refused[] = {
-      {plain, "connection ended"}, {other_ca, "connection ended"}, {wrong_password, "refused the connection"}};
+      // Plain TCP: the broker hangs up. Another CA: the handshake fails, in the connect call or in the loop after it
+      // depending on timing, so only the cause is checked.
+      {plain, ""},
+      {other_ca, "A TLS error occurred"},
+      {wrong_password, "the broker refused the connection: Connection Refused: not authorised"}};
   for (const auto& [options, why] : refused) {
     auto c = make_client(options, nullptr);
     ASSERT_TRUE(c);
     EXPECT_FALSE(c->wait_connected(1500)) << options.client_id;
+    EXPECT_FALSE(c->last_error().empty()) << options.client_id;
     EXPECT_NE(c->last_error().find(why), std::string::npos) << options.client_id << ": " << c->last_error();
   }
   EXPECT_TRUE(client->connected());
