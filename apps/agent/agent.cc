@@ -239,41 +239,52 @@ Status Agent::save_record() const {
   return deploy::write_file_atomic(config_.state_dir + "/agent.json", json{{"rejected", rs}}.dump(2) + "\n");
 }
 
+namespace {
+
+// The install marker's contents; nullopt when there is none, or it does not parse.
+struct Attempt {
+  std::string name, version, sha256;
+  int tries = 0;
+};
+
+std::optional<Attempt> read_attempt(const std::string& path) {
+  auto bytes = deploy::read_file(path, kMaxConfigBytes);
+  if (!bytes.ok()) return std::nullopt;
+  const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  const deploy::JsonFields f(j, path);
+  Attempt a;
+  if (!f.str("name", &a.name).ok() || !f.str("version", &a.version).ok() || !f.str("sha256", &a.sha256).ok() ||
+      !f.num("tries", 0, 1 << 20, &a.tries).ok() || a.sha256.empty()) {
+    return std::nullopt;
+  }
+  return a;
+}
+
+}  // namespace
+
 Status Agent::begin_attempt(const Notice& n, const std::string& sha256) const {
   const std::string path = config_.state_dir + "/" + kAttemptFile;
-  int tries = 1;
-  if (auto bytes = deploy::read_file(path, kMaxConfigBytes); bytes.ok()) {
-    const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
-    const deploy::JsonFields f(j, path);
-    std::string name, version, sha;
-    int before = 0;
-    if (f.str("name", &name).ok() && f.str("version", &version).ok() && f.str("sha256", &sha).ok() &&
-        f.num("tries", 0, 1 << 20, &before).ok() && name == n.name && version == n.version && sha == sha256) {
-      tries = before + 1;
-    }
-  }
+  const std::optional<Attempt> last = read_attempt(path);
+  const bool same = last && last->name == n.name && last->version == n.version && last->sha256 == sha256;
+  const int tries = same ? last->tries + 1 : 1;
   return deploy::write_file_atomic(
       path, json{{"name", n.name}, {"version", n.version}, {"sha256", sha256}, {"tries", tries}}.dump() + "\n");
 }
 
 void Agent::check_attempts() {
   const std::string path = config_.state_dir + "/" + kAttemptFile;
-  auto bytes = deploy::read_file(path, kMaxConfigBytes);
-  if (!bytes.ok()) return;  // none: the last run did not die installing
-  const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
-  const deploy::JsonFields f(j, path);
-  Rejected r;
-  int tries = 0;
-  if (!f.str("name", &r.name).ok() || !f.str("version", &r.version).ok() || !f.str("sha256", &r.sha256).ok() ||
-      !f.num("tries", 0, 1 << 20, &tries).ok() || r.sha256.empty()) {
+  if (!std::filesystem::exists(path)) return;  // the last run did not die installing
+  const std::optional<Attempt> a = read_attempt(path);
+  if (!a) {
     std::filesystem::remove(path);  // unreadable (it is written atomically, so not by us): start counting anew
     return;
   }
-  std::cerr << "edgerun agent: the last run stopped while installing " << r.name << " " << r.version << " (" << tries
-            << " of " << kMaxInstallTries << " tries)\n";
-  if (tries < kMaxInstallTries) return;  // the next attempt counts on
-  r.reason = "the agent stopped " + std::to_string(tries) + " times while installing it (killed, or its model " +
-             "crashed the agent in the health check)";
+  std::cerr << "edgerun agent: the last run stopped while installing " << a->name << " " << a->version << " ("
+            << a->tries << " of " << kMaxInstallTries << " tries)\n";
+  if (a->tries < kMaxInstallTries) return;  // the next attempt counts on
+  Rejected r{a->name, a->version, a->sha256,
+             "the agent stopped " + std::to_string(a->tries) + " times while installing it (killed, or its model " +
+                 "crashed the agent in the health check)"};
   {
     std::lock_guard<std::mutex> lock(mu_);
     rejected_.push_back(r);
